@@ -1,0 +1,34 @@
+# radtriage: the two commands a new user needs on a fresh Debian machine.
+#   make demo   install system packages, build in release mode, run on SampleData/
+#   make test   install system packages, run the whole test suite
+SHELL := /bin/bash
+SYSTEM_PACKAGES := libpng-dev libopenblas-dev libsqlite3-dev pkg-config
+DEMO_OUT ?= out/demo
+
+.PHONY: demo test deps build release clean
+
+# Installs the Debian packages that are missing (as root, or through sudo when there is one).
+deps:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing: $$missing"; \
+	  sudo_cmd=""; [ "$$(id -u)" -ne 0 ] && sudo_cmd=sudo; \
+	  $$sudo_cmd apt-get update -qq && $$sudo_cmd apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	swift build
+
+release: deps
+	swift build -c release
+
+demo: release
+	.build/release/radtriage inspect SampleData; status=$$?; \
+	echo "inspect exit code: $$status (0 usable, 1 some studies unusable)"; \
+	[ $$status -le 1 ]
+
+test: deps
+	swift test
+
+clean:
+	rm -rf .build out

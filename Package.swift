@@ -1,0 +1,57 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+
+let package = Package(
+    name: "radtriage",
+    products: [
+        .executable(name: "radtriage", targets: ["radtriage"]),
+        // Libraries that the nested Benchmarks/ package imports.
+        .library(name: "SliceCodec", targets: ["SliceCodec"]),
+        .library(name: "StudyFormat", targets: ["StudyFormat"]),
+        .library(name: "Quantification", targets: ["Quantification"]),
+        .library(name: "Synthesis", targets: ["Synthesis"]),
+        .library(name: "Inspection", targets: ["Inspection"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        // C libraries, each reached from exactly one Swift module.
+        .systemLibrary(name: "CLibPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
+        .target(name: "CPNGShim", dependencies: ["CLibPNG"], linkerSettings: [.linkedLibrary("png16")]),
+
+        // Libraries, by pipeline stage: format → decoding → quantification → inspection.
+        .target(name: "TriageCore"),
+        .target(name: "SliceCodec", dependencies: ["TriageCore", "CPNGShim"]),
+        .target(name: "StudyFormat", dependencies: ["TriageCore"]),
+        .target(name: "Quantification", dependencies: ["TriageCore"]),
+        .target(name: "Synthesis", dependencies: ["TriageCore", "StudyFormat", "SliceCodec"]),
+        .target(name: "Inspection", dependencies: ["TriageCore", "StudyFormat", "SliceCodec", "Quantification"]),
+
+        // The executable: argument parsing, logging set-up, exit codes.
+        .executableTarget(
+            name: "radtriage",
+            dependencies: ["TriageCore", "StudyFormat", "Synthesis", "Inspection", argumentParser, logging]
+        ),
+
+        // Tests: one target per library, a PNG fixture writer independent of libpng, and the CLI end to end.
+        .target(name: "PNGFixtures", path: "Tests/PNGFixtures"),
+        .testTarget(name: "SliceCodecTests", dependencies: ["SliceCodec", "TriageCore", "PNGFixtures"]),
+        .testTarget(name: "StudyFormatTests", dependencies: ["StudyFormat", "TriageCore"]),
+        .testTarget(name: "QuantificationTests", dependencies: ["Quantification", "TriageCore"]),
+        .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "StudyFormat", "SliceCodec", "TriageCore"]),
+        .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Synthesis", "StudyFormat", "TriageCore", "PNGFixtures"]),
+        .testTarget(name: "RadtriageCLITests", dependencies: ["radtriage", "Synthesis", "StudyFormat", "TriageCore", argumentParser]),
+    ]
+)
+
+for target in package.targets where target.type != .system {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    target.swiftSettings = settings
+}

@@ -1,0 +1,3 @@
+#ifndef PNG_SHIM_H
+#define PNG_SHIM_H
+#endif

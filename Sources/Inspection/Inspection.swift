@@ -1,0 +1,1 @@
+// The Inspection module; see README.md for its place in the pipeline.

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+@main
+struct TriageCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "radtriage",
+        abstract: "Triage PET/CT studies: decode, quantify (SUV), score and rank them into reading worklists.",
+        version: "0.1.0",
+        subcommands: []
+    )
+}

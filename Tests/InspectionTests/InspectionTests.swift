@@ -1,0 +1,6 @@
+import Testing
+@testable import Inspection
+
+@Suite struct InspectionPlaceholder {
+    @Test func moduleLinks() {}
+}

@@ -1,0 +1,6 @@
+import Testing
+@testable import Quantification
+
+@Suite struct QuantificationPlaceholder {
+    @Test func moduleLinks() {}
+}

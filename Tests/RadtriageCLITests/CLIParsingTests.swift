@@ -1,0 +1,9 @@
+import ArgumentParser
+import Testing
+@testable import radtriage
+
+@Suite struct CLIParsingTests {
+    @Test func rootCommandParses() throws {
+        _ = try TriageCommand.parseAsRoot(["--help"])
+    }
+}

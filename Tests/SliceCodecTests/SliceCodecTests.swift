@@ -1,0 +1,6 @@
+import Testing
+@testable import SliceCodec
+
+@Suite struct SliceCodecPlaceholder {
+    @Test func moduleLinks() {}
+}

@@ -1,0 +1,6 @@
+import Testing
+@testable import StudyFormat
+
+@Suite struct StudyFormatPlaceholder {
+    @Test func moduleLinks() {}
+}

@@ -1,0 +1,6 @@
+import Testing
+@testable import Synthesis
+
+@Suite struct SynthesisPlaceholder {
+    @Test func moduleLinks() {}
+}
