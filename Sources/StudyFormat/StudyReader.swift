@@ -1,0 +1,324 @@
+import Foundation
+import TriageCore
+
+/// Why a study folder could not be read: every problem found in it, not just the first.
+public struct StudyReadError: Error, Sendable, CustomStringConvertible {
+    public let folder: URL
+    /// Errors first, then the warnings found on the way.
+    public let problems: [InputProblem]
+
+    public var errors: [InputProblem] { problems.filter { $0.severity == .error } }
+
+    public var description: String {
+        problems.map(\.description).joined(separator: "\n")
+    }
+}
+
+/// Reads a study folder: validates `study.json` against schema version 1 and lists each series' slices.
+///
+/// Only the file system and the sidecar are read here; pixels are decoded later, slice by slice.
+public struct StudyReader: Sendable {
+    public static let sidecarName = "study.json"
+    /// A sidecar above this size is not a sidecar (a study with 10,000 listed slices is about 1.5 MB).
+    public var maxSidecarBytes = 32 << 20
+
+    public init() {}
+
+    public func read(folder: URL) throws(StudyReadError) -> Study {
+        let sidecarURL = folder.appendingPathComponent(Self.sidecarName)
+        var validator = SidecarValidator(file: sidecarURL.path)
+        guard let root = loadJSON(at: sidecarURL, validator: &validator) else {
+            throw StudyReadError(folder: folder, problems: validator.problems)
+        }
+        let study = validateStudy(root, folder: folder, sidecarPath: sidecarURL.path, validator: &validator)
+        guard let study, !validator.hasErrors else {
+            throw StudyReadError(folder: folder, problems: ordered(validator.problems))
+        }
+        return study
+    }
+
+    private func ordered(_ problems: [InputProblem]) -> [InputProblem] {
+        problems.filter { $0.severity == .error } + problems.filter { $0.severity == .warning }
+    }
+
+    private func loadJSON(at url: URL, validator: inout SidecarValidator) -> [String: JSONValue]? {
+        let path = url.path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            validator.error("$", nil, "\(Self.sidecarName) not found: every study folder needs one (Docs/StudyFormat.md)")
+            return nil
+        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        guard size <= maxSidecarBytes else {
+            validator.error("$", nil, "file is \(size) bytes, above the \(maxSidecarBytes)-byte limit for a sidecar")
+            return nil
+        }
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            validator.error("$", nil, "cannot read the file: \(error.localizedDescription)")
+            return nil
+        }
+        guard !data.isEmpty else {
+            validator.error("$", nil, "file is empty")
+            return nil
+        }
+        do {
+            let root = try JSONDecoder().decode(JSONValue.self, from: data)
+            return validator.object(root, at: "$")
+        } catch {
+            validator.error("$", nil, "not valid JSON: \(Self.describe(error))")
+            return nil
+        }
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        if case DecodingError.dataCorrupted(let context) = error {
+            let underlying = (context.underlyingError as? NSError)?.userInfo[NSDebugDescriptionErrorKey] as? String
+            return underlying ?? context.debugDescription
+        }
+        return String(describing: error)
+    }
+
+    // MARK: - Study level
+
+    private static let studyKeys: Set<String> = [
+        "schemaVersion", "studyId", "accessionNumber", "patientId", "site", "organCentre", "orderedPriority",
+        "timeZone", "acquisitionDateTime", "receivedDateTime", "patientWeightKg", "series",
+    ]
+
+    private func validateStudy(
+        _ root: [String: JSONValue], folder: URL, sidecarPath: String, validator v: inout SidecarValidator
+    ) -> Study? {
+        v.warnAboutUnknownKeys(root, at: "$", known: Self.studyKeys)
+        if let version = v.integer(root, "schemaVersion", at: "$", required: true),
+           version != StudySidecar.currentSchemaVersion {
+            v.error("$.schemaVersion", .number(Double(version)), "unsupported schema version; this radtriage reads version \(StudySidecar.currentSchemaVersion)")
+        }
+        let id = v.string(root, "studyId", at: "$", required: true)
+        var priority = OrderedPriority.routine
+        if let text = v.string(root, "orderedPriority", at: "$") {
+            if let parsed = OrderedPriority(rawValue: text.lowercased()) {
+                priority = parsed
+            } else {
+                v.error("$.orderedPriority", .string(text), "expected one of stat, urgent, routine")
+            }
+        }
+        var timeZone = TimeZone(identifier: "UTC") ?? .current
+        if let name = v.string(root, "timeZone", at: "$") {
+            if let zone = TimeZone(identifier: name) {
+                timeZone = zone
+            } else {
+                v.error("$.timeZone", .string(name), "not an IANA time zone name (e.g. Europe/Berlin)")
+            }
+        }
+        let weight = v.number(root, "patientWeightKg", at: "$")
+        let study = (
+            accession: v.string(root, "accessionNumber", at: "$"),
+            patient: v.string(root, "patientId", at: "$"),
+            site: v.string(root, "site", at: "$"),
+            centre: v.string(root, "organCentre", at: "$"),
+            acquired: v.dateTime(root, "acquisitionDateTime", at: "$", timeZone: timeZone),
+            received: v.dateTime(root, "receivedDateTime", at: "$", timeZone: timeZone)
+        )
+        let series = validateSeriesList(root["series"], folder: folder, timeZone: timeZone, validator: &v)
+        guard let id, let series else { return nil }
+        return Study(
+            folder: folder, sidecarPath: sidecarPath, id: id, accessionNumber: study.accession,
+            patientId: study.patient, site: study.site, organCentre: study.centre, orderedPriority: priority,
+            timeZone: timeZone, acquisitionDate: study.acquired, receivedDate: study.received,
+            patientWeightKg: weight, series: series, warnings: v.problems.filter { $0.severity == .warning })
+    }
+
+    private func validateSeriesList(
+        _ value: JSONValue?, folder: URL, timeZone: TimeZone, validator v: inout SidecarValidator
+    ) -> [Series]? {
+        guard let value else {
+            v.error("$.series", nil, "required field is missing: a study needs at least one series")
+            return nil
+        }
+        guard case .array(let items) = value, !items.isEmpty else {
+            v.error("$.series", value, "expected a non-empty array of series")
+            return nil
+        }
+        var series: [Series] = []
+        var seen: [String: Int] = [:]
+        for (index, item) in items.enumerated() {
+            let path = "$.series[\(index)]"
+            guard let fields = v.object(item, at: path) else { continue }
+            if case .string(let name)? = fields["folder"], let first = seen[name] {
+                v.error("\(path).folder", .string(name), "the same folder is already series \(first)")
+                continue
+            }
+            if case .string(let name)? = fields["folder"] { seen[name] = index }
+            if let parsed = validateSeries(fields, index: index, folder: folder, timeZone: timeZone, validator: &v) {
+                series.append(parsed)
+            }
+        }
+        return series.count == items.count ? series : nil
+    }
+
+    // MARK: - Series level
+
+    private static let seriesKeys: Set<String> = [
+        "folder", "modality", "seriesDateTime", "units", "rescaleSlope", "rescaleIntercept", "pixelSpacingMm",
+        "sliceThicknessMm", "sliceSpacingMm", "decayCorrection", "correctedImage", "radiopharmaceutical", "slices",
+    ]
+
+    private func validateSeries(
+        _ fields: [String: JSONValue], index: Int, folder: URL, timeZone: TimeZone, validator v: inout SidecarValidator
+    ) -> Series? {
+        let path = "$.series[\(index)]"
+        v.warnAboutUnknownKeys(fields, at: path, known: Self.seriesKeys)
+        let modality = v.string(fields, "modality", at: path, required: true)
+        let slope = rescaleSlope(fields, at: path, validator: &v) ?? 1
+        let intercept = v.number(fields, "rescaleIntercept", at: path) ?? 0
+        let spacing = pixelSpacing(fields["pixelSpacingMm"], at: "\(path).pixelSpacingMm", validator: &v)
+        let thickness = v.number(fields, "sliceThicknessMm", at: path, required: true, positive: true)
+        let sliceSpacing = v.number(fields, "sliceSpacingMm", at: path, positive: true)
+        let seriesDate = v.dateTime(fields, "seriesDateTime", at: path, timeZone: timeZone)
+        let units = v.string(fields, "units", at: path)
+        let decay = v.string(fields, "decayCorrection", at: path)
+        let corrected = v.stringArray(fields, "correctedImage", at: path)
+        var radiopharmaceutical: Radiopharmaceutical?
+        if let value = fields["radiopharmaceutical"], value != .null,
+           let object = v.object(value, at: "\(path).radiopharmaceutical") {
+            radiopharmaceutical = validateRadiopharmaceutical(object, at: "\(path).radiopharmaceutical", timeZone: timeZone, validator: &v)
+        }
+        guard let name = v.plainName(fields, "folder", at: path) else { return nil }
+        let seriesFolder = folder.appendingPathComponent(name, isDirectory: true)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: seriesFolder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            v.error("\(path).folder", .string(name), "series folder not found: \(seriesFolder.path)")
+            return nil
+        }
+        let slices = listSlices(
+            fields["slices"], in: seriesFolder, at: path, defaults: (slope, intercept), timeZone: timeZone, validator: &v)
+        guard let modality, let spacing, let thickness, let slices else { return nil }
+        return Series(
+            index: index, folderName: name, folder: seriesFolder, modality: modality, seriesDate: seriesDate,
+            units: units, pixelSpacingMm: spacing, sliceThicknessMm: thickness,
+            sliceSpacingMm: sliceSpacing ?? thickness, decayCorrection: decay, correctedImage: corrected,
+            radiopharmaceutical: radiopharmaceutical, slices: slices)
+    }
+
+    /// A slope of zero would turn every value into the intercept: an error, not a value.
+    private func rescaleSlope(_ fields: [String: JSONValue], at path: String, validator v: inout SidecarValidator) -> Double? {
+        guard let slope = v.number(fields, "rescaleSlope", at: path) else { return nil }
+        if slope == 0 {
+            v.error("\(path).rescaleSlope", .number(slope), "a rescale slope of 0 erases every value")
+            return nil
+        }
+        return slope
+    }
+
+    private func pixelSpacing(_ value: JSONValue?, at path: String, validator v: inout SidecarValidator) -> PixelSpacing? {
+        guard let value, value != .null else {
+            v.error(path, nil, "required field is missing: [row spacing, column spacing] in mm")
+            return nil
+        }
+        guard case .array(let items) = value, items.count == 2,
+              case .number(let row) = items[0], case .number(let column) = items[1] else {
+            v.error(path, value, "expected two numbers: [row spacing, column spacing] in mm")
+            return nil
+        }
+        guard row > 0, column > 0, row.isFinite, column.isFinite else {
+            v.error(path, value, "spacings must be greater than zero")
+            return nil
+        }
+        return PixelSpacing(rowMm: row, columnMm: column)
+    }
+
+    private static let radiopharmaceuticalKeys: Set<String> = [
+        "radionuclide", "tracer", "injectedActivityMBq", "injectionDateTime", "injectionTime", "halfLifeSeconds",
+    ]
+
+    private func validateRadiopharmaceutical(
+        _ fields: [String: JSONValue], at path: String, timeZone: TimeZone, validator v: inout SidecarValidator
+    ) -> Radiopharmaceutical? {
+        v.warnAboutUnknownKeys(fields, at: path, known: Self.radiopharmaceuticalKeys)
+        let nuclide = v.string(fields, "radionuclide", at: path, required: true)
+        let tracer = v.string(fields, "tracer", at: path)
+        let activity = v.number(fields, "injectedActivityMBq", at: path)
+        let halfLife = v.number(fields, "halfLifeSeconds", at: path, positive: true)
+        var injection: InjectionTime?
+        if let date = v.dateTime(fields, "injectionDateTime", at: path, timeZone: timeZone) {
+            injection = .dateTime(date)
+        }
+        if let text = v.string(fields, "injectionTime", at: path) {
+            if let time = DateTimeText.parseTimeOfDay(text) {
+                if injection == nil { injection = .timeOfDay(hour: time.hour, minute: time.minute, second: time.second) }
+            } else {
+                v.error("\(path).injectionTime", .string(text), "expected a time of day HH:MM:SS")
+            }
+        }
+        guard let nuclide else { return nil }
+        return Radiopharmaceutical(
+            radionuclide: nuclide, tracer: tracer, injectedActivityMBq: activity, injection: injection,
+            halfLifeSeconds: halfLife)
+    }
+
+    // MARK: - Slices
+
+    private static let sliceKeys: Set<String> = ["file", "rescaleSlope", "rescaleIntercept", "acquisitionDateTime"]
+
+    /// The slices in reading order: as listed in the sidecar, or the folder's PNG files in natural order.
+    private func listSlices(
+        _ listed: JSONValue?, in folder: URL, at path: String, defaults: (slope: Double, intercept: Double),
+        timeZone: TimeZone, validator v: inout SidecarValidator
+    ) -> [Slice]? {
+        let present: [String]
+        do {
+            present = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+                .filter { !$0.hasPrefix(".") && $0.lowercased().hasSuffix(".png") }
+        } catch {
+            v.error("\(path).folder", .string(folder.lastPathComponent), "cannot list the series folder: \(error.localizedDescription)")
+            return nil
+        }
+        guard let listed, listed != .null else {
+            guard !present.isEmpty else {
+                v.error("\(path).folder", .string(folder.lastPathComponent), "no PNG slices in \(folder.path)")
+                return nil
+            }
+            return NaturalOrder.sorted(present).map {
+                Slice(fileName: $0, url: folder.appendingPathComponent($0), rescaleSlope: defaults.slope,
+                      rescaleIntercept: defaults.intercept, acquisitionDate: nil)
+            }
+        }
+        guard case .array(let items) = listed, !items.isEmpty else {
+            v.error("\(path).slices", listed, "expected a non-empty array of slices")
+            return nil
+        }
+        let available = Set(present)
+        var slices: [Slice] = []
+        var seen = Set<String>()
+        for (index, item) in items.enumerated() {
+            let slicePath = "\(path).slices[\(index)]"
+            guard let fields = v.object(item, at: slicePath) else { continue }
+            v.warnAboutUnknownKeys(fields, at: slicePath, known: Self.sliceKeys)
+            let slope = rescaleSlope(fields, at: slicePath, validator: &v)
+            let intercept = v.number(fields, "rescaleIntercept", at: slicePath)
+            let acquired = v.dateTime(fields, "acquisitionDateTime", at: slicePath, timeZone: timeZone)
+            guard let name = v.plainName(fields, "file", at: slicePath) else { continue }
+            guard seen.insert(name).inserted else {
+                v.error("\(slicePath).file", .string(name), "slice listed twice")
+                continue
+            }
+            let url = folder.appendingPathComponent(name)
+            guard available.contains(name) || FileManager.default.fileExists(atPath: url.path) else {
+                v.error("\(slicePath).file", .string(name), "slice file not found: \(url.path)")
+                continue
+            }
+            slices.append(Slice(
+                fileName: name, url: url, rescaleSlope: slope ?? defaults.slope,
+                rescaleIntercept: intercept ?? defaults.intercept, acquisitionDate: acquired))
+        }
+        let unlisted = available.subtracting(seen)
+        if !unlisted.isEmpty {
+            let examples = NaturalOrder.sorted(Array(unlisted)).prefix(3).joined(separator: ", ")
+            v.warning("\(path).slices", nil, "\(unlisted.count) PNG file(s) in \(folder.lastPathComponent)/ are not listed and are ignored (\(examples))")
+        }
+        return slices.count == items.count ? slices : nil
+    }
+}
