@@ -1,6 +1,0 @@
-import Testing
-@testable import StudyFormat
-
-@Suite struct StudyFormatPlaceholder {
-    @Test func moduleLinks() {}
-}
