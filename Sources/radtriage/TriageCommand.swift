@@ -5,7 +5,8 @@ struct TriageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "radtriage",
         abstract: "Triage PET/CT studies: decode, quantify (SUV), score and rank them into reading worklists.",
+        discussion: ExitCodeDocumentation.text,
         version: "0.1.0",
-        subcommands: []
+        subcommands: [Inspect.self, Synth.self]
     )
 }

@@ -1,0 +1,23 @@
+import ArgumentParser
+
+/// Exit codes, listed in the README and in `radtriage --help`. Cron mails any non-zero exit.
+///
+/// The numbers follow BSD sysexits.h where one fits, so that operators recognise them.
+extension ExitCode {
+    /// The command finished, but some input was unusable (a study failed, a slice was broken).
+    static let someInputUnusable = ExitCode(1)
+    /// Wrong arguments (ArgumentParser's own code for validation errors, EX_USAGE).
+    static let usage = ExitCode(64)
+    /// An output could not be written (EX_CANTCREAT).
+    static let cannotWriteOutput = ExitCode(73)
+}
+
+enum ExitCodeDocumentation {
+    static let text = """
+        Exit codes:
+          0   success: all input usable
+          1   finished, but some input was unusable (listed in the output with its reason)
+          64  usage error: wrong arguments or options
+          73  an output could not be written
+        """
+}
