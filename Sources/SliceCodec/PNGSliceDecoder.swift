@@ -1,0 +1,116 @@
+import CPNGShim
+import TriageCore
+
+/// Decodes single-channel grayscale PNG slices through libpng, values exactly as stored.
+///
+/// The only Swift type that calls the libpng shim. Every call uses its own libpng state, so one
+/// decoder value can be used from many threads at once.
+public struct PNGSliceDecoder: Sendable {
+    public var limits: DecodingLimits
+
+    public init(limits: DecodingLimits = .standard) {
+        self.limits = limits
+    }
+
+    /// Reads only the header (dimensions, bit depth, colour type), applying the limits.
+    public func header(of bytes: [UInt8], file: String) throws(SliceDecodingError) -> PNGHeader {
+        try checkNotEmpty(bytes, file: file)
+        var limits = cLimits
+        var header = pngshim_header()
+        var message = MessageBuffer()
+        let status = bytes.withUnsafeBufferPointer { data in
+            message.withCString { text, size in
+                pngshim_read_header(data.baseAddress, data.count, &limits, &header, text, size)
+            }
+        }
+        try check(status, header: header, message: message, file: file)
+        return PNGHeader(header)
+    }
+
+    public func decode(_ bytes: [UInt8], file: String) throws(SliceDecodingError) -> SliceImage {
+        var samples: [UInt16] = []
+        let header = try decode(bytes, file: file, into: &samples)
+        return SliceImage(width: header.width, height: header.height, bitDepth: header.bitDepth, samples: samples)
+    }
+
+    public func decodeFile(atPath path: String) throws(SliceDecodingError) -> SliceImage {
+        var bytes: [UInt8] = []
+        try FileBytes.read(path: path, into: &bytes)
+        return try decode(bytes, file: path)
+    }
+
+    /// Decodes into `samples`, resized to width × height; its storage is reused from call to call so a
+    /// worker decoding a series allocates nothing per slice once the buffer has grown.
+    @discardableResult
+    public func decode(_ bytes: [UInt8], file: String, into samples: inout [UInt16]) throws(SliceDecodingError) -> PNGHeader {
+        let header = try self.header(of: bytes, file: file)
+        guard header.colorType == .gray else {
+            throw .unsupportedColorType(file: file, colorType: header.colorType, bitDepth: header.bitDepth)
+        }
+        let count = header.width * header.height
+        if samples.count != count {
+            samples.removeAll(keepingCapacity: true)
+            samples.append(contentsOf: repeatElement(0, count: count))
+        }
+        var limits = cLimits
+        var decoded = pngshim_header()
+        var message = MessageBuffer()
+        let status = bytes.withUnsafeBufferPointer { data in
+            samples.withUnsafeMutableBufferPointer { out in
+                message.withCString { text, size in
+                    pngshim_decode_gray(data.baseAddress, data.count, &limits, out.baseAddress, out.count, &decoded, text, size)
+                }
+            }
+        }
+        try check(status, header: decoded, message: message, file: file)
+        return header
+    }
+
+    /// Reads the file into `bytes` (reused) and decodes it into `samples` (reused).
+    @discardableResult
+    public func decodeFile(
+        atPath path: String, bytes: inout [UInt8], into samples: inout [UInt16]
+    ) throws(SliceDecodingError) -> PNGHeader {
+        try FileBytes.read(path: path, into: &bytes)
+        return try decode(bytes, file: path, into: &samples)
+    }
+
+    private var cLimits: pngshim_limits {
+        pngshim_limits(
+            max_width: UInt32(clamping: limits.maxWidth), max_height: UInt32(clamping: limits.maxHeight),
+            max_pixels: UInt64(clamping: limits.maxPixels), max_chunk_bytes: UInt64(clamping: limits.maxAncillaryChunkBytes),
+            max_chunk_count: UInt32(clamping: limits.maxAncillaryChunkCount))
+    }
+
+    private func checkNotEmpty(_ bytes: [UInt8], file: String) throws(SliceDecodingError) {
+        if bytes.isEmpty { throw .emptyFile(file: file) }
+    }
+
+    /// Maps the shim's status to the error a reader can act on.
+    private func check(
+        _ status: pngshim_status, header: pngshim_header, message: MessageBuffer, file: String
+    ) throws(SliceDecodingError) {
+        switch status {
+        case PNGSHIM_OK:
+            return
+        case PNGSHIM_ERR_SIGNATURE:
+            throw .notPNG(file: file)
+        case PNGSHIM_ERR_TOO_LARGE:
+            throw .tooLarge(file: file, width: Int(header.width), height: Int(header.height), limits: limits)
+        case PNGSHIM_ERR_UNSUPPORTED:
+            throw .unsupportedColorType(file: file, colorType: PNGColorType(code: header.color_type), bitDepth: Int(header.bit_depth))
+        case PNGSHIM_ERR_NOMEM:
+            throw .corrupt(file: file, reason: "out of memory")
+        default:
+            throw .corrupt(file: file, reason: message.text)
+        }
+    }
+}
+
+extension PNGHeader {
+    init(_ header: pngshim_header) {
+        self.init(
+            width: Int(header.width), height: Int(header.height), bitDepth: Int(header.bit_depth),
+            colorType: PNGColorType(code: header.color_type), interlaced: header.interlaced != 0)
+    }
+}

@@ -1,6 +1,0 @@
-import Testing
-@testable import SliceCodec
-
-@Suite struct SliceCodecPlaceholder {
-    @Test func moduleLinks() {}
-}
