@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "TriageCore"),
         .target(name: "SliceCodec", dependencies: ["TriageCore", "CPNGShim"]),
         .target(name: "StudyFormat", dependencies: ["TriageCore"]),
-        .target(name: "Quantification", dependencies: ["TriageCore"]),
+        .target(name: "Quantification", dependencies: ["TriageCore", "StudyFormat"]),
         .target(name: "Synthesis", dependencies: ["TriageCore", "StudyFormat", "SliceCodec"]),
         .target(name: "Inspection", dependencies: ["TriageCore", "StudyFormat", "SliceCodec", "Quantification"]),
 
@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "PNGFixtures", path: "Tests/PNGFixtures"),
         .testTarget(name: "SliceCodecTests", dependencies: ["SliceCodec", "TriageCore", "PNGFixtures"]),
         .testTarget(name: "StudyFormatTests", dependencies: ["StudyFormat", "TriageCore"]),
-        .testTarget(name: "QuantificationTests", dependencies: ["Quantification", "TriageCore"]),
+        .testTarget(name: "QuantificationTests", dependencies: ["Quantification", "StudyFormat", "TriageCore"]),
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "StudyFormat", "SliceCodec", "TriageCore"]),
         .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Synthesis", "StudyFormat", "TriageCore", "PNGFixtures"]),
         .testTarget(name: "RadtriageCLITests", dependencies: ["radtriage", "Synthesis", "StudyFormat", "TriageCore", argumentParser]),

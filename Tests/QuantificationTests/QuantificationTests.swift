@@ -1,6 +1,0 @@
-import Testing
-@testable import Quantification
-
-@Suite struct QuantificationPlaceholder {
-    @Test func moduleLinks() {}
-}
