@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 /* One decode or encode: the input or output buffer and where libpng's error message goes. */
 typedef struct {
@@ -201,8 +202,8 @@ static void shim_write(png_structp png, png_bytep bytes, png_size_t length) {
 static void shim_flush(png_structp png) { (void)png; }
 
 pngshim_status pngshim_encode_gray(const uint16_t *samples, uint32_t width, uint32_t height, int bit_depth,
-                                   int compression_level, int filters, uint8_t **out, size_t *out_size,
-                                   char *message, size_t message_size) {
+                                   int compression_level, int filters, int huffman_only, uint8_t **out,
+                                   size_t *out_size, char *message, size_t message_size) {
     *out = NULL;
     *out_size = 0;
     if (bit_depth != 8 && bit_depth != 16) {
@@ -224,6 +225,7 @@ pngshim_status pngshim_encode_gray(const uint16_t *samples, uint32_t width, uint
     png_set_IHDR(png, info, width, height, bit_depth, PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     png_set_compression_level(png, compression_level);
+    if (huffman_only) png_set_compression_strategy(png, Z_HUFFMAN_ONLY);
     if (filters) png_set_filter(png, PNG_FILTER_TYPE_BASE, filters);
     png_write_info(png, info);
     if (bit_depth == 16) {

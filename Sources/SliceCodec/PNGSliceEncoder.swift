@@ -26,10 +26,14 @@ public struct PNGSliceEncoder: Sendable {
     /// zlib level 0...9.
     public var compressionLevel: Int
     public var filters: Filters
+    /// zlib's Huffman-only strategy: no string matching, several times faster to encode; on noisy
+    /// 16-bit slices the files are barely larger.
+    public var huffmanOnly: Bool
 
-    public init(compressionLevel: Int = 6, filters: Filters = .adaptive) {
+    public init(compressionLevel: Int = 6, filters: Filters = .adaptive, huffmanOnly: Bool = false) {
         self.compressionLevel = min(max(compressionLevel, 0), 9)
         self.filters = filters
+        self.huffmanOnly = huffmanOnly
     }
 
     /// An 8-bit PNG when `image.bitDepth` ≤ 8 (samples must then be ≤ 255), otherwise 16-bit.
@@ -42,7 +46,7 @@ public struct PNGSliceEncoder: Sendable {
             message.withCString { text, length in
                 pngshim_encode_gray(
                     samples.baseAddress, UInt32(image.width), UInt32(image.height), bitDepth, Int32(compressionLevel),
-                    filters.mask, &output, &size, text, length)
+                    filters.mask, huffmanOnly ? 1 : 0, &output, &size, text, length)
             }
         }
         defer { pngshim_free(output) }

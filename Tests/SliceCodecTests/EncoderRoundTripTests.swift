@@ -9,8 +9,10 @@ import TriageCore
         let samples = DecodedValuesTests.pattern(width: 61, height: 33, bitDepth: 16)
         let image = SliceImage(width: 61, height: 33, samples: samples)
         for filters in [PNGSliceEncoder.Filters.adaptive, .none, .sub, .up] {
-            let bytes = try PNGSliceEncoder(compressionLevel: level, filters: filters).encode(image)
-            #expect(try PNGSliceDecoder().decode(bytes, file: "rt.png") == image)
+            for huffmanOnly in [false, true] {
+                let bytes = try PNGSliceEncoder(compressionLevel: level, filters: filters, huffmanOnly: huffmanOnly).encode(image)
+                #expect(try PNGSliceDecoder().decode(bytes, file: "rt.png") == image)
+            }
         }
     }
 

@@ -45,10 +45,11 @@ pngshim_status pngshim_decode_gray(const uint8_t *data, size_t size, const pngsh
 
 /* Encodes a grayscale image (bit depth 8 or 16; 8-bit takes the low byte of each sample) into a
    buffer allocated here; release it with pngshim_free. `filters` is a libpng PNG_FILTER_* mask,
-   or 0 for libpng's default choice. */
+   or 0 for libpng's default choice; `huffman_only` selects zlib's Z_HUFFMAN_ONLY strategy (no string
+   matching: several times faster, and nearly as small on noisy 16-bit images). */
 pngshim_status pngshim_encode_gray(const uint16_t *samples, uint32_t width, uint32_t height, int bit_depth,
-                                   int compression_level, int filters, uint8_t **out, size_t *out_size,
-                                   char *message, size_t message_size);
+                                   int compression_level, int filters, int huffman_only, uint8_t **out,
+                                   size_t *out_size, char *message, size_t message_size);
 
 void pngshim_free(uint8_t *buffer);
 

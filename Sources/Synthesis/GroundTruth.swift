@@ -1,0 +1,30 @@
+/// What a synthetic study really contains: written beside `study.json` as `ground_truth.json`, read by
+/// tests and by the model's training script.
+public struct GroundTruth: Codable, Sendable, Equatable {
+    public struct LesionTruth: Codable, Sendable, Equatable {
+        /// Where the lesion was placed: lung-right, lung-left, liver, mediastinal-node, abdominal-node, spine.
+        public var site: String
+        /// Centre in millimetres in the PET image frame: x along columns, y along rows, z along slices,
+        /// from the centre of the first voxel of the first slice. Always a voxel centre.
+        public var centreMm: [Double]
+        /// The same centre as zero-based column, row and slice of the PET series.
+        public var centreVoxel: [Int]
+        public var diameterMm: Double
+        /// Uptake inside the sphere before the scanner's blur.
+        public var suv: Double
+        /// The noiseless value at the lesion's centre voxel after the blur: what SUVmax reads without
+        /// noise. Below `suv` for small lesions (partial-volume effect).
+        public var expectedSuvMax: Double
+    }
+
+    public var studyId: String
+    public var seed: UInt64
+    public var hasLesion: Bool
+    public var lesions: [LesionTruth]
+    /// Physiological uptake by organ (SUV), including the hot spots that fool "rank by SUVmax".
+    public var organSuv: [String: Double]
+    public var backgroundSuv: Double
+    /// The PET point-spread function's full width at half maximum.
+    public var resolutionFWHMmm: Double
+    public var noiseLevel: Double
+}

@@ -1,0 +1,97 @@
+import Foundation
+
+/// An ellipsoid in the phantom frame (millimetres): x across the body (left–right), y front to back,
+/// z down the body from the top of the head.
+struct Ellipsoid: Sendable {
+    var centre: SIMD3<Double>
+    var semiAxes: SIMD3<Double>
+}
+
+/// A region of uniform uptake (or attenuation), painted over what lies beneath it.
+struct Region: Sendable {
+    var name: String
+    var shape: Ellipsoid
+    /// SUV for PET.
+    var suv: Double
+    /// Hounsfield units for CT.
+    var hounsfield: Double
+}
+
+/// A spherical lesion of uniform uptake; blurred by the scanner, so its peak is below its true SUV.
+struct Lesion: Sendable {
+    var site: String
+    var centre: SIMD3<Double>
+    var diameterMm: Double
+    var suv: Double
+}
+
+/// The body's outline: an ellipse in each transaxial plane whose size changes along z.
+struct BodyOutline: Sendable {
+    /// (z, half-width, half-depth) control points, linearly interpolated: head, neck, shoulders, chest,
+    /// abdomen, pelvis. Adult proportions; scaled per study.
+    static let controlPoints: [(z: Double, halfWidth: Double, halfDepth: Double)] = [
+        (0, 8, 8), (25, 62, 75), (100, 76, 96), (190, 68, 88), (230, 52, 58), (270, 58, 62),
+        (310, 175, 112), (450, 162, 116), (600, 150, 112), (760, 172, 112), (950, 165, 104),
+    ]
+
+    var scale: Double
+
+    func halfAxes(atZ z: Double) -> (width: Double, depth: Double)? {
+        let points = Self.controlPoints
+        guard z >= points[0].z, z <= points[points.count - 1].z else { return nil }
+        let upper = points.firstIndex { $0.z >= z } ?? points.count - 1
+        let lower = max(upper - 1, 0)
+        let span = points[upper].z - points[lower].z
+        let t = span > 0 ? (z - points[lower].z) / span : 0
+        let width = points[lower].halfWidth + t * (points[upper].halfWidth - points[lower].halfWidth)
+        let depth = points[lower].halfDepth + t * (points[upper].halfDepth - points[lower].halfDepth)
+        return (width * scale, depth * scale)
+    }
+}
+
+/// One study's anatomy and uptake: what the renderers draw and the ground truth records.
+struct Phantom: Sendable {
+    var body: BodyOutline
+    var backgroundSUV: Double
+    /// Painted in order: later regions cover earlier ones (the blood pool inside the myocardium).
+    var regions: [Region]
+    var lesions: [Lesion]
+}
+
+// MARK: - Blurred shapes
+
+/// Smooth-edged shapes: a uniform object seen through a Gaussian point-spread function of width σ.
+enum Blur {
+    /// Fraction of a large uniform object seen at signed distance `d` from its surface (negative inside):
+    /// the edge of a half-space blurred by a Gaussian, ½·erfc(d / (σ√2)).
+    @inline(__always)
+    static func edge(_ d: Double, sigma: Double) -> Double {
+        if d <= -4 * sigma { return 1 }
+        if d >= 4 * sigma { return 0 }
+        return 0.5 * erfc(d / (sigma * 2.0.squareRoot()))
+    }
+
+    /// Approximate signed distance from `offset` (relative to the centre) to the ellipsoid's surface:
+    /// exact for spheres, and along the ray from the centre for ellipsoids.
+    @inline(__always)
+    static func signedDistance(_ offset: SIMD3<Double>, semiAxes: SIMD3<Double>) -> Double {
+        let scaled = offset / semiAxes
+        let rho = (scaled * scaled).sum().squareRoot()
+        let distance = (offset * offset).sum().squareRoot()
+        guard rho > 1e-12 else { return -semiAxes.min() }
+        return distance * (1 - 1 / rho)
+    }
+
+    /// Fraction of a uniform sphere of radius `R` seen at distance `r` from its centre through an
+    /// isotropic 3-D Gaussian of width σ (the exact convolution of a ball with a Gaussian).
+    static func sphere(radius R: Double, distance r: Double, sigma: Double) -> Double {
+        let root2 = 2.0.squareRoot()
+        if r < 1e-6 {
+            return erf(R / (sigma * root2)) - (2 / Double.pi).squareRoot() * (R / sigma) * exp(-R * R / (2 * sigma * sigma))
+        }
+        let erfTerms = 0.5 * (erf((R - r) / (sigma * root2)) + erf((R + r) / (sigma * root2)))
+        let gaussTerms = sigma / (r * (2 * Double.pi).squareRoot())
+            * (exp(-(r - R) * (r - R) / (2 * sigma * sigma)) - exp(-(r + R) * (r + R) / (2 * sigma * sigma)))
+        return erfTerms - gaussTerms
+    }
+}

@@ -1,0 +1,166 @@
+import Foundation
+
+/// Where the pixels of one series sit in the phantom frame.
+struct SliceGeometry: Sendable {
+    let matrix: Int
+    let pixelMm: Double
+    let sliceCount: Int
+    let sliceSpacingMm: Double
+
+    init(matrix: Int, sliceCount: Int) {
+        self.matrix = matrix
+        self.pixelMm = SynthesisOptions.fieldOfViewMm / Double(matrix)
+        self.sliceCount = sliceCount
+        self.sliceSpacingMm = SynthesisOptions.axialExtentMm / Double(sliceCount)
+    }
+
+    /// Phantom x (or y) of a column (or row) centre: the body axis runs through the image centre.
+    func phantomXY(_ index: Int) -> Double { (Double(index) - Double(matrix - 1) / 2) * pixelMm }
+    /// Fractional column (or row) of a phantom x (or y).
+    func pixel(_ phantom: Double) -> Double { phantom / pixelMm + Double(matrix - 1) / 2 }
+    /// Phantom z of a slice centre: slices tile the axial extent from the top of the head.
+    func phantomZ(_ slice: Int) -> Double { (Double(slice) + 0.5) * sliceSpacingMm }
+    func slice(_ phantomZ: Double) -> Double { phantomZ / sliceSpacingMm - 0.5 }
+
+    /// A phantom point in the image frame of the ground truth: millimetres from the centre of the first
+    /// voxel of the first slice, x along columns, y along rows, z along slices.
+    func imageFrame(_ point: SIMD3<Double>) -> [Double] {
+        [pixel(point.x) * pixelMm, pixel(point.y) * pixelMm, slice(point.z) * sliceSpacingMm]
+    }
+
+    /// Moves a point to the nearest voxel centre, so that a lesion's peak is sampled exactly.
+    func snapped(_ point: SIMD3<Double>) -> SIMD3<Double> {
+        func clamp(_ value: Double, _ count: Int) -> Double { min(max(value.rounded(), 0), Double(count - 1)) }
+        return SIMD3(phantomXY(Int(clamp(pixel(point.x), matrix))), phantomXY(Int(clamp(pixel(point.y), matrix))),
+                     phantomZ(Int(clamp(slice(point.z), sliceCount))))
+    }
+
+    /// Pixel index range covering phantom coordinates centre ± half-width.
+    func range(centre: Double, halfWidth: Double) -> ClosedRange<Int>? {
+        let low = max(Int((pixel(centre - halfWidth)).rounded(.down)), 0)
+        let high = min(Int((pixel(centre + halfWidth)).rounded(.up)), matrix - 1)
+        return low <= high ? low...high : nil
+    }
+}
+
+/// Draws one transaxial slice of a phantom: SUV for PET, Hounsfield units for CT.
+struct PhantomRenderer: Sendable {
+    enum Modality: Sendable { case pet, ct }
+
+    let phantom: Phantom
+    let geometry: SliceGeometry
+    let modality: Modality
+    /// Edge blur: the PET point-spread function, or a sub-millimetre CT edge.
+    let sigma: Double
+
+    init(phantom: Phantom, geometry: SliceGeometry, modality: Modality) {
+        self.phantom = phantom
+        self.geometry = geometry
+        self.modality = modality
+        self.sigma = modality == .pet ? SynthesisOptions.petFWHMmm / (8 * log(2.0)).squareRoot() : 0.6
+    }
+
+    private var outside: Double { modality == .pet ? 0 : -1000 }
+
+    /// The noiseless values of slice `index`, row-major, written into `values` (resized to matrix²).
+    func render(slice index: Int, into values: inout [Double]) {
+        let n = geometry.matrix
+        values.removeAll(keepingCapacity: true)
+        values.append(contentsOf: repeatElement(outside, count: n * n))
+        let z = geometry.phantomZ(index)
+        paintBody(z: z, into: &values)
+        for region in phantom.regions {
+            paint(region.shape, value: modality == .pet ? region.suv : region.hounsfield, z: z, into: &values)
+        }
+        for lesion in phantom.lesions {
+            paint(lesion, z: z, into: &values)
+        }
+    }
+
+    /// The noiseless value at one phantom point (the ground truth's expected peak).
+    func value(at point: SIMD3<Double>) -> Double {
+        var value = outside
+        if let axes = phantom.body.halfAxes(atZ: point.z) {
+            let d = Blur.signedDistance(SIMD3(point.x, point.y, 0), semiAxes: SIMD3(axes.width, axes.depth, 1))
+            value = blend(value, body, Blur.edge(d, sigma: sigma))
+        }
+        for region in phantom.regions {
+            let d = Blur.signedDistance(point - region.shape.centre, semiAxes: region.shape.semiAxes)
+            value = blend(value, modality == .pet ? region.suv : region.hounsfield, Blur.edge(d, sigma: sigma))
+        }
+        for lesion in phantom.lesions {
+            let r = ((point - lesion.centre) * (point - lesion.centre)).sum().squareRoot()
+            value = blend(value, lesionValue(lesion), lesionWeight(lesion, distance: r))
+        }
+        return value
+    }
+
+    private var body: Double { modality == .pet ? phantom.backgroundSUV : 40 }
+
+    @inline(__always)
+    private func blend(_ under: Double, _ over: Double, _ weight: Double) -> Double {
+        under + (over - under) * weight
+    }
+
+    private func lesionValue(_ lesion: Lesion) -> Double { modality == .pet ? lesion.suv : 30 }
+
+    private func lesionWeight(_ lesion: Lesion, distance r: Double) -> Double {
+        let radius = lesion.diameterMm / 2
+        if modality == .ct { return r <= radius ? 1 : 0 }
+        return r > radius + 4 * sigma ? 0 : Blur.sphere(radius: radius, distance: r, sigma: sigma)
+    }
+
+    /// The body outline is an ellipse in this plane: an ellipsoid centred on the slice.
+    private func paintBody(z: Double, into values: inout [Double]) {
+        guard let axes = phantom.body.halfAxes(atZ: z) else { return }
+        paint(Ellipsoid(centre: SIMD3(0, 0, z), semiAxes: SIMD3(axes.width, axes.depth, 1)), value: body, z: z, into: &values)
+    }
+
+    /// Paints a blurred ellipsoid. Most pixels are far inside or far outside the edge, which the
+    /// normalised radius ρ alone decides (the signed distance lies between (ρ − 1)·min axis and
+    /// (ρ − 1)·max axis); only pixels in the blurred band pay for square roots and erfc.
+    private func paint(_ shape: Ellipsoid, value: Double, z: Double, into values: inout [Double]) {
+        let margin = 4 * sigma
+        guard abs(z - shape.centre.z) < shape.semiAxes.z + margin,
+              let columns = geometry.range(centre: shape.centre.x, halfWidth: shape.semiAxes.x + margin),
+              let rows = geometry.range(centre: shape.centre.y, halfWidth: shape.semiAxes.y + margin) else { return }
+        let n = geometry.matrix
+        let minAxis = shape.semiAxes.min()
+        let inner = max(1 - margin / minAxis, 0)
+        let outer = 1 + margin / minAxis
+        let (innerSquared, outerSquared) = (inner * inner, outer * outer)
+        let dz = (z - shape.centre.z) / shape.semiAxes.z
+        for row in rows {
+            let dy = (geometry.phantomXY(row) - shape.centre.y) / shape.semiAxes.y
+            let partial = dy * dy + dz * dz
+            for column in columns {
+                let dx = (geometry.phantomXY(column) - shape.centre.x) / shape.semiAxes.x
+                let rhoSquared = dx * dx + partial
+                let index = row * n + column
+                if rhoSquared >= outerSquared { continue }
+                if rhoSquared <= innerSquared {
+                    values[index] = value
+                    continue
+                }
+                let offset = SIMD3(dx, dy, dz) * shape.semiAxes
+                let d = Blur.signedDistance(offset, semiAxes: shape.semiAxes)
+                values[index] = blend(values[index], value, Blur.edge(d, sigma: sigma))
+            }
+        }
+    }
+
+    private func paint(_ lesion: Lesion, z: Double, into values: inout [Double]) {
+        let reach = lesion.diameterMm / 2 + 4 * sigma
+        guard abs(z - lesion.centre.z) < reach,
+              let columns = geometry.range(centre: lesion.centre.x, halfWidth: reach),
+              let rows = geometry.range(centre: lesion.centre.y, halfWidth: reach) else { return }
+        let n = geometry.matrix
+        for row in rows {
+            for column in columns {
+                let offset = SIMD3(geometry.phantomXY(column), geometry.phantomXY(row), z) - lesion.centre
+                let weight = lesionWeight(lesion, distance: (offset * offset).sum().squareRoot())
+                if weight > 0 { values[row * n + column] = blend(values[row * n + column], lesionValue(lesion), weight) }
+            }
+        }
+    }
+}

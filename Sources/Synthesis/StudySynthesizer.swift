@@ -1,0 +1,91 @@
+import Dispatch
+import Foundation
+import SliceCodec
+import StudyFormat
+import Synchronization
+import TriageCore
+
+/// Writes synthetic PET (and optionally CT) studies in the study format, with their ground truth.
+///
+/// Deterministic: the bytes depend only on the options and the seed, not on thread count, because
+/// each slice draws its noise from its own random stream.
+public struct StudySynthesizer: Sendable {
+    public let options: SynthesisOptions
+
+    public init(options: SynthesisOptions) {
+        precondition(options.studies >= 0 && options.slicesPerStudy > 0, "need a positive slice count")
+        self.options = options
+    }
+
+    public struct WriteError: Error, CustomStringConvertible {
+        public let path: String
+        public let reason: String
+        public var description: String { "\(path): \(reason)" }
+    }
+
+    /// Writes every study into `directory` (created if needed) and returns their ground truths.
+    /// Each study is written into a hidden temporary folder and renamed into place when complete, so an
+    /// interrupted run never leaves a half-written study that looks whole.
+    @discardableResult
+    public func writeStudies(
+        to directory: URL, progress: (_ studiesDone: Int) -> Void = { _ in }
+    ) throws -> [GroundTruth] {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var truths: [GroundTruth] = []
+        for offset in 0..<options.studies {
+            truths.append(try writeStudy(number: options.firstStudyNumber + offset, into: directory))
+            progress(offset + 1)
+        }
+        return truths
+    }
+
+    public func writeStudy(number: Int, into directory: URL) throws -> GroundTruth {
+        let study = SyntheticStudy(number: number, options: options)
+        let final = directory.appendingPathComponent(study.plan.studyId, isDirectory: true)
+        let staging = directory.appendingPathComponent(".\(study.plan.studyId).partial-\(getpid())", isDirectory: true)
+        let manager = FileManager.default
+        try? manager.removeItem(at: staging)
+        try manager.createDirectory(at: staging.appendingPathComponent("PT"), withIntermediateDirectories: true)
+        let petSlopes = try writeSeries(study, modality: .pet, folder: staging.appendingPathComponent("PT"))
+        var ctWritten = false
+        if options.includeCT {
+            try manager.createDirectory(at: staging.appendingPathComponent("CT"), withIntermediateDirectories: true)
+            _ = try writeSeries(study, modality: .ct, folder: staging.appendingPathComponent("CT"))
+            ctWritten = true
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try encoder.encode(study.sidecar(petSlopes: petSlopes, includeCT: ctWritten)).write(to: staging.appendingPathComponent("study.json"))
+        let truth = study.groundTruth
+        try encoder.encode(truth).write(to: staging.appendingPathComponent("ground_truth.json"))
+        if manager.fileExists(atPath: final.path) { try manager.removeItem(at: final) }
+        try manager.moveItem(at: staging, to: final)
+        return truth
+    }
+
+    /// Renders, encodes and writes every slice of one series in parallel; returns the PET slopes.
+    private func writeSeries(_ study: SyntheticStudy, modality: PhantomRenderer.Modality, folder: URL) throws -> [Double] {
+        let count = options.slicesPerStudy
+        let slopes = Mutex([Double](repeating: 1, count: count))
+        let failure = Mutex<(any Error)?>(nil)
+        let encoder = PNGSliceEncoder(compressionLevel: options.compressionLevel, filters: .sub, huffmanOnly: options.compressionLevel < 6)
+        let workers = max(ProcessInfo.processInfo.activeProcessorCount, 1)
+        // Contiguous blocks per worker, so each keeps one reusable buffer.
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            var values: [Double] = []
+            for slice in stride(from: worker, to: count, by: workers) {
+                if failure.withLock({ $0 != nil }) { return }
+                do {
+                    let (image, slope) = study.storedSlice(slice, modality: modality, values: &values)
+                    let url = folder.appendingPathComponent(SyntheticStudy.fileName(slice, of: count))
+                    try Data(encoder.encode(image)).write(to: url)
+                    slopes.withLock { $0[slice] = slope }
+                } catch {
+                    failure.withLock { $0 = $0 ?? WriteError(path: folder.path, reason: "\(error)") }
+                }
+            }
+        }
+        if let error = failure.withLock({ $0 }) { throw error }
+        return slopes.withLock { $0 }
+    }
+}

@@ -1,0 +1,33 @@
+/// What `radtriage synth` generates.
+public struct SynthesisOptions: Sendable {
+    public var studies: Int
+    public var slicesPerStudy: Int
+    public var seed: UInt64
+    /// PET matrix (square), e.g. 256 pixels over a 600 mm field of view.
+    public var petMatrix: Int = 256
+    public var includeCT: Bool = false
+    public var ctMatrix: Int = 512
+    /// Probability that a study has lesions (1 to `maxLesions` of them).
+    public var lesionProbability: Double = 0.5
+    public var maxLesions: Int = 3
+    /// Relative noise level; 0 writes noiseless images (used by tests that check ground truth exactly).
+    public var noiseLevel: Double = 1
+    /// zlib level for the slices. Inflate speed barely depends on it; encode speed does a lot.
+    public var compressionLevel: Int = 1
+    /// The first study is `S` followed by this number, zero-padded to four digits.
+    public var firstStudyNumber: Int = 1
+
+    public init(studies: Int, slicesPerStudy: Int, seed: UInt64) {
+        self.studies = studies
+        self.slicesPerStudy = slicesPerStudy
+        self.seed = seed
+    }
+
+    /// The body's extent along the scanner axis, head vertex to upper thigh; the slice spacing is this
+    /// divided by the slice count, so any count covers the same anatomy.
+    public static let axialExtentMm = 950.0
+    /// Transaxial field of view of both series.
+    public static let fieldOfViewMm = 600.0
+    /// PET resolution, full width at half maximum (a modern scanner with clinical reconstruction).
+    public static let petFWHMmm = 6.0
+}
