@@ -129,7 +129,7 @@ public enum SUVCalibrator {
             injectionTime: injection?.time, injectionPlacedOnPreviousDay: injection?.previousDay ?? false,
             decayIntervalSeconds: intervals.min()!...intervals.max()!, decayFactor: factors.min()!...factors.max()!,
             injectedActivityMBq: mbq, doseAtReferenceMBq: (doses.min()! / 1e6)...(doses.max()! / 1e6),
-            patientWeightKg: kg, warnings: warnings)
+            patientWeightKg: kg, timeZone: study.timeZone.identifier, warnings: warnings)
         return .calibrated(SUVCalibration(
             scales: zip(rescale, perSliceDose).map { $0.slope * grams / $1 },
             offsets: zip(rescale, perSliceDose).map { $0.intercept * grams / $1 },
@@ -192,7 +192,7 @@ public enum SUVCalibrator {
                 studyValue, nuclide.halfLifeSeconds, difference * 100))
             return table
         }
-        return (studyValue, "study (within 1 % of the table's \(SUVProvenance.format(nuclide.halfLifeSeconds)) s)")
+        return (studyValue, "the study's value, within 1 % of the table's \(SUVProvenance.format(nuclide.halfLifeSeconds)) s")
     }
 
     /// Flags from DICOM Corrected Image: without ATTN the values are not quantitative.

@@ -31,6 +31,8 @@ public struct SUVProvenance: Sendable, Codable, Equatable {
     /// The injected activity decayed to the reference time, in MBq (range over slices for NONE).
     public var doseAtReferenceMBq: ClosedRange<Double>?
     public var patientWeightKg: Double?
+    /// The study's time zone (IANA), in which times are shown.
+    public var timeZone: String = "UTC"
     /// QC flags: conditions that did not stop the computation but that a reader should know.
     public var warnings: [String]
 
@@ -42,10 +44,10 @@ public struct SUVProvenance: Sendable, Codable, Equatable {
             lines.append(("radionuclide", "\(radionuclide), half-life \(Self.format(halfLifeSeconds)) s (\(halfLifeSource ?? "?"))"))
         }
         if let scanReferenceTime {
-            lines.append(("scan reference time", "\(Self.iso(scanReferenceTime)) (\(scanReferenceRule.rawValue))"))
+            lines.append(("scan reference time", "\(iso(scanReferenceTime)) (\(scanReferenceRule.rawValue))"))
         }
         if let injectionTime {
-            lines.append(("injection time", Self.iso(injectionTime) + (injectionPlacedOnPreviousDay ? " (time of day placed on the previous day)" : "")))
+            lines.append(("injection time", iso(injectionTime) + (injectionPlacedOnPreviousDay ? " (time of day placed on the previous day)" : "")))
         }
         if let decayIntervalSeconds { lines.append(("decay interval", Self.range(decayIntervalSeconds, unit: " s"))) }
         if let decayFactor { lines.append(("decay factor", Self.range(decayFactor, unit: ""))) }
@@ -70,7 +72,8 @@ public struct SUVProvenance: Sendable, Codable, Equatable {
             : "\(format(range.lowerBound))…\(format(range.upperBound))\(unit)"
     }
 
-    private static func iso(_ date: Date) -> String {
-        date.formatted(.iso8601)
+    private func iso(_ date: Date) -> String {
+        let zone = TimeZone(identifier: timeZone) ?? TimeZone(secondsFromGMT: 0) ?? .current
+        return date.formatted(Date.ISO8601FormatStyle(timeZone: zone)) + " (\(timeZone))"
     }
 }

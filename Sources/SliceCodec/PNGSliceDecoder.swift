@@ -34,9 +34,14 @@ public struct PNGSliceDecoder: Sendable {
     }
 
     public func decodeFile(atPath path: String) throws(SliceDecodingError) -> SliceImage {
+        try decode(readFile(atPath: path), file: path)
+    }
+
+    /// The file's bytes, or an error naming the file (missing, unreadable, not a regular file).
+    public func readFile(atPath path: String) throws(SliceDecodingError) -> [UInt8] {
         var bytes: [UInt8] = []
         try FileBytes.read(path: path, into: &bytes)
-        return try decode(bytes, file: path)
+        return bytes
     }
 
     /// Decodes into `samples`, resized to width × height; its storage is reused from call to call so a

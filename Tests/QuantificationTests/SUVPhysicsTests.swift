@@ -149,7 +149,7 @@ import Testing
         fixture.halfLifeSeconds = 6588  // 0.03 % off: the study's value is used, nothing flagged
         let close = try calibration(fixture).provenance
         #expect(close.halfLifeSeconds == 6588 && close.warnings.isEmpty)
-        #expect(close.halfLifeSource?.hasPrefix("study") == true)
+        #expect(close.halfLifeSource?.hasPrefix("the study's value") == true)
         fixture.halfLifeSeconds = 6586.2 * 1.02  // 2 % off: flagged, the table's value is used
         let far = try calibration(fixture).provenance
         #expect(far.halfLifeSeconds == 6586.2)

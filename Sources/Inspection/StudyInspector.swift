@@ -1,0 +1,170 @@
+import Foundation
+import Quantification
+import SliceCodec
+import StudyFormat
+import TriageCore
+
+/// Explains studies and slices: what was read, the values, and what is wrong (`radtriage inspect`).
+public struct StudyInspector: Sendable {
+    public var decoder: PNGSliceDecoder
+    /// Decoding threads; the default is the core count.
+    public var workers: Int
+    /// At most this many broken slices of a series are listed one by one; the rest are counted.
+    public var maxListedSliceProblems = 10
+
+    public init(decoder: PNGSliceDecoder = PNGSliceDecoder(), workers: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        self.decoder = decoder
+        self.workers = workers
+    }
+
+    /// A study folder, a folder of studies, or a single PNG file.
+    public enum Target: Sendable {
+        case slice(SliceFileInspection)
+        case studies([StudyInspection])
+    }
+
+    public struct NotFound: Error, CustomStringConvertible {
+        public let path: String
+        public var description: String { "\(path): no such file or folder" }
+    }
+
+    public func inspect(path: String) throws(NotFound) -> Target {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw NotFound(path: path) }
+        guard isDirectory.boolValue else { return .slice(inspectSlice(atPath: path)) }
+        let folders = (try? StudyDiscovery.studyFolders(at: URL(fileURLWithPath: path))) ?? []
+        return .studies(folders.map(inspectStudy(at:)))
+    }
+
+    // MARK: - One slice
+
+    public func inspectSlice(atPath path: String) -> SliceFileInspection {
+        var report = SliceFileInspection(path: path, problems: [])
+        do throws(SliceDecodingError) {
+            let bytes = try decoder.readFile(atPath: path)
+            // The header first, so that a slice that fails to decode still shows what it declares.
+            let header = try decoder.header(of: bytes, file: path)
+            report.width = header.width
+            report.height = header.height
+            report.bitDepth = header.bitDepth
+            report.colorType = header.colorType.description
+            report.interlaced = header.interlaced
+            let image = try decoder.decode(bytes, file: path)
+            let summary = SeriesScan.summary(of: image.samples, header: header)
+            report.storedRange = ValueRange(min: Double(summary.minimum), max: Double(summary.maximum))
+        } catch {
+            report.problems.append(InputProblem(file: error.file, message: error.reason))
+        }
+        return report
+    }
+
+    // MARK: - One study
+
+    public func inspectStudy(at folder: URL) -> StudyInspection {
+        let study: Study
+        do {
+            study = try StudyReader().read(folder: folder)
+        } catch {
+            return StudyInspection(path: folder.path, studyId: nil, series: [], problems: error.problems)
+        }
+        var problems = study.warnings
+        let series = study.series.map { inspectSeries($0, of: study, problems: &problems) }
+        return StudyInspection(
+            path: folder.path, studyId: study.id, series: series,
+            problems: problems.filter { $0.severity == .error } + problems.filter { $0.severity == .warning })
+    }
+
+    private func inspectSeries(_ series: Series, of study: Study, problems: inout [InputProblem]) -> SeriesInspection {
+        let results = SeriesScan(decoder: decoder, workers: workers).summarise(series)
+        var report = SeriesInspection(
+            folder: series.folderName, modality: series.modality, sliceCount: series.slices.count, decodedSliceCount: 0,
+            pixelSpacingMm: [series.pixelSpacingMm.rowMm, series.pixelSpacingMm.columnMm],
+            sliceSpacingMm: series.sliceSpacingMm, units: series.units)
+
+        // The first decodable slice sets the series' size; every other slice must match it.
+        var summaries: [SliceSummary?] = []
+        var sliceProblems: [InputProblem] = []
+        let reference = results.lazy.compactMap { try? $0.get() }.first
+        for (index, result) in results.enumerated() {
+            switch result {
+            case .success(let summary) where reference.map({ $0.width == summary.width && $0.height == summary.height }) ?? true:
+                summaries.append(summary)
+            case .success(let summary):
+                summaries.append(nil)
+                sliceProblems.append(InputProblem(
+                    file: series.slices[index].url.path, value: "\(summary.width) × \(summary.height)",
+                    message: "slice size differs from the series' \(reference?.width ?? 0) × \(reference?.height ?? 0): all slices of a series must have one size"))
+            case .failure(let error):
+                summaries.append(nil)
+                sliceProblems.append(InputProblem(file: error.file, message: error.reason))
+            }
+        }
+        problems += sliceProblems.prefix(maxListedSliceProblems)
+        if sliceProblems.count > maxListedSliceProblems {
+            problems.append(InputProblem(
+                file: series.folder.path, message: "\(sliceProblems.count - maxListedSliceProblems) more unusable slices in this series"))
+        }
+        report.decodedSliceCount = summaries.compactMap { $0 }.count
+        report.width = reference?.width
+        report.height = reference?.height
+        report.bitDepth = reference?.bitDepth
+        report.storedRange = range(of: summaries) { (Double($0.minimum), Double($0.maximum)) }
+        report.rescaledRange = range(of: summaries.enumerated().map { index, summary in
+            summary.map { (series.slices[index].rescaleSlope, series.slices[index].rescaleIntercept, $0) }
+        }) { slope, intercept, summary in
+            let (low, high) = (Double(summary.minimum) * slope + intercept, Double(summary.maximum) * slope + intercept)
+            return (min(low, high), max(low, high))
+        }
+        if series.modality.uppercased() == "PT" {
+            quantify(series, of: study, summaries: summaries, report: &report, problems: &problems)
+        }
+        return report
+    }
+
+    private func quantify(
+        _ series: Series, of study: Study, summaries: [SliceSummary?], report: inout SeriesInspection, problems: inout [InputProblem]
+    ) {
+        switch SUVCalibrator.calibrate(series: series, of: study) {
+        case .unavailable(let reasons):
+            report.suvUnavailable = reasons.map(\.description)
+            problems += reasons.map { $0.problem(study: study, series: series) }
+        case .calibrated(let calibration):
+            for warning in calibration.provenance.warnings {
+                problems.append(InputProblem(.warning, file: study.sidecarPath, field: series.jsonPath, message: warning))
+            }
+            report.suv = hottestVoxel(series, summaries: summaries, calibration: calibration)
+        }
+    }
+
+    /// SUV is affine in the stored value per slice, so each slice's hottest voxel is at its stored
+    /// maximum (or minimum, for a negative slope): no pixel has to be converted.
+    private func hottestVoxel(_ series: Series, summaries: [SliceSummary?], calibration: SUVCalibration) -> SUVSummary? {
+        var best: (suv: Double, slice: Int, pixel: Int, width: Int)?
+        for (slice, summary) in summaries.enumerated() {
+            guard let summary else { continue }
+            let atMaximum = calibration.suv(stored: summary.maximum, slice: slice)
+            let atMinimum = calibration.suv(stored: summary.minimum, slice: slice)
+            let candidate = atMaximum >= atMinimum
+                ? (atMaximum, slice, summary.maximumIndex, summary.width)
+                : (atMinimum, slice, summary.minimumIndex, summary.width)
+            if best == nil || candidate.0 > best!.suv { best = candidate }
+        }
+        guard let best else { return nil }
+        let column = best.pixel % best.width, row = best.pixel / best.width
+        let provenance = calibration.provenance
+        var fields: [String: String] = [:]
+        for line in provenance.lines where line.label != "warning" { fields[line.label] = line.value }
+        return SUVSummary(
+            suvMax: best.suv,
+            positionMm: [Double(column) * series.pixelSpacingMm.columnMm, Double(row) * series.pixelSpacingMm.rowMm,
+                         Double(best.slice) * series.sliceSpacingMm],
+            sliceIndex: best.slice, sliceFile: series.slices[best.slice].fileName, column: column, row: row,
+            provenance: fields, provenanceText: provenance.text)
+    }
+
+    private func range<Item>(of items: [Item?], _ bounds: (Item) -> (Double, Double)) -> ValueRange? {
+        let pairs = items.compactMap { $0.map(bounds) }
+        guard let low = pairs.map(\.0).min(), let high = pairs.map(\.1).max() else { return nil }
+        return ValueRange(min: low, max: high)
+    }
+}
