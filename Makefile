@@ -27,7 +27,9 @@ demo: release
 	echo "inspect exit code: $$status (0 usable, 1 some studies unusable)"; \
 	[ $$status -le 1 ]
 
+# The end-to-end tests run the built executable, so build it before testing.
 test: deps
+	swift build
 	swift test
 
 clean:

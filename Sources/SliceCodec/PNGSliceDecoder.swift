@@ -45,18 +45,26 @@ public struct PNGSliceDecoder: Sendable {
     }
 
     /// Decodes into `samples`, resized to width × height; its storage is reused from call to call so a
-    /// worker decoding a series allocates nothing per slice once the buffer has grown.
+    /// worker decoding a series allocates nothing per slice once the buffer has grown. The common case
+    /// (a buffer already the right size) parses the file once; a size change costs one extra header read.
     @discardableResult
     public func decode(_ bytes: [UInt8], file: String, into samples: inout [UInt16]) throws(SliceDecodingError) -> PNGHeader {
-        let header = try self.header(of: bytes, file: file)
-        guard header.colorType == .gray else {
-            throw .unsupportedColorType(file: file, colorType: header.colorType, bitDepth: header.bitDepth)
+        try checkNotEmpty(bytes, file: file)
+        var header = try decodeOnce(bytes, file: file, into: &samples)
+        if header == nil {
+            let declared = try self.header(of: bytes, file: file)
+            samples.append(contentsOf: repeatElement(0, count: declared.width * declared.height - samples.count))
+            header = try decodeOnce(bytes, file: file, into: &samples)
         }
-        let count = header.width * header.height
-        if samples.count != count {
-            samples.removeAll(keepingCapacity: true)
-            samples.append(contentsOf: repeatElement(0, count: count))
+        guard let header else { throw .corrupt(file: file, reason: "the image size changed between two reads") }
+        if samples.count > header.width * header.height {
+            samples.removeLast(samples.count - header.width * header.height)
         }
+        return header
+    }
+
+    /// One decode attempt into the buffer as it is; nil when the buffer is too small for the image.
+    private func decodeOnce(_ bytes: [UInt8], file: String, into samples: inout [UInt16]) throws(SliceDecodingError) -> PNGHeader? {
         var limits = cLimits
         var decoded = pngshim_header()
         var message = MessageBuffer()
@@ -67,8 +75,9 @@ public struct PNGSliceDecoder: Sendable {
                 }
             }
         }
+        if status == PNGSHIM_ERR_BUFFER { return nil }
         try check(status, header: decoded, message: message, file: file)
-        return header
+        return PNGHeader(decoded)
     }
 
     /// Reads the file into `bytes` (reused) and decodes it into `samples` (reused).

@@ -1,9 +1,0 @@
-import ArgumentParser
-import Testing
-@testable import radtriage
-
-@Suite struct CLIParsingTests {
-    @Test func rootCommandParses() throws {
-        _ = try TriageCommand.parseAsRoot(["--help"])
-    }
-}
