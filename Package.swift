@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Quantification", targets: ["Quantification"]),
         .library(name: "Synthesis", targets: ["Synthesis"]),
         .library(name: "Inspection", targets: ["Inspection"]),
+        .library(name: "Scoring", targets: ["Scoring"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -23,6 +24,7 @@ let package = Package(
         // C libraries, each reached from exactly one Swift module.
         .systemLibrary(name: "CLibPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
         .target(name: "CPNGShim", dependencies: ["CLibPNG"], linkerSettings: [.linkedLibrary("png16")]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
         // Libraries, by pipeline stage: format → decoding → quantification → inspection.
         .target(name: "TriageCore"),
@@ -31,6 +33,7 @@ let package = Package(
         .target(name: "Quantification", dependencies: ["TriageCore", "StudyFormat"]),
         .target(name: "Synthesis", dependencies: ["TriageCore", "StudyFormat", "SliceCodec"]),
         .target(name: "Inspection", dependencies: ["TriageCore", "StudyFormat", "SliceCodec", "Quantification"]),
+        .target(name: "Scoring", dependencies: ["TriageCore", "COpenBLAS"]),
 
         // The executable: argument parsing, logging set-up, exit codes.
         .executableTarget(
@@ -44,6 +47,7 @@ let package = Package(
         .testTarget(name: "StudyFormatTests", dependencies: ["StudyFormat", "TriageCore"]),
         .testTarget(name: "QuantificationTests", dependencies: ["Quantification", "StudyFormat", "TriageCore"]),
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "StudyFormat", "SliceCodec", "TriageCore"]),
+        .testTarget(name: "ScoringTests", dependencies: ["Scoring"], exclude: ["Reference"], resources: [.copy("Fixtures")]),
         .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Synthesis", "StudyFormat", "TriageCore", "PNGFixtures"]),
         .testTarget(name: "RadtriageCLITests", dependencies: ["radtriage", "Synthesis", "StudyFormat", "TriageCore", argumentParser]),
     ]

@@ -1,0 +1,82 @@
+/// `manifest.json` of a model folder, format version 1 (Docs/ModelFormat.md).
+public struct ModelManifest: Codable, Sendable, Equatable {
+    public static let currentFormatVersion = 1
+
+    public var formatVersion: Int
+    public var name: String
+    public var version: String
+    public var description: String?
+    public var input: Input
+    public var layers: [Layer]
+    /// How slice logits become one study probability.
+    public var aggregation: Aggregation
+    public var weights: WeightsFile
+
+    public struct Input: Codable, Sendable, Equatable {
+        /// DICOM modality the model reads, e.g. `PT`.
+        public var modality: String
+        /// Units of the values the model reads: `SUV` for PET, `HU` for CT.
+        public var units: String
+        /// The model grid in pixels; each slice is resampled to it by area averaging.
+        public var height: Int
+        public var width: Int
+        /// Values are clipped to [clipMin, clipMax], then mapped to value × scale + offset.
+        public var clipMin: Float
+        public var clipMax: Float
+        public var scale: Float
+        public var offset: Float
+    }
+
+    /// One layer, in order. Shapes follow PyTorch: conv weight [out, in, kh, kw], dense weight [out, in].
+    public struct Layer: Codable, Sendable, Equatable {
+        public enum Kind: String, Codable, Sendable {
+            case conv2d, relu, maxPool2d, avgPool2d, globalMaxPool, globalAvgPool, dense, sigmoid
+        }
+
+        public var type: String
+        public var inChannels: Int?
+        public var outChannels: Int?
+        /// [height, width]
+        public var kernel: [Int]?
+        public var stride: [Int]?
+        public var padding: [Int]?
+        public var inFeatures: Int?
+        public var outFeatures: Int?
+        /// Tensor names in the weights file.
+        public var weight: String?
+        public var bias: String?
+
+        public init(type: String, inChannels: Int? = nil, outChannels: Int? = nil, kernel: [Int]? = nil, stride: [Int]? = nil,
+                    padding: [Int]? = nil, inFeatures: Int? = nil, outFeatures: Int? = nil, weight: String? = nil, bias: String? = nil) {
+            self.type = type
+            self.inChannels = inChannels
+            self.outChannels = outChannels
+            self.kernel = kernel
+            self.stride = stride
+            self.padding = padding
+            self.inFeatures = inFeatures
+            self.outFeatures = outFeatures
+            self.weight = weight
+            self.bias = bias
+        }
+    }
+
+    public struct Aggregation: Codable, Sendable, Equatable {
+        public enum Method: String, Codable, Sendable {
+            /// Mean of the k largest slice logits, then the sigmoid.
+            case topKMeanLogit
+            case maxLogit
+            case meanLogit
+        }
+
+        public var method: Method
+        public var k: Int?
+    }
+
+    public struct WeightsFile: Codable, Sendable, Equatable {
+        /// A safetensors file beside the manifest.
+        public var file: String
+        /// SHA-256 of the file, lowercase hexadecimal.
+        public var sha256: String
+    }
+}

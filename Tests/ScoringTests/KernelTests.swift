@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+@testable import Scoring
+
+@Suite struct KernelTests {
+    /// sgemm through the wrapper against a triple loop in Double, with leading dimensions wider than the matrices.
+    @Test(arguments: [(1, 1, 1), (3, 5, 7), (17, 13, 9), (8, 130, 33)])
+    func gemmMatchesANaiveLoop(_ m: Int, _ n: Int, _ k: Int) {
+        var seed: UInt32 = 1
+        func next() -> Float {
+            seed = seed &* 1_664_525 &+ 1_013_904_223
+            return Float(Int(seed >> 9) % 2001 - 1000) / 1000
+        }
+        let (lda, ldb, ldc) = (k + 2, n + 1, n + 3)
+        let a = (0..<m * lda).map { _ in next() }, b = (0..<k * ldb).map { _ in next() }
+        var c = [Float](repeating: 0, count: m * ldc)
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    gemm(m: m, n: n, k: k, a: pa.baseAddress!, lda: lda, b: pb.baseAddress!, ldb: ldb, c: pc.baseAddress!, ldc: ldc)
+                }
+            }
+        }
+        for i in 0..<m {
+            for j in 0..<n {
+                let expected = (0..<k).reduce(0.0) { $0 + Double(a[i * lda + $1]) * Double(b[$1 * ldb + j]) }
+                #expect(abs(Double(c[i * ldc + j]) - expected) <= 1e-4 * max(1, abs(expected)), "C[\(i), \(j)]")
+            }
+        }
+    }
+
+    static let digests: [(String, String)] = [
+        ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+        ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+        ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
+    ]
+
+    @Test(arguments: digests)
+    func sha256KnownVectors(_ text: String, _ digest: String) {
+        #expect(SHA256.hex(Array(text.utf8)) == digest)
+    }
+
+    @Test func sha256OfAMillionAs() {
+        #expect(SHA256.hex([UInt8](repeating: 0x61, count: 1_000_000)) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    func resample(_ input: [Float], _ width: Int, _ height: Int, to outWidth: Int, _ outHeight: Int) -> [Float] {
+        let resampler = SliceResampler(inputWidth: width, inputHeight: height, outputWidth: outWidth, outputHeight: outHeight)
+        var output = [Float](repeating: 0, count: outWidth * outHeight)
+        var scratch = [Float](repeating: 0, count: height * outWidth)
+        input.withUnsafeBufferPointer { source in
+            output.withUnsafeMutableBufferPointer { destination in
+                scratch.withUnsafeMutableBufferPointer { resampler.resample(source, into: destination, scratch: $0) }
+            }
+        }
+        return output
+    }
+
+    @Test func areaAveragingByHand() {
+        // 4×4 → 2×2: each output is the mean of its 2×2 block.
+        let input: [Float] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]
+        #expect(resample(input, 4, 4, to: 2, 2) == [3.5, 5.5, 11.5, 13.5])
+        // 3 → 2 along a row: output 0 covers input [0, 1.5): (a + b/2) / 1.5; output 1 covers [1.5, 3).
+        let row = resample([3, 6, 9], 3, 1, to: 2, 1)
+        #expect(abs(row[0] - (3 + 3) / 1.5) < 1e-6 && abs(row[1] - (3 + 9) / 1.5) < 1e-6)
+        // Upsampling 2 → 4 repeats values.
+        #expect(resample([1, 2], 2, 1, to: 4, 1) == [1, 1, 2, 2])
+    }
+
+    @Test func areaAveragingKeepsConstantsAndMass() {
+        let constant = [Float](repeating: 2.5, count: 37 * 23)
+        #expect(resample(constant, 37, 23, to: 16, 10).allSatisfy { abs($0 - 2.5) < 1e-5 })
+        var hot = [Float](repeating: 0, count: 256 * 256)
+        hot[100 * 256 + 77] = 1000  // one hot pixel is not lost: its mass is kept
+        let small = resample(hot, 256, 256, to: 128, 128)
+        #expect(abs(small.reduce(0, +) * 4 - 1000) < 1e-3)
+        #expect(small[50 * 128 + 38] == 250)
+    }
+
+    @Test func aggregationByHand() {
+        let logits: [Float] = [-2, 3, 1, 3, 0.5]
+        let top2 = ModelManifest.Aggregation(method: .topKMeanLogit, k: 2).score(logits)
+        #expect(top2.logit == 3 && top2.keySlices == [1, 3])
+        #expect(abs(top2.probability - 1 / (1 + exp(-3.0))) < 1e-12)
+        let top3 = ModelManifest.Aggregation(method: .topKMeanLogit, k: 3).score(logits)
+        #expect(abs(top3.logit - 7.0 / 3) < 1e-12 && top3.keySlices == [1, 3, 2])
+        #expect(ModelManifest.Aggregation(method: .topKMeanLogit, k: 10).score(logits).logit == 5.5 / 5)
+        #expect(ModelManifest.Aggregation(method: .maxLogit).score(logits).logit == 3)
+        #expect(ModelManifest.Aggregation(method: .meanLogit).score(logits).logit == 1.1)
+        #expect(ModelManifest.Aggregation(method: .maxLogit).score([]).probability == 0.5)
+    }
+}
