@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Synthesis", targets: ["Synthesis"]),
         .library(name: "Inspection", targets: ["Inspection"]),
         .library(name: "Scoring", targets: ["Scoring"]),
+        .library(name: "Evidence", targets: ["Evidence"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -34,6 +35,7 @@ let package = Package(
         .target(name: "Synthesis", dependencies: ["TriageCore", "StudyFormat", "SliceCodec"]),
         .target(name: "Inspection", dependencies: ["TriageCore", "StudyFormat", "SliceCodec", "Quantification"]),
         .target(name: "Scoring", dependencies: ["TriageCore", "COpenBLAS"]),
+        .target(name: "Evidence"),
 
         // The executable: argument parsing, logging set-up, exit codes.
         .executableTarget(
@@ -48,6 +50,7 @@ let package = Package(
         .testTarget(name: "QuantificationTests", dependencies: ["Quantification", "StudyFormat", "TriageCore"]),
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "StudyFormat", "SliceCodec", "TriageCore"]),
         .testTarget(name: "ScoringTests", dependencies: ["Scoring"], exclude: ["Reference"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "EvidenceTests", dependencies: ["Evidence"]),
         .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Synthesis", "StudyFormat", "TriageCore", "PNGFixtures"]),
         .testTarget(name: "RadtriageCLITests", dependencies: ["radtriage", "Synthesis", "StudyFormat", "TriageCore", argumentParser]),
     ]
