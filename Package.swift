@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Inspection", targets: ["Inspection"]),
         .library(name: "Scoring", targets: ["Scoring"]),
         .library(name: "Evidence", targets: ["Evidence"]),
+        .library(name: "TriagePipeline", targets: ["TriagePipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -36,11 +37,14 @@ let package = Package(
         .target(name: "Inspection", dependencies: ["TriageCore", "StudyFormat", "SliceCodec", "Quantification"]),
         .target(name: "Scoring", dependencies: ["TriageCore", "COpenBLAS"]),
         .target(name: "Evidence"),
+        .target(name: "TriagePipeline", dependencies: [
+            "TriageCore", "StudyFormat", "SliceCodec", "Quantification", "Scoring", "Evidence",
+        ]),
 
         // The executable: argument parsing, logging set-up, exit codes.
         .executableTarget(
             name: "radtriage",
-            dependencies: ["TriageCore", "StudyFormat", "Synthesis", "Inspection", argumentParser, logging]
+            dependencies: ["TriageCore", "StudyFormat", "Synthesis", "Inspection", "Scoring", "Evidence", "TriagePipeline", argumentParser, logging]
         ),
 
         // Tests: one target per library, a PNG fixture writer independent of libpng, and the CLI end to end.
@@ -51,6 +55,7 @@ let package = Package(
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "StudyFormat", "SliceCodec", "TriageCore"]),
         .testTarget(name: "ScoringTests", dependencies: ["Scoring"], exclude: ["Reference"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EvidenceTests", dependencies: ["Evidence"]),
+        .testTarget(name: "TriagePipelineTests", dependencies: ["TriagePipeline", "Scoring", "Synthesis", "StudyFormat", "TriageCore"]),
         .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Synthesis", "StudyFormat", "TriageCore", "PNGFixtures"]),
         .testTarget(name: "RadtriageCLITests", dependencies: ["radtriage", "Synthesis", "StudyFormat", "TriageCore", argumentParser]),
     ]

@@ -1,0 +1,151 @@
+import Dispatch
+import Evidence
+import Foundation
+import Quantification
+import Scoring
+import SliceCodec
+import StudyFormat
+import TriageCore
+
+/// Scores studies one slice at a time: decode → SUV → evidence and model input → batched inference →
+/// study probability. Holds one inference engine and one set of buffers, reused for every slice and
+/// study; memory does not grow with the slice count. One scorer per worker: not thread-safe.
+public final class StudyScorer {
+    public let model: ScoringModel
+    public let batchSize: Int
+    public var decoder = PNGSliceDecoder()
+    /// At most this many unusable slices are listed one by one.
+    public var maxListedSliceProblems = 10
+
+    private let engine: InferenceEngine
+    private var bytes: [UInt8] = []
+    private var samples: [UInt16] = []
+    private var suv: [Float] = []
+    private var scratch: [Float] = []
+    private var resampler: SliceResampler?
+
+    public init(model: ScoringModel, batchSize: Int = 16) {
+        self.model = model
+        self.batchSize = batchSize
+        engine = InferenceEngine(model: model, maxBatch: batchSize)
+    }
+
+    public func score(studyAt folder: URL) -> StudyOutcome {
+        let study: Study
+        do {
+            study = try StudyReader().read(folder: folder)
+        } catch {
+            return .failed(StudyFailure(path: folder.path, studyId: nil, problems: error.problems))
+        }
+        let modality = model.manifest.input.modality.uppercased()
+        guard let series = study.series.first(where: { $0.modality.uppercased() == modality }) else {
+            return failure(study, [InputProblem(file: study.sidecarPath, field: "$.series", value: study.series.map(\.modality).joined(separator: ", "),
+                                                message: "no \(modality) series for model \(model.id)")])
+        }
+        switch SUVCalibrator.calibrate(series: series, of: study) {
+        case .unavailable(let reasons):
+            return failure(study, reasons.map { $0.problem(study: study, series: series) })
+        case .calibrated(let calibration):
+            return score(series, of: study, calibration: calibration)
+        }
+    }
+
+    private func failure(_ study: Study, _ problems: [InputProblem]) -> StudyOutcome {
+        .failed(StudyFailure(path: study.folder.path, studyId: study.id, problems: problems + study.warnings))
+    }
+
+    private func score(_ series: Series, of study: Study, calibration: SUVCalibration) -> StudyOutcome {
+        var timings = StudyScoringResult.StageTimings()
+        var logits: [Float] = []
+        logits.reserveCapacity(series.slices.count)
+        var pending = 0
+        var accumulator: EvidenceAccumulator?
+        var size: (width: Int, height: Int)?
+        var problems: [InputProblem] = []
+        var unusable = 0
+        for (index, slice) in series.slices.enumerated() {
+            var clock = DispatchTime.now().uptimeNanoseconds
+            let header: PNGHeader
+            do {
+                header = try decoder.decodeFile(atPath: slice.url.path, bytes: &bytes, into: &samples)
+            } catch {
+                unusable += 1
+                if unusable <= maxListedSliceProblems { problems.append(InputProblem(file: error.file, message: error.reason)) }
+                continue
+            }
+            timings.decodeSeconds += Self.lap(&clock)
+            if let size, size != (header.width, header.height) {
+                unusable += 1
+                if unusable <= maxListedSliceProblems {
+                    problems.append(InputProblem(file: slice.url.path, value: "\(header.width) × \(header.height)",
+                                                 message: "slice size differs from the series' \(size.width) × \(size.height): all slices of a series must have one size"))
+                }
+                continue
+            }
+            guard unusable == 0 else { continue }  // the study has failed: only look for more broken slices
+            if size == nil {
+                size = (header.width, header.height)
+                accumulator = EvidenceAccumulator(
+                    width: header.width, height: header.height, columnSpacingMm: series.pixelSpacingMm.columnMm,
+                    rowSpacingMm: series.pixelSpacingMm.rowMm, sliceSpacingMm: series.sliceSpacingMm)
+            }
+            // In place (no copy of the accumulator's slice ring): it was created just above if it was nil.
+            prepare(slot: pending, slice: index, width: header.width, height: header.height, calibration: calibration, accumulator: &accumulator!)
+            pending += 1
+            timings.quantifySeconds += Self.lap(&clock)
+            if pending == batchSize {
+                logits += engine.run(batch: pending)
+                pending = 0
+                timings.modelSeconds += Self.lap(&clock)
+            }
+        }
+        if unusable > maxListedSliceProblems {
+            problems.append(InputProblem(file: series.folder.path, message: "\(unusable - maxListedSliceProblems) more unusable slices in this series"))
+        }
+        guard unusable == 0, let evidence = accumulator?.result() else {
+            return failure(study, problems.isEmpty ? [InputProblem(file: series.folder.path, message: "no slices")] : problems)
+        }
+        if pending > 0 {
+            var clock = DispatchTime.now().uptimeNanoseconds
+            logits += engine.run(batch: pending)
+            timings.modelSeconds += Self.lap(&clock)
+        }
+        let score = model.manifest.aggregation.score(logits)
+        let warnings = study.warnings + calibration.provenance.warnings.map {
+            InputProblem(.warning, file: study.sidecarPath, field: series.jsonPath, message: $0)
+        }
+        return .scored(StudyScoringResult(
+            studyId: study.id, path: study.folder.path, series: series.folderName, modelId: model.id,
+            weightsSHA256: model.weightsSHA256, probability: score.probability, logit: score.logit,
+            keySlices: score.keySlices.map { .init(index: $0, file: series.slices[$0].fileName, logit: logits[$0]) },
+            sliceLogits: logits, evidence: evidence, suvProvenance: calibration.provenance, warnings: warnings, timings: timings))
+    }
+
+    /// Stored values → SUV → evidence, then resampled to the model grid and normalised into the engine's slot.
+    private func prepare(
+        slot: Int, slice: Int, width: Int, height: Int, calibration: SUVCalibration, accumulator: inout EvidenceAccumulator
+    ) {
+        if suv.count != samples.count { suv = [Float](repeating: 0, count: samples.count) }
+        samples.withUnsafeBufferPointer { stored in
+            suv.withUnsafeMutableBufferPointer { calibration.convert(stored, slice: slice, into: $0) }
+        }
+        suv.withUnsafeBufferPointer { accumulator.add($0) }
+        let input = model.manifest.input
+        if resampler?.inputWidth != width || resampler?.inputHeight != height {
+            resampler = SliceResampler(inputWidth: width, inputHeight: height, outputWidth: input.width, outputHeight: input.height)
+            scratch = [Float](repeating: 0, count: height * input.width)
+        }
+        guard let resampler else { return }
+        let destination = engine.inputSlice(slot)
+        suv.withUnsafeBufferPointer { source in
+            scratch.withUnsafeMutableBufferPointer { resampler.resample(source, into: destination, scratch: $0) }
+        }
+        input.normalise(destination)
+    }
+
+    private static func lap(_ clock: inout UInt64) -> Double {
+        let now = DispatchTime.now().uptimeNanoseconds
+        defer { clock = now }
+        return Double(now - clock) / 1e9
+    }
+}

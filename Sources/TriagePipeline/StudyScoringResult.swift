@@ -1,0 +1,58 @@
+import Evidence
+import Quantification
+import Scoring
+import TriageCore
+
+/// What scoring one study produced: the model's probability, the slices that drove it, the
+/// quantitative evidence, and the record of how SUV was computed.
+public struct StudyScoringResult: Sendable, Codable {
+    public struct KeySlice: Sendable, Codable, Equatable {
+        /// Zero-based index in the series' reading order.
+        public var index: Int
+        public var file: String
+        public var logit: Float
+    }
+
+    /// Seconds spent per stage, summed over the study's slices.
+    public struct StageTimings: Sendable, Codable, Equatable {
+        public var decodeSeconds: Double = 0
+        /// Stored values → SUV, evidence, resampling to the model grid.
+        public var quantifySeconds: Double = 0
+        public var modelSeconds: Double = 0
+    }
+
+    public var studyId: String
+    public var path: String
+    public var series: String
+    public var modelId: String
+    public var weightsSHA256: String
+    public var probability: Double
+    public var logit: Double
+    public var keySlices: [KeySlice]
+    /// Every slice's logit in reading order, so that others can check the engine.
+    public var sliceLogits: [Float]
+    public var evidence: VolumeEvidence
+    public var suvProvenance: SUVProvenance
+    /// QC flags that did not stop scoring.
+    public var warnings: [InputProblem]
+    public var timings: StageTimings
+}
+
+/// A study that could not be scored, with every problem found.
+public struct StudyFailure: Error, Sendable, Codable, CustomStringConvertible {
+    public var path: String
+    public var studyId: String?
+    public var problems: [InputProblem]
+
+    public var errors: [InputProblem] { problems.filter { $0.severity == .error } }
+
+    /// The first error, as the worklist's one-line reason.
+    public var reason: String { errors.first?.description ?? "unknown failure" }
+    public var description: String { problems.map(\.description).joined(separator: "\n") }
+}
+
+/// A study's fate: per-study failures are data, so one bad study never stops the others.
+public enum StudyOutcome: Sendable {
+    case scored(StudyScoringResult)
+    case failed(StudyFailure)
+}

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Evidence
+import Foundation
+import Scoring
+import TriagePipeline
+
+/// `radtriage score STUDY...`: scores studies with the model and prints the probability and evidence.
+struct Score: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Score studies with the model: probability of an abnormal finding, SUVmax, SUVpeak, hot volume, key slices.",
+        discussion: """
+            The JSON form carries every slice's logit, so that the engine can be checked against another \
+            implementation. Exit code 0 when every study was scored, 1 when some could not be.
+            """)
+
+    @Argument(help: "Study folders.")
+    var studies: [String]
+
+    @Option(help: "Model folder (manifest.json + weights). Default: $RADTRIAGE_MODEL, else Models/pet-default.")
+    var model: String?
+
+    @Option(help: "Slices per inference batch.")
+    var batch: Int = 16
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    func validate() throws {
+        guard batch >= 1 && batch <= 1024 else { throw ValidationError("--batch must be 1...1024") }
+    }
+
+    func run() throws {
+        let location = ModelLocation.resolve(model)
+        guard let folder = location.url else {
+            throw ValidationError("no model found; looked in:\n  " + location.searched.joined(separator: "\n  ") + "\nGive one with --model DIR.")
+        }
+        let loaded: ScoringModel
+        do {
+            loaded = try ScoringModel.load(from: folder)
+        } catch {
+            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+            throw ExitCode.usage
+        }
+        let scorer = StudyScorer(model: loaded, batchSize: batch)
+        var results: [StudyScoringResult] = []
+        var failures: [StudyFailure] = []
+        for path in studies {
+            switch scorer.score(studyAt: URL(fileURLWithPath: path)) {
+            case .scored(let result): results.append(result)
+            case .failed(let failure): failures.append(failure)
+            }
+        }
+        if json {
+            struct Report: Encodable {
+                var model: String
+                var weightsSHA256: String
+                var scored: [StudyScoringResult]
+                var failed: [StudyFailure]
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            encoder.dateEncodingStrategy = .iso8601
+            let report = Report(model: loaded.id, weightsSHA256: loaded.weightsSHA256, scored: results, failed: failures)
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            print("model \(loaded.id) (\(loaded.folder))")
+            for result in results { print(Self.text(result)) }
+            for failure in failures { print("\(failure.studyId ?? failure.path)  FAILED: \(failure.reason)") }
+        }
+        if !failures.isEmpty { throw ExitCode.someInputUnusable }
+    }
+
+    static func text(_ result: StudyScoringResult) -> String {
+        let evidence = result.evidence
+        let position = evidence.suvMaxPositionMm.map { String(format: "%.1f", $0) }.joined(separator: ", ")
+        let keys = result.keySlices.map { "\($0.index) (\($0.file), logit \(String(format: "%.2f", $0.logit)))" }.joined(separator: ", ")
+        return """
+            \(result.studyId)  probability \(String(format: "%.3f", result.probability))  (\(result.sliceLogits.count) slices of \(result.series))
+              SUVmax \(String(format: "%.2f", evidence.suvMax)) at (\(position)) mm, SUVpeak \(String(format: "%.2f", evidence.suvPeak)), \
+            volume above SUV \(String(format: "%.1f", evidence.hotThresholdSUV)) \(String(format: "%.1f", evidence.hotVolumeMl)) mL
+              key slices: \(keys)
+            """
+    }
+}
