@@ -55,7 +55,7 @@ let package = Package(
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "StudyFormat", "SliceCodec", "TriageCore"]),
         .testTarget(name: "ScoringTests", dependencies: ["Scoring"], exclude: ["Reference"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EvidenceTests", dependencies: ["Evidence"]),
-        .testTarget(name: "TriagePipelineTests", dependencies: ["TriagePipeline", "Scoring", "Synthesis", "StudyFormat", "TriageCore"]),
+        .testTarget(name: "TriagePipelineTests", dependencies: ["TriagePipeline", "Scoring", "Evidence", "Quantification", "Synthesis", "StudyFormat", "TriageCore"]),
         .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Synthesis", "StudyFormat", "TriageCore", "PNGFixtures"]),
         .testTarget(name: "RadtriageCLITests", dependencies: ["radtriage", "Synthesis", "StudyFormat", "TriageCore", argumentParser]),
     ]
