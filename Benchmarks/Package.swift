@@ -1,6 +1,6 @@
 // swift-tools-version: 6.1
 // Benchmarks live in their own package so that building and testing radtriage never compiles them.
-// Run from this folder: `swift run -c release decode-bench` (see README.md here).
+// Run from this folder: `swift run -c release decode-bench`, `swift run -c release scoring-bench` (README.md here).
 import PackageDescription
 
 let package = Package(
@@ -19,6 +19,11 @@ let package = Package(
                 .product(name: "Synthesis", package: "radtriage"),
             ],
             path: "Sources/DecodeBench"
+        ),
+        .executableTarget(
+            name: "scoring-bench",
+            dependencies: [.product(name: "Scoring", package: "radtriage")],
+            path: "Sources/ScoringBench"
         ),
     ]
 )

@@ -91,25 +91,37 @@ static void fill_header(png_structp png, png_infop info, pngshim_header *header)
     header->interlaced = png_get_interlace_type(png, info) != PNG_INTERLACE_NONE;
 }
 
+/* Checks the signature and declared size, then creates the libpng reader with our error handlers and
+   limits. The caller sets its own setjmp before the first libpng call that can fail. */
+static pngshim_status begin_read(shim_context *ctx, const pngshim_limits *limits, pngshim_header *header,
+                                 png_structp *png, png_infop *info) {
+    memset(header, 0, sizeof *header);
+    pngshim_status status = precheck(ctx->data, ctx->size, limits, header, ctx);
+    if (status != PNGSHIM_OK) return status;
+    *png = png_create_read_struct(PNG_LIBPNG_VER_STRING, ctx, shim_error, shim_warning);
+    if (!*png) return PNGSHIM_ERR_NOMEM;
+    *info = png_create_info_struct(*png);
+    if (!*info) {
+        png_destroy_read_struct(png, NULL, NULL);
+        return PNGSHIM_ERR_NOMEM;
+    }
+    /* Setting limits and the read callback cannot fail, so they need no setjmp. */
+    configure_reader(*png, limits);
+    png_set_read_fn(*png, ctx, shim_read);
+    return PNGSHIM_OK;
+}
+
 pngshim_status pngshim_read_header(const uint8_t *data, size_t size, const pngshim_limits *limits,
                                    pngshim_header *out, char *message, size_t message_size) {
     shim_context ctx = {data, size, 0, NULL, 0, 0, message, message_size, 0};
-    memset(out, 0, sizeof *out);
-    pngshim_status status = precheck(data, size, limits, out, &ctx);
+    png_structp png;
+    png_infop info;
+    pngshim_status status = begin_read(&ctx, limits, out, &png, &info);
     if (status != PNGSHIM_OK) return status;
-    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &ctx, shim_error, shim_warning);
-    if (!png) return PNGSHIM_ERR_NOMEM;
-    png_infop info = png_create_info_struct(png);
-    if (!info) {
-        png_destroy_read_struct(&png, NULL, NULL);
-        return PNGSHIM_ERR_NOMEM;
-    }
     if (setjmp(png_jmpbuf(png))) {
         png_destroy_read_struct(&png, &info, NULL);
         return PNGSHIM_ERR_LIBPNG;
     }
-    configure_reader(png, limits);
-    png_set_read_fn(png, &ctx, shim_read);
     png_read_info(png, info);
     fill_header(png, info, out);
     png_destroy_read_struct(&png, &info, NULL);
@@ -135,24 +147,16 @@ pngshim_status pngshim_decode_gray(const uint8_t *data, size_t size, const pngsh
                                    uint16_t *out, size_t capacity, pngshim_header *header,
                                    char *message, size_t message_size) {
     shim_context ctx = {data, size, 0, NULL, 0, 0, message, message_size, 0};
-    memset(header, 0, sizeof *header);
-    pngshim_status status = precheck(data, size, limits, header, &ctx);
+    png_structp png;
+    png_infop info;
+    pngshim_status status = begin_read(&ctx, limits, header, &png, &info);
     if (status != PNGSHIM_OK) return status;
-    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &ctx, shim_error, shim_warning);
-    if (!png) return PNGSHIM_ERR_NOMEM;
-    png_infop info = png_create_info_struct(png);
-    if (!info) {
-        png_destroy_read_struct(&png, NULL, NULL);
-        return PNGSHIM_ERR_NOMEM;
-    }
     png_bytep *volatile rows = NULL; /* volatile: assigned after setjmp, freed after a longjmp */
     if (setjmp(png_jmpbuf(png))) {
         free((void *)rows);
         png_destroy_read_struct(&png, &info, NULL);
         return PNGSHIM_ERR_LIBPNG;
     }
-    configure_reader(png, limits);
-    png_set_read_fn(png, &ctx, shim_read);
     png_read_info(png, info);
     fill_header(png, info, header);
     if (header->color_type != PNG_COLOR_TYPE_GRAY) {

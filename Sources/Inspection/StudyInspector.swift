@@ -83,7 +83,7 @@ public struct StudyInspector: Sendable {
 
         // The first decodable slice sets the series' size; every other slice must match it.
         var summaries: [SliceSummary?] = []
-        var sliceProblems: [InputProblem] = []
+        var sliceProblems = SliceProblemList(limit: maxListedSliceProblems)
         let reference = results.lazy.compactMap { try? $0.get() }.first
         for (index, result) in results.enumerated() {
             switch result {
@@ -91,19 +91,15 @@ public struct StudyInspector: Sendable {
                 summaries.append(summary)
             case .success(let summary):
                 summaries.append(nil)
-                sliceProblems.append(InputProblem(
-                    file: series.slices[index].url.path, value: "\(summary.width) × \(summary.height)",
-                    message: "slice size differs from the series' \(reference?.width ?? 0) × \(reference?.height ?? 0): all slices of a series must have one size"))
+                sliceProblems.appendSizeMismatch(
+                    file: series.slices[index].url.path, width: summary.width, height: summary.height,
+                    seriesWidth: reference?.width ?? 0, seriesHeight: reference?.height ?? 0)
             case .failure(let error):
                 summaries.append(nil)
                 sliceProblems.append(InputProblem(file: error.file, message: error.reason))
             }
         }
-        problems += sliceProblems.prefix(maxListedSliceProblems)
-        if sliceProblems.count > maxListedSliceProblems {
-            problems.append(InputProblem(
-                file: series.folder.path, message: "\(sliceProblems.count - maxListedSliceProblems) more unusable slices in this series"))
-        }
+        problems += sliceProblems.problems(seriesFolder: series.folder.path)
         report.decodedSliceCount = summaries.compactMap { $0 }.count
         report.width = reference?.width
         report.height = reference?.height

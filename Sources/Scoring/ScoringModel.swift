@@ -230,3 +230,27 @@ private struct LayerPlanner {
         return tensor.values
     }
 }
+
+extension ScoringModel {
+    /// A GEMM the engine runs for one slice: C[m × n] = A[m × k] · B[k × n].
+    public struct GEMMShape: Sendable, Equatable {
+        public var layer: Int
+        public var m: Int
+        public var n: Int
+        public var k: Int
+        public var flops: Int { 2 * m * n * k }
+    }
+
+    /// The convolution GEMMs of one slice, split into the engine's chunks of at most 4096 positions.
+    public var gemmShapes: [GEMMShape] {
+        layers.enumerated().flatMap { index, layer -> [GEMMShape] in
+            guard case .convolution(let conv) = layer else { return [] }
+            let (input, output) = shapes[index]
+            let positions = output.height * output.width
+            let k = input.channels * conv.kernel.height * conv.kernel.width
+            return stride(from: 0, to: positions, by: InferenceEngine.positionsPerChunk).map {
+                GEMMShape(layer: index, m: output.channels, n: min(InferenceEngine.positionsPerChunk, positions - $0), k: k)
+            }
+        }
+    }
+}

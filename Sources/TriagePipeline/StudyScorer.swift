@@ -61,28 +61,23 @@ public final class StudyScorer {
         var pending = 0
         var accumulator: EvidenceAccumulator?
         var size: (width: Int, height: Int)?
-        var problems: [InputProblem] = []
-        var unusable = 0
+        var unusable = SliceProblemList(limit: maxListedSliceProblems)
         for (index, slice) in series.slices.enumerated() {
             var clock = DispatchTime.now().uptimeNanoseconds
             let header: PNGHeader
             do {
                 header = try decoder.decodeFile(atPath: slice.url.path, bytes: &bytes, into: &samples)
             } catch {
-                unusable += 1
-                if unusable <= maxListedSliceProblems { problems.append(InputProblem(file: error.file, message: error.reason)) }
+                unusable.append(InputProblem(file: error.file, message: error.reason))
                 continue
             }
             timings.decodeSeconds += Self.lap(&clock)
             if let size, size != (header.width, header.height) {
-                unusable += 1
-                if unusable <= maxListedSliceProblems {
-                    problems.append(InputProblem(file: slice.url.path, value: "\(header.width) × \(header.height)",
-                                                 message: "slice size differs from the series' \(size.width) × \(size.height): all slices of a series must have one size"))
-                }
+                unusable.appendSizeMismatch(
+                    file: slice.url.path, width: header.width, height: header.height, seriesWidth: size.width, seriesHeight: size.height)
                 continue
             }
-            guard unusable == 0 else { continue }  // the study has failed: only look for more broken slices
+            guard unusable.isEmpty else { continue }  // the study has failed: only look for more broken slices
             if size == nil {
                 size = (header.width, header.height)
                 accumulator = EvidenceAccumulator(
@@ -99,10 +94,8 @@ public final class StudyScorer {
                 timings.modelSeconds += Self.lap(&clock)
             }
         }
-        if unusable > maxListedSliceProblems {
-            problems.append(InputProblem(file: series.folder.path, message: "\(unusable - maxListedSliceProblems) more unusable slices in this series"))
-        }
-        guard unusable == 0, let evidence = accumulator?.result() else {
+        guard unusable.isEmpty, let evidence = accumulator?.result() else {
+            let problems = unusable.problems(seriesFolder: series.folder.path)
             return failure(study, problems.isEmpty ? [InputProblem(file: series.folder.path, message: "no slices")] : problems)
         }
         if pending > 0 {

@@ -11,6 +11,10 @@ import TriageCore
         FileManager.default.temporaryDirectory.appendingPathComponent("radtriage-inspect-\(UUID().uuidString)")
     }
 
+    static func distance(_ a: [Double], _ b: [Double]) -> Double {
+        zip(a, b).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot()
+    }
+
     /// A synthetic study whose hottest spot is a lesion (not the bladder or brain), found by reading
     /// ground truths only, then written alone.
     static func lesionDominatedStudy(noise: Double, into folder: URL) throws -> (URL, GroundTruth.LesionTruth) {
@@ -39,8 +43,7 @@ import TriageCore
         #expect(report.isUsable)
         let suv = try #require(report.series.first?.suv)
         #expect(abs(suv.suvMax - lesion.expectedSuvMax) <= 1e-3 * lesion.expectedSuvMax)
-        let distance = zip(suv.positionMm, lesion.centreMm).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot()
-        #expect(distance <= lesion.diameterMm / 2, "hottest voxel \(suv.positionMm) vs lesion centre \(lesion.centreMm)")
+        #expect(Self.distance(suv.positionMm, lesion.centreMm) <= lesion.diameterMm / 2, "hottest voxel \(suv.positionMm) vs lesion centre \(lesion.centreMm)")
     }
 
     /// With clinical noise (sd = 0.15·√SUV per voxel) the maximum over the lesion's voxels sits above
@@ -53,8 +56,7 @@ import TriageCore
         let suv = try #require(StudyInspector().inspectStudy(at: study).series.first?.suv)
         let sd = 0.15 * lesion.expectedSuvMax.squareRoot()
         #expect(abs(suv.suvMax - lesion.expectedSuvMax) <= 5 * sd, "SUVmax \(suv.suvMax) vs expected \(lesion.expectedSuvMax)")
-        let distance = zip(suv.positionMm, lesion.centreMm).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot()
-        #expect(distance <= lesion.diameterMm / 2 + 6)
+        #expect(Self.distance(suv.positionMm, lesion.centreMm) <= lesion.diameterMm / 2 + 6)
         #expect(suv.provenanceText.contains("decay interval"))
     }
 
