@@ -40,10 +40,10 @@ MANIFEST = {
     "description": "Slice-level lesion detector for FDG PET, trained on radtriage synth phantoms only. Not for clinical use.",
     "input": {"modality": "PT", "units": "SUV", "height": 128, "width": 128, "clipMin": 0, "clipMax": 20, "scale": 0.1, "offset": 0},
     "layers": [
-        {"type": "conv2d", "inChannels": 1, "outChannels": 16, "kernel": [3, 3], "stride": [1, 1], "padding": [1, 1], "weight": "conv1.weight", "bias": "conv1.bias"},
+        {"type": "conv2d", "inChannels": 1, "outChannels": 8, "kernel": [3, 3], "stride": [1, 1], "padding": [1, 1], "weight": "conv1.weight", "bias": "conv1.bias"},
         {"type": "relu"},
         {"type": "maxPool2d", "kernel": [2, 2], "stride": [2, 2]},
-        {"type": "conv2d", "inChannels": 16, "outChannels": 16, "kernel": [3, 3], "stride": [1, 1], "padding": [1, 1], "weight": "conv2.weight", "bias": "conv2.bias"},
+        {"type": "conv2d", "inChannels": 8, "outChannels": 16, "kernel": [3, 3], "stride": [1, 1], "padding": [1, 1], "weight": "conv2.weight", "bias": "conv2.bias"},
         {"type": "relu"},
         {"type": "maxPool2d", "kernel": [2, 2], "stride": [2, 2]},
         {"type": "conv2d", "inChannels": 16, "outChannels": 32, "kernel": [3, 3], "stride": [1, 1], "padding": [1, 1], "weight": "conv3.weight", "bias": "conv3.bias"},
@@ -229,7 +229,7 @@ def train(args):
         rng.shuffle(chosen)
         losses = []
         epoch_start = time.time()
-        rate = args.learning_rate * (0.5 ** ((epoch - 1) // 4))
+        rate = args.learning_rate * (0.5 ** ((epoch - 1) // 3))
         for begin in range(0, len(chosen), args.batch):
             index = chosen[begin:begin + args.batch]
             batch = x[index]
@@ -285,7 +285,7 @@ def main():
     parser.add_argument("--train-studies", type=int, default=100)
     parser.add_argument("--validation-studies", type=int, default=25)
     parser.add_argument("--test-studies", type=int, default=100)
-    parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--learning-rate", type=float, default=2e-3)
     args = parser.parse_args()

@@ -3,7 +3,8 @@
 /// kernel reaches into the padding.
 enum Im2col {
     /// Fills `destination` (row stride `rowStride`) with rows 0..<C·kh·kw for output positions `columns`
-    /// of the whole batch, numbered slice-major: j = (b · H_out + y) · W_out + x.
+    /// of the batch, numbered slice-major: j = (b · H_out + y) · W_out + x. The range must lie within one
+    /// output row run at a time as the loop walks it; any range works.
     static func fill(
         _ destination: UnsafeMutablePointer<Float>, rowStride: Int,
         from source: UnsafePointer<Float>, shape: ActivationShape, batch: Int, output: ActivationShape,
@@ -31,17 +32,36 @@ enum Im2col {
                             base.update(repeating: 0, count: run)
                         } else {
                             let sourceRow = source + (channel * batch + b) * inPlane + iy * shape.width
-                            var ix = ox * stride.width - padding.width + kx
-                            for t in 0..<run {
-                                base[t] = ix >= 0 && ix < shape.width ? sourceRow[ix] : 0
-                                ix += stride.width
-                            }
+                            copyRow(sourceRow, width: shape.width, into: base, count: run,
+                                    firstColumn: ox * stride.width - padding.width + kx, stride: stride.width)
                         }
                         j += run
                     }
                     row += 1
                 }
             }
+        }
+    }
+
+    /// destination[t] = source[first + t·stride], or 0 outside 0..<width. With stride 1 the inside part
+    /// is one contiguous copy, which is most of the work for the usual 3 × 3, stride 1 layers.
+    @inline(__always)
+    private static func copyRow(
+        _ source: UnsafePointer<Float>, width: Int, into destination: UnsafeMutablePointer<Float>, count: Int,
+        firstColumn: Int, stride: Int
+    ) {
+        if stride == 1 {
+            let lead = min(max(-firstColumn, 0), count)
+            let end = min(max(width - firstColumn, lead), count)
+            if lead > 0 { destination.update(repeating: 0, count: lead) }
+            if end > lead { (destination + lead).update(from: source + firstColumn + lead, count: end - lead) }
+            if count > end { (destination + end).update(repeating: 0, count: count - end) }
+            return
+        }
+        var column = firstColumn
+        for t in 0..<count {
+            destination[t] = column >= 0 && column < width ? source[column] : 0
+            column += stride
         }
     }
 }

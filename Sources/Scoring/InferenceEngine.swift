@@ -11,16 +11,27 @@ import Glibc
 public final class InferenceEngine {
     public let model: ScoringModel
     public let maxBatch: Int
-    /// Output positions per GEMM: chunks of about 4096 columns ran fastest for conv-shaped GEMMs on
-    /// this machine; larger ones, whose operands spill out of the 1 MiB L2 cache, were slower
-    /// (shared/performance.md).
-    public static let positionsPerChunk = 4096
+    /// Output positions per GEMM for a layer whose im2col rows are `k` long. About 4096 positions ran
+    /// fastest for conv-shaped GEMMs on this machine (larger was slower, shared/performance.md); the
+    /// im2col block, k × positions floats, is also capped at `chunkFloats` so that it stays in the
+    /// 1 MiB L2 cache between being written and being read by the GEMM.
+    public static func positionsPerChunk(k: Int, chunkFloats: Int = InferenceEngine.chunkFloats) -> Int {
+        let fitting = chunkFloats / max(k, 1)
+        var positions = 256
+        while positions * 2 <= min(fitting, 4096) { positions *= 2 }
+        return positions
+    }
+
+    /// The im2col block's size limit in floats (128 Ki floats, half the L2 cache).
+    public static let chunkFloats = 131_072
 
     private let input: AlignedBuffer
     private let ping: AlignedBuffer
     private let pong: AlignedBuffer
     private let columns: AlignedBuffer
     private let logits: AlignedBuffer
+    /// Convolutions followed by a ReLU: the ReLU is applied with the bias, in the same pass.
+    private let fusedReLU: Set<Int>
 
     public init(model: ScoringModel, maxBatch: Int) {
         precondition(maxBatch > 0, "batch size must be positive")
@@ -38,8 +49,12 @@ public final class InferenceEngine {
         input = AlignedBuffer(count: model.inputShape.count * maxBatch)
         ping = AlignedBuffer(count: largest * maxBatch)
         pong = AlignedBuffer(count: largest * maxBatch)
-        columns = AlignedBuffer(count: max(maxK * max(Self.positionsPerChunk, maxBatch), 1))
+        columns = AlignedBuffer(count: max(maxK * max(4096, maxBatch), 1))
         logits = AlignedBuffer(count: maxBatch)
+        fusedReLU = Set(model.layers.indices.filter { index in
+            guard case .convolution = model.layers[index], index + 1 < model.layers.count, case .relu = model.layers[index + 1] else { return false }
+            return true
+        })
     }
 
     /// The input of slice `index` of the next batch: height × width values, already normalised.
@@ -56,15 +71,18 @@ public final class InferenceEngine {
 
     /// The same, showing each layer's output ([C][B][H][W]) to `observe`: the reference tests compare
     /// every layer, not only the end.
-    func run(batch: Int, observe: (Int, UnsafeBufferPointer<Float>) -> Void) -> [Float] {
+    public func run(batch: Int, observe: (Int, UnsafeBufferPointer<Float>) -> Void) -> [Float] {
         precondition(batch > 0 && batch <= maxBatch, "batch must be 1...\(maxBatch)")
         var source = input.pointer
         var target = ping.pointer
         for (index, layer) in model.layers.enumerated() {
             let (inShape, outShape) = model.shapes[index]
+            let count = outShape.count * batch
+            var inPlace = false
             switch layer {
             case .convolution(let conv):
-                convolve(conv, from: source, shape: inShape, to: target, output: outShape, batch: batch)
+                convolve(conv, from: source, shape: inShape, to: target, output: outShape, batch: batch,
+                         thenReLU: fusedReLU.contains(index))
             case .dense(let dense):
                 fullyConnect(dense, from: source, shape: inShape, to: target, outputs: outShape.channels, batch: batch)
             case .maxPool(let pooling):
@@ -76,13 +94,20 @@ public final class InferenceEngine {
             case .globalAveragePool:
                 globalPool(from: source, shape: inShape, to: target, batch: batch, maximum: false)
             case .relu:
-                for i in 0..<(inShape.count * batch) { target[i] = max(source[i], 0) }
+                // Elementwise layers work in place; a ReLU right after a convolution was already applied there.
+                inPlace = true
+                if !fusedReLU.contains(index - 1) {
+                    for i in 0..<count { source[i] = max(source[i], 0) }
+                }
             case .sigmoid:
-                for i in 0..<(inShape.count * batch) { target[i] = 1 / (1 + expf(-source[i])) }
+                inPlace = true
+                for i in 0..<count { source[i] = 1 / (1 + expf(-source[i])) }
             }
-            observe(index, UnsafeBufferPointer(start: target, count: outShape.count * batch))
-            source = target
-            target = target == ping.pointer ? pong.pointer : ping.pointer
+            if !inPlace {
+                source = target
+                target = target == ping.pointer ? pong.pointer : ping.pointer
+            }
+            observe(index, UnsafeBufferPointer(start: source, count: count))
         }
         // The network ends in one value per slice: [1][B][1][1].
         return Array(UnsafeBufferPointer(start: source, count: batch))
@@ -92,11 +117,12 @@ public final class InferenceEngine {
 
     private func convolve(
         _ conv: PlannedLayer.Convolution, from source: UnsafeMutablePointer<Float>, shape: ActivationShape,
-        to target: UnsafeMutablePointer<Float>, output: ActivationShape, batch: Int
+        to target: UnsafeMutablePointer<Float>, output: ActivationShape, batch: Int, thenReLU: Bool
     ) {
         let k = shape.channels * conv.kernel.height * conv.kernel.width
         let plane = output.height * output.width
         let positions = batch * plane
+        let chunk = Self.positionsPerChunk(k: k)
         // GEMM calls cover chunks of one slice's positions: OpenBLAS rounds an output column
         // differently depending on where it falls in its tiles, so chunks that mixed slices would make
         // a slice's score depend on its batch neighbours. A 128 × 128 slice alone gives full chunks.
@@ -104,21 +130,27 @@ public final class InferenceEngine {
             for slice in 0..<batch {
                 var start = 0
                 while start < plane {
-                    let count = min(Self.positionsPerChunk, plane - start)
+                    let count = min(chunk, plane - start)
                     let first = slice * plane + start
                     Im2col.fill(
                         columns.pointer, rowStride: count, from: source, shape: shape, batch: batch, output: output,
                         kernel: conv.kernel, stride: conv.stride, padding: conv.padding, columns: first..<(first + count))
+                    // C starts as the bias and the GEMM accumulates onto it (β = 1): no separate pass to
+                    // zero C, which OpenBLAS would otherwise make for β = 0, and none to add the bias.
+                    for channel in 0..<output.channels {
+                        (target + channel * positions + first).update(repeating: conv.bias[channel], count: count)
+                    }
                     gemm(m: output.channels, n: count, k: k, a: weights.baseAddress!, lda: k, b: columns.pointer, ldb: count,
-                         c: target + first, ldc: positions)
+                         c: target + first, ldc: positions, accumulate: true)
+                    if thenReLU {
+                        for channel in 0..<output.channels {
+                            let row = target + channel * positions + first
+                            for i in 0..<count { row[i] = row[i] > 0 ? row[i] : 0 }
+                        }
+                    }
                     start += count
                 }
             }
-        }
-        for channel in 0..<output.channels {
-            let bias = conv.bias[channel]
-            let row = target + channel * positions
-            for i in 0..<positions { row[i] += bias }
         }
     }
 
@@ -153,11 +185,23 @@ public final class InferenceEngine {
         to target: UnsafeMutablePointer<Float>, output: ActivationShape, batch: Int, maximum: Bool
     ) {
         let planes = shape.channels * batch
+        let twoByTwo = maximum && pooling.kernel == (2, 2) && pooling.stride == (2, 2)
         let area = Float(pooling.kernel.height * pooling.kernel.width)
         for plane in 0..<planes {
             let input = source + plane * shape.height * shape.width
             let out = target + plane * output.height * output.width
             for oy in 0..<output.height {
+                let outRow = out + oy * output.width
+                if twoByTwo {
+                    // The common case, written so the compiler vectorises it.
+                    let top = input + 2 * oy * shape.width, bottom = top + shape.width
+                    for ox in 0..<output.width {
+                        let upper = top[2 * ox] > top[2 * ox + 1] ? top[2 * ox] : top[2 * ox + 1]
+                        let lower = bottom[2 * ox] > bottom[2 * ox + 1] ? bottom[2 * ox] : bottom[2 * ox + 1]
+                        outRow[ox] = upper > lower ? upper : lower
+                    }
+                    continue
+                }
                 for ox in 0..<output.width {
                     var accumulator: Float = maximum ? -.infinity : 0
                     for ky in 0..<pooling.kernel.height {
@@ -166,7 +210,7 @@ public final class InferenceEngine {
                             accumulator = maximum ? max(accumulator, row[kx]) : accumulator + row[kx]
                         }
                     }
-                    out[oy * output.width + ox] = maximum ? accumulator : accumulator / area
+                    outRow[ox] = maximum ? accumulator : accumulator / area
                 }
             }
         }
@@ -178,8 +222,14 @@ public final class InferenceEngine {
     ) {
         let plane = shape.height * shape.width
         for index in 0..<(shape.channels * batch) {
-            let values = UnsafeBufferPointer(start: source + index * plane, count: plane)
-            target[index] = maximum ? (values.max() ?? 0) : values.reduce(0, +) / Float(plane)
+            let values = source + index * plane
+            var accumulator: Float = maximum ? -.infinity : 0
+            if maximum {
+                for i in 0..<plane { accumulator = max(accumulator, values[i]) }
+            } else {
+                for i in 0..<plane { accumulator += values[i] }
+            }
+            target[index] = maximum ? accumulator : accumulator / Float(plane)
         }
     }
 }

@@ -248,8 +248,9 @@ extension ScoringModel {
             let (input, output) = shapes[index]
             let positions = output.height * output.width
             let k = input.channels * conv.kernel.height * conv.kernel.width
-            return stride(from: 0, to: positions, by: InferenceEngine.positionsPerChunk).map {
-                GEMMShape(layer: index, m: output.channels, n: min(InferenceEngine.positionsPerChunk, positions - $0), k: k)
+            let chunk = InferenceEngine.positionsPerChunk(k: k)
+            return stride(from: 0, to: positions, by: chunk).map {
+                GEMMShape(layer: index, m: output.channels, n: min(chunk, positions - $0), k: k)
             }
         }
     }

@@ -64,8 +64,11 @@ import Testing
         let fixture = try Fixture(name)
         let outputs = fixture.run(0..<fixture.batch)
         #expect(outputs.count == fixture.layers.count)
+        let layers = fixture.model.manifest.layers
         for (index, (got, reference)) in zip(outputs, fixture.layers).enumerated() {
-            Self.expectClose(got, reference, "\(name) layer \(index) (\(fixture.model.manifest.layers[index].type))")
+            // A convolution followed by a ReLU applies it in the same pass: its output is the ReLU's.
+            let fused = layers[index].type == "conv2d" && index + 1 < layers.count && layers[index + 1].type == "relu"
+            Self.expectClose(got, fused ? fixture.layers[index + 1] : reference, "\(name) layer \(index) (\(layers[index].type))")
         }
     }
 

@@ -66,5 +66,18 @@ while elapsed < seconds {
     elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
 }
 let throughput = Double(slices) / elapsed
+// Where a batch's time goes, layer by layer (the time between one layer's output and the next).
+var layerSeconds = [Double](repeating: 0, count: model.manifest.layers.count)
+for _ in 0..<50 {
+    var last = DispatchTime.now().uptimeNanoseconds
+    _ = engine.run(batch: batch) { index, _ in
+        let now = DispatchTime.now().uptimeNanoseconds
+        layerSeconds[index] += Double(now - last) / 1e9
+        last = now
+    }
+}
+for (index, layer) in model.manifest.layers.enumerated() {
+    print(String(format: "  layer %d %@: %.3f ms per slice", index, layer.type, layerSeconds[index] / Double(50 * batch) * 1e3))
+}
 print(String(format: "model only (batches of %d): %.0f slices/s, %.3f ms per slice, %.1f GFLOP/s overall (GEMMs are %.0f %% of a slice's time)",
              batch, throughput, 1e3 / throughput, Double(model.flopsPerSlice) * throughput / 1e9, 100 * modelGEMMSeconds * throughput))

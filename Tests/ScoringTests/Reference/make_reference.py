@@ -107,7 +107,8 @@ CASES = {
     "flatten-dense": dict(height=16, width=15, batch=2, layers=[
         conv("c1", 1, 2, 3, 2, 1), {"type": "relu"}, conv("c2", 2, 3, 3, 1, 0), {"type": "sigmoid"},
         dense("fc", 3 * 6 * 6, 4), {"type": "relu"}, dense("out", 4, 1)]),
-    # 2 × 48 × 48 = 4608 output positions: a GEMM chunk of 4096 that straddles two slices.
+    # 48 × 48 = 2304 positions per slice: the second convolution (k = 36) runs in GEMM chunks of 2048,
+    # so each slice spans two GEMM calls; two slices check that a batch does not mix them.
     "chunked": dict(height=48, width=48, batch=2, layers=[
         conv("c1", 1, 4, 3, 1, 1), {"type": "relu"}, conv("c2", 4, 5, 3, 1, 1), {"type": "relu"},
         {"type": "globalMaxPool"}, dense("fc", 5, 1)]),
