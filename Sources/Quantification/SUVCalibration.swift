@@ -2,25 +2,58 @@ import Foundation
 import StudyFormat
 import TriageCore
 
-/// The per-slice affine map from stored values to SUVbw, so the hot path is one multiply-add per pixel:
-/// `suv = stored × scale[k] + offset[k]`.
-public struct SUVCalibration: Sendable {
+/// A per-slice affine map from stored values to physical values, so the hot path is one multiply-add
+/// per pixel: `value = stored × scales[k] + offsets[k]`. SUV for PET; the rescale alone gives HU for CT.
+public struct AffineSliceMap: Sendable {
     public let scales: [Double]
     public let offsets: [Double]
-    public let provenance: SUVProvenance
 
-    public func suv(stored: UInt16, slice: Int) -> Double {
+    public init(scales: [Double], offsets: [Double]) {
+        precondition(scales.count == offsets.count, "one scale and one offset per slice")
+        self.scales = scales
+        self.offsets = offsets
+    }
+
+    /// The series' own rescale (stored × slope + intercept): Hounsfield units for CT.
+    public init(rescaleOf series: Series) {
+        self.init(scales: series.slices.map(\.rescaleSlope), offsets: series.slices.map(\.rescaleIntercept))
+    }
+
+    public func value(stored: UInt16, slice: Int) -> Double {
         Double(stored) * scales[slice] + offsets[slice]
     }
 
-    /// Converts one slice's stored values into SUV, writing into `output` (no allocation).
+    /// Converts one slice's stored values, writing into `output` (no allocation).
     public func convert(_ stored: UnsafeBufferPointer<UInt16>, slice: Int, into output: UnsafeMutableBufferPointer<Float>) {
-        precondition(output.count >= stored.count, "SUV output buffer too small")
+        precondition(output.count >= stored.count, "output buffer too small")
         let scale = Float(scales[slice])
         let offset = Float(offsets[slice])
         for index in stored.indices {
             output[index] = Float(stored[index]) * scale + offset
         }
+    }
+}
+
+/// The map from stored values to SUVbw for one PET series, with the record of how it was computed.
+public struct SUVCalibration: Sendable {
+    public let map: AffineSliceMap
+    public let provenance: SUVProvenance
+
+    public var scales: [Double] { map.scales }
+    public var offsets: [Double] { map.offsets }
+
+    init(scales: [Double], offsets: [Double], provenance: SUVProvenance) {
+        map = AffineSliceMap(scales: scales, offsets: offsets)
+        self.provenance = provenance
+    }
+
+    public func suv(stored: UInt16, slice: Int) -> Double {
+        map.value(stored: stored, slice: slice)
+    }
+
+    /// Converts one slice's stored values into SUV, writing into `output` (no allocation).
+    public func convert(_ stored: UnsafeBufferPointer<UInt16>, slice: Int, into output: UnsafeMutableBufferPointer<Float>) {
+        map.convert(stored, slice: slice, into: output)
     }
 }
 

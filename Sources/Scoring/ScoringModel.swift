@@ -134,6 +134,9 @@ private struct LayerPlanner {
         guard input.height > 0, input.width > 0, input.height <= 4096, input.width <= 4096 else {
             throw .invalidManifest(model: model, reason: "input grid \(input.height)×\(input.width) must be 1...4096 on each side")
         }
+        guard ["SUV", "HU"].contains(input.units.uppercased()) else {
+            throw .invalidManifest(model: model, reason: "input units \(input.units) are not supported (SUV for PET, HU for CT)")
+        }
         guard input.clipMin < input.clipMax, input.scale.isFinite, input.offset.isFinite else {
             throw .invalidManifest(model: model, reason: "input normalisation needs clipMin < clipMax and finite scale and offset")
         }

@@ -42,11 +42,15 @@ public final class StudyScorer {
             return failure(study, [InputProblem(file: study.sidecarPath, field: "$.series", value: study.series.map(\.modality).joined(separator: ", "),
                                                 message: "no \(modality) series for model \(model.id)")])
         }
+        guard model.manifest.input.units.uppercased() == "SUV" else {
+            // A CT model reads Hounsfield units: the series' rescale alone.
+            return score(series, of: study, map: AffineSliceMap(rescaleOf: series), provenance: nil)
+        }
         switch SUVCalibrator.calibrate(series: series, of: study) {
         case .unavailable(let reasons):
             return failure(study, reasons.map { $0.problem(study: study, series: series) })
         case .calibrated(let calibration):
-            return score(series, of: study, calibration: calibration)
+            return score(series, of: study, map: calibration.map, provenance: calibration.provenance)
         }
     }
 
@@ -54,7 +58,7 @@ public final class StudyScorer {
         .failed(StudyFailure(path: study.folder.path, studyId: study.id, problems: problems + study.warnings))
     }
 
-    private func score(_ series: Series, of study: Study, calibration: SUVCalibration) -> StudyOutcome {
+    private func score(_ series: Series, of study: Study, map: AffineSliceMap, provenance: SUVProvenance?) -> StudyOutcome {
         var timings = StudyScoringResult.StageTimings()
         var logits: [Float] = []
         logits.reserveCapacity(series.slices.count)
@@ -85,7 +89,9 @@ public final class StudyScorer {
                     rowSpacingMm: series.pixelSpacingMm.rowMm, sliceSpacingMm: series.sliceSpacingMm)
             }
             // In place (no copy of the accumulator's slice ring): it was created just above if it was nil.
-            prepare(slot: pending, slice: index, width: header.width, height: header.height, calibration: calibration, accumulator: &accumulator!)
+            convert(slice: index, with: map)
+            if provenance != nil { suv.withUnsafeBufferPointer { accumulator!.add($0) } }
+            fillModelInput(slot: pending, width: header.width, height: header.height)
             pending += 1
             timings.quantifySeconds += Self.lap(&clock)
             if pending == batchSize {
@@ -94,7 +100,7 @@ public final class StudyScorer {
                 timings.modelSeconds += Self.lap(&clock)
             }
         }
-        guard unusable.isEmpty, let evidence = accumulator?.result() else {
+        guard unusable.isEmpty, size != nil else {
             let problems = unusable.problems(seriesFolder: series.folder.path)
             return failure(study, problems.isEmpty ? [InputProblem(file: series.folder.path, message: "no slices")] : problems)
         }
@@ -104,25 +110,27 @@ public final class StudyScorer {
             timings.modelSeconds += Self.lap(&clock)
         }
         let score = model.manifest.aggregation.score(logits)
-        let warnings = study.warnings + calibration.provenance.warnings.map {
+        let warnings = study.warnings + (provenance?.warnings ?? []).map {
             InputProblem(.warning, file: study.sidecarPath, field: series.jsonPath, message: $0)
         }
         return .scored(StudyScoringResult(
             studyId: study.id, path: study.folder.path, series: series.folderName, modelId: model.id,
             weightsSHA256: model.weightsSHA256, probability: score.probability, logit: score.logit,
             keySlices: score.keySlices.map { .init(index: $0, file: series.slices[$0].fileName, logit: logits[$0]) },
-            sliceLogits: logits, evidence: evidence, suvProvenance: calibration.provenance, warnings: warnings, timings: timings))
+            sliceLogits: logits, evidence: provenance == nil ? nil : accumulator?.result(), suvProvenance: provenance,
+            warnings: warnings, timings: timings))
     }
 
-    /// Stored values → SUV → evidence, then resampled to the model grid and normalised into the engine's slot.
-    private func prepare(
-        slot: Int, slice: Int, width: Int, height: Int, calibration: SUVCalibration, accumulator: inout EvidenceAccumulator
-    ) {
+    /// Stored values → SUV (or HU) in `suv`.
+    private func convert(slice: Int, with map: AffineSliceMap) {
         if suv.count != samples.count { suv = [Float](repeating: 0, count: samples.count) }
         samples.withUnsafeBufferPointer { stored in
-            suv.withUnsafeMutableBufferPointer { calibration.convert(stored, slice: slice, into: $0) }
+            suv.withUnsafeMutableBufferPointer { map.convert(stored, slice: slice, into: $0) }
         }
-        suv.withUnsafeBufferPointer { accumulator.add($0) }
+    }
+
+    /// `suv` resampled to the model grid and normalised, into the engine's input slot.
+    private func fillModelInput(slot: Int, width: Int, height: Int) {
         let input = model.manifest.input
         if resampler?.inputWidth != width || resampler?.inputHeight != height {
             resampler = SliceResampler(inputWidth: width, inputHeight: height, outputWidth: input.width, outputHeight: input.height)

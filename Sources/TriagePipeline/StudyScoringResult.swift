@@ -31,8 +31,9 @@ public struct StudyScoringResult: Sendable, Codable {
     public var keySlices: [KeySlice]
     /// Every slice's logit in reading order, so that others can check the engine.
     public var sliceLogits: [Float]
-    public var evidence: VolumeEvidence
-    public var suvProvenance: SUVProvenance
+    /// SUVmax, SUVpeak and hot volume: for models that read SUV (nil for a CT model).
+    public var evidence: VolumeEvidence?
+    public var suvProvenance: SUVProvenance?
     /// QC flags that did not stop scoring.
     public var warnings: [InputProblem]
     public var timings: StageTimings

@@ -45,8 +45,39 @@ import TriageCore
         #expect(abs(result.logit - top.map { Double($0.element) }.reduce(0, +) / 2) < 1e-9)
         #expect(abs(result.probability - 1 / (1 + exp(-result.logit))) < 1e-12)
         #expect(result.keySlices.first?.file == String(format: "%04d.png", top.first!.offset + 1))
-        #expect(result.evidence.suvMax > 1 && result.evidence.suvPeak <= result.evidence.suvMax)
-        #expect(result.suvProvenance.decayCorrection == "START")
+        let evidence = try #require(result.evidence)
+        #expect(evidence.suvMax > 1 && evidence.suvPeak <= evidence.suvMax)
+        #expect(result.suvProvenance?.decayCorrection == "START")
+    }
+
+    /// A model whose input is CT in HU reads the CT series through its rescale alone: no SUV, no evidence.
+    @Test func aCTModelReadsHounsfieldUnits() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("radtriage-ct-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var options = SynthesisOptions(studies: 1, slicesPerStudy: 12, seed: 5)
+        options.petMatrix = 24
+        options.ctMatrix = 32
+        options.includeCT = true
+        try StudySynthesizer(options: options).writeStudies(to: folder.appendingPathComponent("studies"))
+        let modelFolder = folder.appendingPathComponent("ct-model")
+        try FileManager.default.createDirectory(at: modelFolder, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: Self.modelFolder.appendingPathComponent("weights.safetensors"), to: modelFolder.appendingPathComponent("weights.safetensors"))
+        var manifest = try JSONDecoder().decode(ModelManifest.self, from: Data(contentsOf: Self.modelFolder.appendingPathComponent("manifest.json")))
+        manifest.input.modality = "CT"
+        manifest.input.units = "HU"
+        manifest.input.clipMin = -1000
+        manifest.input.clipMax = 1000
+        manifest.input.scale = 0.001
+        try JSONEncoder().encode(manifest).write(to: modelFolder.appendingPathComponent("manifest.json"))
+        let model = try ScoringModel.load(from: modelFolder)
+        let result = try #require(scored(StudyScorer(model: model).score(studyAt: folder.appendingPathComponent("studies/S0001"))))
+        #expect(result.series == "CT" && result.sliceLogits.count == 12)
+        #expect(result.evidence == nil && result.suvProvenance == nil)
+        manifest.input.units = "CNTS"
+        try JSONEncoder().encode(manifest).write(to: modelFolder.appendingPathComponent("manifest.json"))
+        #expect(throws: ModelLoadingError.invalidManifest(model: modelFolder.path, reason: "input units CNTS are not supported (SUV for PET, HU for CT)")) {
+            try ScoringModel.load(from: modelFolder)
+        }
     }
 
     @Test func batchSizeDoesNotChangeAnyLogit() throws {

@@ -71,14 +71,14 @@ struct Score: ParsableCommand {
     }
 
     static func text(_ result: StudyScoringResult) -> String {
-        let evidence = result.evidence
-        let position = evidence.suvMaxPositionMm.map { String(format: "%.1f", $0) }.joined(separator: ", ")
         let keys = result.keySlices.map { "\($0.index) (\($0.file), logit \(String(format: "%.2f", $0.logit)))" }.joined(separator: ", ")
-        return """
-            \(result.studyId)  probability \(String(format: "%.3f", result.probability))  (\(result.sliceLogits.count) slices of \(result.series))
-              SUVmax \(String(format: "%.2f", evidence.suvMax)) at (\(position)) mm, SUVpeak \(String(format: "%.2f", evidence.suvPeak)), \
-            volume above SUV \(String(format: "%.1f", evidence.hotThresholdSUV)) \(String(format: "%.1f", evidence.hotVolumeMl)) mL
-              key slices: \(keys)
-            """
+        var lines = ["\(result.studyId)  probability \(String(format: "%.3f", result.probability))  (\(result.sliceLogits.count) slices of \(result.series))"]
+        if let evidence = result.evidence {
+            let position = evidence.suvMaxPositionMm.map { String(format: "%.1f", $0) }.joined(separator: ", ")
+            lines.append("  SUVmax \(String(format: "%.2f", evidence.suvMax)) at (\(position)) mm, SUVpeak \(String(format: "%.2f", evidence.suvPeak)), "
+                         + "volume above SUV \(String(format: "%.1f", evidence.hotThresholdSUV)) \(String(format: "%.1f", evidence.hotVolumeMl)) mL")
+        }
+        lines.append("  key slices: \(keys)")
+        return lines.joined(separator: "\n")
     }
 }
