@@ -22,8 +22,8 @@ public final class InferenceEngine {
         return positions
     }
 
-    /// The im2col block's size limit in floats (128 Ki floats, half the L2 cache).
-    public static let chunkFloats = 131_072
+    /// The im2col block's size limit in floats (256 Ki floats: the 1 MiB L2 cache).
+    public static let chunkFloats = 262_144
 
     private let input: AlignedBuffer
     private let ping: AlignedBuffer
@@ -193,13 +193,7 @@ public final class InferenceEngine {
             for oy in 0..<output.height {
                 let outRow = out + oy * output.width
                 if twoByTwo {
-                    // The common case, written so the compiler vectorises it.
-                    let top = input + 2 * oy * shape.width, bottom = top + shape.width
-                    for ox in 0..<output.width {
-                        let upper = top[2 * ox] > top[2 * ox + 1] ? top[2 * ox] : top[2 * ox + 1]
-                        let lower = bottom[2 * ox] > bottom[2 * ox + 1] ? bottom[2 * ox] : bottom[2 * ox + 1]
-                        outRow[ox] = upper > lower ? upper : lower
-                    }
+                    PoolingKernels.maxPool2x2Row(top: input + 2 * oy * shape.width, width: output.width, into: outRow, inputWidth: shape.width)
                     continue
                 }
                 for ox in 0..<output.width {
