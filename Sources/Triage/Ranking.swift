@@ -1,0 +1,156 @@
+import Foundation
+import StudyFormat
+
+/// What the ranking knows of a study.
+public struct TriageCandidate: Sendable {
+    public enum Finding: Sendable, Equatable {
+        /// The model's probability and the evidence behind it (SUVmax and its depth along the body in mm).
+        case scored(probability: Double, suvMax: Double?, suvMaxZmm: Double?)
+        /// The study could not be scored; it stays on the worklist with this reason.
+        case failed(reason: String)
+    }
+
+    public var studyId: String
+    public var priority: OrderedPriority
+    public var site: String?
+    public var centre: String?
+    /// When the study arrived; waiting time counts from here (none known: no waiting credit).
+    public var received: Date?
+    public var finding: Finding
+
+    public init(studyId: String, priority: OrderedPriority, site: String?, centre: String?, received: Date?, finding: Finding) {
+        self.studyId = studyId
+        self.priority = priority
+        self.site = site
+        self.centre = centre
+        self.received = received
+        self.finding = finding
+    }
+}
+
+/// A study's place on the worklist and why.
+public struct RankedStudy: Sendable {
+    /// Points from each term of the triage score.
+    public struct Components: Sendable, Equatable, Codable {
+        public var model: Double
+        public var priority: Double
+        public var waiting: Double
+        public var deadline: Double
+    }
+
+    public var rank: Int
+    public var candidate: TriageCandidate
+    public var score: Double
+    public var components: Components
+    public var priorityClass: TriageConfiguration.PriorityClass
+    public var hoursWaiting: Double
+    /// Waited past its class's maximum: ranked above every study that has not.
+    public var overdue: Bool
+    /// The next tumour board of the study's centre and the time reads must be ready by.
+    public var board: Date?
+    public var deadline: Date?
+    public var hoursToDeadline: Double?
+    public var pool: String?
+    /// The reasons for the rank, most important first.
+    public var reasons: [String]
+
+    public var reasonText: String { reasons.joined(separator: "; ") }
+}
+
+/// Ranks studies by a triage score that combines the model's finding, the ordered priority, waiting
+/// time and the tumour-board deadline, with a guard against starvation.
+public struct TriageRanker: Sendable {
+    public let configuration: TriageConfiguration
+
+    public init(configuration: TriageConfiguration) {
+        self.configuration = configuration
+    }
+
+    /// The studies in reading order at `now`. Deterministic: equal scores break by priority, then the
+    /// earlier arrival, then the study id.
+    public func rank(_ candidates: [TriageCandidate], now: Date) -> [RankedStudy] {
+        let scored = candidates.map { evaluate($0, now: now) }
+        let ordered = scored.sorted { a, b in
+            if a.overdue != b.overdue { return a.overdue }
+            if a.overdue, a.hoursWaiting / a.priorityClass.maxWaitHours != b.hoursWaiting / b.priorityClass.maxWaitHours {
+                return a.hoursWaiting / a.priorityClass.maxWaitHours > b.hoursWaiting / b.priorityClass.maxWaitHours
+            }
+            if a.score != b.score { return a.score > b.score }
+            if a.candidate.priority != b.candidate.priority { return a.candidate.priority < b.candidate.priority }
+            if a.candidate.received != b.candidate.received {
+                return (a.candidate.received ?? .distantFuture) < (b.candidate.received ?? .distantFuture)
+            }
+            return a.candidate.studyId < b.candidate.studyId
+        }
+        return ordered.enumerated().map { index, study in
+            var ranked = study
+            ranked.rank = index + 1
+            return ranked
+        }
+    }
+
+    func evaluate(_ candidate: TriageCandidate, now: Date) -> RankedStudy {
+        let weights = configuration.weights
+        let priorityClass = configuration.priorityClass(candidate.priority)
+        let hoursWaiting = candidate.received.map { max(now.timeIntervalSince($0) / 3600, 0) } ?? 0
+        let overdue = hoursWaiting >= priorityClass.maxWaitHours
+        var board: (board: Date, deadline: Date)?
+        var centre: TriageConfiguration.OrganCentre?
+        if let name = candidate.centre, let found = configuration.centres[name] {
+            centre = found
+            // The board the study can still be ready for: the first whose ready-by time is still ahead.
+            board = found.nextBoard(after: now)
+        }
+        let hoursToDeadline = board.map { $0.deadline.timeIntervalSince(now) / 3600 }
+        let pressure = hoursToDeadline.map { min(max(1 - $0 / weights.deadlineHorizonHours, 0), 1) } ?? 0
+        var probability = 0.0
+        if case .scored(let p, _, _) = candidate.finding { probability = p }
+        let components = RankedStudy.Components(
+            model: weights.modelProbability * probability, priority: weights.priority * priorityClass.urgency,
+            waiting: weights.waiting * min(hoursWaiting / priorityClass.maxWaitHours, 1), deadline: weights.deadline * pressure)
+        var study = RankedStudy(
+            rank: 0, candidate: candidate, score: components.model + components.priority + components.waiting + components.deadline,
+            components: components, priorityClass: priorityClass, hoursWaiting: hoursWaiting, overdue: overdue,
+            board: board?.board, deadline: board?.deadline, hoursToDeadline: hoursToDeadline,
+            pool: configuration.pool(site: candidate.site, centre: candidate.centre), reasons: [])
+        study.reasons = reasons(for: study, centre: centre)
+        return study
+    }
+
+    /// Words for the rank, the strongest first: "waiting 130 h, past the 120 h limit for routine",
+    /// "model 0.93, SUVmax 9.4 at 312 mm", "stat", "lung board Tue 16:30 in 20 h".
+    private func reasons(for study: RankedStudy, centre: TriageConfiguration.OrganCentre?) -> [String] {
+        var weighted: [(points: Double, text: String)] = []
+        let candidate = study.candidate
+        switch candidate.finding {
+        case .failed(let reason):
+            weighted.append((.infinity, "FAILED: \(reason)"))
+        case .scored(let probability, let suvMax, let z):
+            var text = String(format: "model %.2f", probability)
+            if let suvMax { text += String(format: ", SUVmax %.1f", suvMax) + (z.map { String(format: " at %.0f mm", $0) } ?? "") }
+            weighted.append((study.components.model, text))
+        }
+        if study.overdue {
+            weighted.append((.infinity, String(format: "waiting %.1f h, past the %.0f h limit for %@", study.hoursWaiting,
+                                               study.priorityClass.maxWaitHours, candidate.priority.rawValue)))
+        } else if candidate.received != nil {
+            weighted.append((study.components.waiting, String(format: "waiting %.1f h", study.hoursWaiting)))
+        }
+        if study.components.priority > 0 || candidate.priority != .routine {
+            weighted.append((study.components.priority, candidate.priority.rawValue))
+        }
+        if let centre, let board = study.board, let hours = study.hoursToDeadline {
+            var calendar = Calendar(identifier: .gregorian)
+            let zone = centre.boards.first?.timeZone ?? TimeZone(secondsFromGMT: 0)!
+            calendar.timeZone = zone
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = zone
+            formatter.dateFormat = "EEE HH:mm"
+            let when = String(format: "ready in %.0f h", hours)
+            weighted.append((study.components.deadline, "\(centre.name) board \(formatter.string(from: board)), \(when)"))
+        }
+        return weighted.enumerated().sorted { $0.element.points != $1.element.points ? $0.element.points > $1.element.points : $0.offset < $1.offset }
+            .map(\.element.text)
+    }
+}
