@@ -122,6 +122,20 @@ public final class InferenceEngine {
         let k = shape.channels * conv.kernel.height * conv.kernel.width
         let plane = output.height * output.width
         let positions = batch * plane
+        if SingleChannel3x3.applies(inputChannels: shape.channels, kernel: conv.kernel, stride: conv.stride, padding: conv.padding,
+                                    width: shape.width) {
+            conv.weights.withUnsafeBufferPointer { weights in
+                conv.bias.withUnsafeBufferPointer { bias in
+                    for slice in 0..<batch {
+                        SingleChannel3x3.run(
+                            input: source + slice * plane, height: shape.height, width: shape.width, weights: weights.baseAddress!,
+                            bias: bias.baseAddress!, channels: output.channels, output: target + slice * plane,
+                            channelStride: positions, relu: thenReLU)
+                    }
+                }
+            }
+            return
+        }
         let chunk = Self.positionsPerChunk(k: k)
         // GEMM calls cover chunks of one slice's positions: OpenBLAS rounds an output column
         // differently depending on where it falls in its tiles, so chunks that mixed slices would make

@@ -244,11 +244,16 @@ extension ScoringModel {
         public var flops: Int { 2 * m * n * k }
     }
 
-    /// The convolution GEMMs of one slice, split into the engine's chunks of at most 4096 positions.
+    /// The convolution GEMMs of one slice, split into the engine's chunks of at most 4096 positions (a
+    /// single-channel 3 × 3 first layer is computed directly and has none).
     public var gemmShapes: [GEMMShape] {
         layers.enumerated().flatMap { index, layer -> [GEMMShape] in
             guard case .convolution(let conv) = layer else { return [] }
             let (input, output) = shapes[index]
+            if SingleChannel3x3.applies(inputChannels: input.channels, kernel: conv.kernel, stride: conv.stride,
+                                        padding: conv.padding, width: input.width) {
+                return []  // computed directly, without a GEMM
+            }
             let positions = output.height * output.width
             let k = input.channels * conv.kernel.height * conv.kernel.width
             let chunk = InferenceEngine.positionsPerChunk(k: k)

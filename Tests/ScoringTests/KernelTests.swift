@@ -90,3 +90,46 @@ import Testing
         #expect(ModelManifest.Aggregation(method: .maxLogit).score([]).probability == 0.5)
     }
 }
+
+@Suite struct DirectKernelTests {
+    /// The direct 3 × 3 first-layer kernel against a naive loop in Double, on sizes that exercise its
+    /// edges: one row, two columns, odd shapes.
+    @Test(arguments: [(1, 2), (2, 2), (3, 5), (7, 2), (16, 9), (5, 33)])
+    func singleChannel3x3MatchesANaiveLoop(_ height: Int, _ width: Int) {
+        let channels = 3
+        let input = (0..<height * width).map { Float(($0 * 37) % 11) - 5 }
+        let weights = (0..<channels * 9).map { Float(($0 * 7) % 5) - 2 }
+        let bias: [Float] = [0.5, -1, 0]
+        for relu in [false, true] {
+            var output = [Float](repeating: .nan, count: channels * height * width)
+            input.withUnsafeBufferPointer { i in
+                weights.withUnsafeBufferPointer { w in
+                    bias.withUnsafeBufferPointer { b in
+                        output.withUnsafeMutableBufferPointer { o in
+                            SingleChannel3x3.run(input: i.baseAddress!, height: height, width: width, weights: w.baseAddress!,
+                                                 bias: b.baseAddress!, channels: channels, output: o.baseAddress!,
+                                                 channelStride: height * width, relu: relu)
+                        }
+                    }
+                }
+            }
+            for c in 0..<channels {
+                for y in 0..<height {
+                    for x in 0..<width {
+                        var sum = Double(bias[c])
+                        for ky in 0..<3 {
+                            for kx in 0..<3 {
+                                let (iy, ix) = (y + ky - 1, x + kx - 1)
+                                if iy >= 0 && iy < height && ix >= 0 && ix < width {
+                                    sum += Double(weights[c * 9 + ky * 3 + kx]) * Double(input[iy * width + ix])
+                                }
+                            }
+                        }
+                        if relu { sum = max(sum, 0) }
+                        #expect(abs(Double(output[(c * height + y) * width + x]) - sum) <= 1e-5 * max(1, abs(sum)), "\(c) \(y) \(x)")
+                    }
+                }
+            }
+        }
+    }
+}
