@@ -6,15 +6,17 @@ import Scoring
 // the GFLOP/s of each of the model's GEMMs at its real shape, and the model-only throughput on one core
 // (slices per second through InferenceEngine, inputs already on the model grid).
 //
-// Usage: scoring-bench [--model DIR] [--seconds S]
+// Usage: scoring-bench [--model DIR] [--seconds S] [--batch N]
 
 var modelPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../Models/pet-default").standardized.path
 var seconds = 3.0
+var batch = 16
 var iterator = CommandLine.arguments.dropFirst().makeIterator()
 while let flag = iterator.next() {
     switch flag {
     case "--model": modelPath = iterator.next() ?? modelPath
     case "--seconds": seconds = Double(iterator.next() ?? "") ?? seconds
+    case "--batch": batch = Int(iterator.next() ?? "") ?? batch
     default: FileHandle.standardError.write(Data("unknown option \(flag)\n".utf8)); exit(64)
     }
 }
@@ -50,7 +52,6 @@ let gemmFlops = model.gemmShapes.map(\.flops).reduce(0, +)
 let gemmRate = gflops(gemmFlops, modelGEMMSeconds)
 print(String(format: "all model GEMMs: %.1f GFLOP/s (%.0f %% of the bound), %.3f ms per slice", gemmRate, 100 * gemmRate / bound, modelGEMMSeconds * 1e3))
 
-let batch = 16
 let engine = InferenceEngine(model: model, maxBatch: batch)
 for slot in 0..<batch {
     let input = engine.inputSlice(slot)
