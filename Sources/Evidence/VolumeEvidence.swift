@@ -39,6 +39,8 @@ public struct EvidenceAccumulator {
     /// The SUVpeak around the current maximum, once every slice it needs has been seen.
     private var peak: (mean: Double, count: Int)?
     private var hotVoxels = 0
+    /// Coronal maximum-intensity projection, one row per slice: the brightest value down each column.
+    public private(set) var coronalMIP: [Float] = []
 
     public init(width: Int, height: Int, columnSpacingMm: Double, rowSpacingMm: Double, sliceSpacingMm: Double,
                 hotThreshold: Double = EvidenceAccumulator.defaultHotThreshold) {
@@ -66,6 +68,13 @@ public struct EvidenceAccumulator {
                 bestPixel = pixel
             }
             if value > hotThreshold { hot += 1 }
+        }
+        let mipStart = coronalMIP.count
+        coronalMIP.append(contentsOf: suv[0..<width])
+        for row in 1..<height {
+            for x in 0..<width where suv[row * width + x] > coronalMIP[mipStart + x] {
+                coronalMIP[mipStart + x] = suv[row * width + x]
+            }
         }
         hotVoxels += hot
         let slot = index % ring.count

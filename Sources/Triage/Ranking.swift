@@ -17,8 +17,12 @@ public struct TriageCandidate: Sendable {
     /// When the study arrived; waiting time counts from here (none known: no waiting credit).
     public var received: Date?
     public var finding: Finding
+    /// Where the study came from (its folder): the last tie-break, and how the caller finds it again.
+    public var source: String
 
-    public init(studyId: String, priority: OrderedPriority, site: String?, centre: String?, received: Date?, finding: Finding) {
+    public init(studyId: String, priority: OrderedPriority, site: String?, centre: String?, received: Date?, finding: Finding,
+                source: String = "") {
+        self.source = source
         self.studyId = studyId
         self.priority = priority
         self.site = site
@@ -67,7 +71,7 @@ public struct TriageRanker: Sendable {
     }
 
     /// The studies in reading order at `now`. Deterministic: equal scores break by priority, then the
-    /// earlier arrival, then the study id.
+    /// earlier arrival, then the study id, then the source folder.
     public func rank(_ candidates: [TriageCandidate], now: Date) -> [RankedStudy] {
         let scored = candidates.map { evaluate($0, now: now) }
         let ordered = scored.sorted { a, b in
@@ -80,7 +84,8 @@ public struct TriageRanker: Sendable {
             if a.candidate.received != b.candidate.received {
                 return (a.candidate.received ?? .distantFuture) < (b.candidate.received ?? .distantFuture)
             }
-            return a.candidate.studyId < b.candidate.studyId
+            if a.candidate.studyId != b.candidate.studyId { return a.candidate.studyId < b.candidate.studyId }
+            return a.candidate.source < b.candidate.source
         }
         return ordered.enumerated().map { index, study in
             var ranked = study

@@ -6,6 +6,7 @@ import Scoring
 import SliceCodec
 import StudyFormat
 import TriageCore
+import WorklistExport
 
 /// Scores studies one slice at a time: decode → SUV → evidence and model input → batched inference →
 /// study probability. Holds one inference engine and one set of buffers, reused for every slice and
@@ -35,7 +36,7 @@ public final class StudyScorer {
         do {
             study = try StudyReader().read(folder: folder)
         } catch {
-            return .failed(StudyFailure(path: folder.path, studyId: nil, problems: error.problems))
+            return .failed(StudyFailure(path: folder.path, studyId: nil, metadata: nil, problems: error.problems))
         }
         let modality = model.manifest.input.modality.uppercased()
         guard let series = study.series.first(where: { $0.modality.uppercased() == modality }) else {
@@ -55,7 +56,7 @@ public final class StudyScorer {
     }
 
     private func failure(_ study: Study, _ problems: [InputProblem]) -> StudyOutcome {
-        .failed(StudyFailure(path: study.folder.path, studyId: study.id, problems: problems + study.warnings))
+        .failed(StudyFailure(path: study.folder.path, studyId: study.id, metadata: StudyMetadata(study), problems: problems + study.warnings))
     }
 
     private func score(_ series: Series, of study: Study, map: AffineSliceMap, provenance: SUVProvenance?) -> StudyOutcome {
@@ -113,12 +114,19 @@ public final class StudyScorer {
         let warnings = study.warnings + (provenance?.warnings ?? []).map {
             InputProblem(.warning, file: study.sidecarPath, field: series.jsonPath, message: $0)
         }
+        let evidence = provenance == nil ? nil : accumulator?.result()
+        var thumbnail: [UInt8]?
+        if let evidence, let accumulator {
+            thumbnail = MIPThumbnail.png(
+                mip: accumulator.coronalMIP, width: accumulator.width, columnMm: accumulator.columnSpacingMm,
+                sliceMm: accumulator.sliceSpacingMm, hottest: (evidence.suvMaxVoxel[1], evidence.suvMaxVoxel[0]))
+        }
         return .scored(StudyScoringResult(
-            studyId: study.id, path: study.folder.path, series: series.folderName, modelId: model.id,
+            studyId: study.id, path: study.folder.path, metadata: StudyMetadata(study), series: series.folderName, modelId: model.id,
             weightsSHA256: model.weightsSHA256, probability: score.probability, logit: score.logit,
             keySlices: score.keySlices.map { .init(index: $0, file: series.slices[$0].fileName, logit: logits[$0]) },
-            sliceLogits: logits, evidence: provenance == nil ? nil : accumulator?.result(), suvProvenance: provenance,
-            warnings: warnings, timings: timings))
+            sliceLogits: logits, evidence: evidence, suvProvenance: provenance,
+            warnings: warnings, timings: timings, thumbnailPNG: thumbnail))
     }
 
     /// Stored values → SUV (or HU) in `suv`.

@@ -1,7 +1,32 @@
 import Evidence
+import Foundation
 import Quantification
 import Scoring
+import StudyFormat
 import TriageCore
+
+/// What the worklist needs to know of a study besides its score: who, where, how urgent, since when.
+public struct StudyMetadata: Sendable, Codable, Equatable {
+    public var studyId: String
+    public var accessionNumber: String?
+    public var patientId: String?
+    public var site: String?
+    public var organCentre: String?
+    public var orderedPriority: OrderedPriority
+    public var received: Date?
+    public var acquired: Date?
+
+    public init(_ study: Study) {
+        studyId = study.id
+        accessionNumber = study.accessionNumber
+        patientId = study.patientId
+        site = study.site
+        organCentre = study.organCentre
+        orderedPriority = study.orderedPriority
+        received = study.receivedDate
+        acquired = study.acquisitionDate
+    }
+}
 
 /// What scoring one study produced: the model's probability, the slices that drove it, the
 /// quantitative evidence, and the record of how SUV was computed.
@@ -23,6 +48,7 @@ public struct StudyScoringResult: Sendable, Codable {
 
     public var studyId: String
     public var path: String
+    public var metadata: StudyMetadata
     public var series: String
     public var modelId: String
     public var weightsSHA256: String
@@ -37,12 +63,21 @@ public struct StudyScoringResult: Sendable, Codable {
     /// QC flags that did not stop scoring.
     public var warnings: [InputProblem]
     public var timings: StageTimings
+    /// A coronal MIP thumbnail (PNG) with SUVmax marked, for the worklist page; not in the JSON.
+    public var thumbnailPNG: [UInt8]?
+
+    enum CodingKeys: String, CodingKey {
+        case studyId, path, metadata, series, modelId, weightsSHA256, probability, logit, keySlices, sliceLogits, evidence,
+             suvProvenance, warnings, timings
+    }
 }
 
 /// A study that could not be scored, with every problem found.
 public struct StudyFailure: Error, Sendable, Codable, CustomStringConvertible {
     public var path: String
     public var studyId: String?
+    /// Present when the sidecar could be read: a failed study still ranks by priority and waiting time.
+    public var metadata: StudyMetadata?
     public var problems: [InputProblem]
 
     public var errors: [InputProblem] { problems.filter { $0.severity == .error } }

@@ -6,14 +6,19 @@ final class ProgressLine: Sendable {
     private let unit: String
     private let enabled: Bool
 
+    /// `total` 0: given with each update instead.
     init(total: Int, unit: String) {
         self.total = total
         self.unit = unit
-        self.enabled = isatty(STDERR_FILENO) == 1 && total > 0
+        self.enabled = isatty(STDERR_FILENO) == 1
     }
 
     func update(_ done: Int) {
-        guard enabled else { return }
+        update(done, of: total)
+    }
+
+    func update(_ done: Int, of total: Int) {
+        guard enabled, total > 0 else { return }
         let width = 30
         let filled = total > 0 ? width * done / total : width
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)

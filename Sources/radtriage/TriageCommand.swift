@@ -7,6 +7,6 @@ struct TriageCommand: AsyncParsableCommand {
         abstract: "Triage PET/CT studies: decode, quantify (SUV), score and rank them into reading worklists.",
         discussion: ExitCodeDocumentation.text,
         version: "0.1.0",
-        subcommands: [Inspect.self, Score.self, Synth.self]
+        subcommands: [Run.self, Inspect.self, Score.self, Synth.self]
     )
 }

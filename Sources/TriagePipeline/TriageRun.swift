@@ -1,0 +1,124 @@
+import Evidence
+import Foundation
+import Scoring
+import StudyFormat
+import Triage
+import TriageCore
+import WorklistExport
+
+/// `radtriage run`: discover the studies, score each, rank them all, and write the worklists (one set
+/// for all studies and one per reading pool). Per-study failures stay on the worklist; only problems
+/// with the run itself (the studies folder, the output directory) are thrown.
+public struct TriageRun {
+    public struct Summary: Sendable {
+        public var studies: Int
+        public var scored: Int
+        public var failed: Int
+        public var files: [URL]
+        public var slices: Int
+        public var seconds: Double
+    }
+
+    public struct RunError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public let model: ScoringModel
+    public let configuration: TriageConfiguration
+    public var batchSize = 16
+
+    public init(model: ScoringModel, configuration: TriageConfiguration) {
+        self.model = model
+        self.configuration = configuration
+    }
+
+    public func run(
+        studies root: URL, output: URL, now: Date = Date(), progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }
+    ) throws -> Summary {
+        let start = Date()
+        let folders: [URL]
+        do {
+            folders = try StudyDiscovery.studyFolders(at: root)
+        } catch {
+            throw RunError(description: "\(error)")
+        }
+        do {
+            try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        } catch {
+            throw RunError(description: "\(output.path): cannot create the output directory: \(error.localizedDescription)")
+        }
+        let scorer = StudyScorer(model: model, batchSize: batchSize)
+        var outcomes: [String: StudyOutcome] = [:]
+        var candidates: [TriageCandidate] = []
+        var slices = 0
+        for (index, folder) in folders.enumerated() {
+            let outcome = scorer.score(studyAt: folder)
+            outcomes[folder.path] = outcome
+            candidates.append(Self.candidate(for: outcome, folder: folder))
+            if case .scored(let result) = outcome { slices += result.sliceLogits.count }
+            progress(index + 1, folders.count)
+        }
+        let ranked = TriageRanker(configuration: configuration).rank(candidates, now: now)
+        let rows = ranked.map { Self.row($0, outcome: outcomes[$0.candidate.source]) }
+        let writer = WorklistWriter(directory: output)
+        var files = try writer.write(Worklist(generatedAt: now, modelId: model.id, weightsSHA256: model.weightsSHA256, pool: nil, rows: rows))
+        for pool in configuration.pools {
+            // Ranks within a pool restart at 1: the pool's readers see their own reading order.
+            let poolRows = rows.filter { $0.pool == pool.name }.enumerated().map { index, row in
+                var copy = row
+                copy.rank = index + 1
+                return copy
+            }
+            files += try writer.write(Worklist(generatedAt: now, modelId: model.id, weightsSHA256: model.weightsSHA256, pool: pool.name, rows: poolRows))
+        }
+        let failed = outcomes.values.filter { if case .failed = $0 { true } else { false } }.count
+        return Summary(studies: folders.count, scored: folders.count - failed, failed: failed, files: files, slices: slices,
+                       seconds: Date().timeIntervalSince(start))
+    }
+
+    static func candidate(for outcome: StudyOutcome, folder: URL) -> TriageCandidate {
+        switch outcome {
+        case .scored(let result):
+            let metadata = result.metadata
+            return TriageCandidate(
+                studyId: metadata.studyId, priority: metadata.orderedPriority, site: metadata.site, centre: metadata.organCentre,
+                received: metadata.received ?? metadata.acquired,
+                finding: .scored(probability: result.probability, suvMax: result.evidence?.suvMax, suvMaxZmm: result.evidence?.suvMaxPositionMm[2]),
+                source: folder.path)
+        case .failed(let failure):
+            let metadata = failure.metadata
+            return TriageCandidate(
+                studyId: metadata?.studyId ?? folder.lastPathComponent, priority: metadata?.orderedPriority ?? .routine,
+                site: metadata?.site, centre: metadata?.organCentre, received: metadata?.received ?? metadata?.acquired,
+                finding: .failed(reason: failure.reason), source: folder.path)
+        }
+    }
+
+    static func row(_ study: RankedStudy, outcome: StudyOutcome?) -> WorklistRow {
+        var result: StudyScoringResult?
+        var metadata: StudyMetadata?
+        switch outcome {
+        case .scored(let scored)?:
+            result = scored
+            metadata = scored.metadata
+        case .failed(let failure)?:
+            metadata = failure.metadata
+        case nil:
+            break
+        }
+        let candidate = study.candidate
+        let components = study.components
+        return WorklistRow(
+            rank: study.rank, studyId: candidate.studyId, accession: metadata?.accessionNumber, patientId: metadata?.patientId,
+            site: candidate.site, centre: candidate.centre, pool: study.pool, priorityClass: candidate.priority.rawValue,
+            dicomPriority: study.priorityClass.dicom, hl7Priority: study.priorityClass.hl7, fhirPriority: study.priorityClass.fhir,
+            triageScore: study.score,
+            scoreComponents: ["model": components.model, "priority": components.priority, "waiting": components.waiting, "deadline": components.deadline],
+            modelProbability: result?.probability, suvMax: result?.evidence?.suvMax, suvMaxPositionMm: result?.evidence?.suvMaxPositionMm,
+            suvPeak: result?.evidence?.suvPeak, hotVolumeMl: result?.evidence?.hotVolumeMl,
+            keySlices: result?.keySlices.map(\.index) ?? [], keySliceFiles: result?.keySlices.map(\.file) ?? [],
+            board: study.board, deadline: study.deadline, hoursWaiting: study.hoursWaiting, overdue: study.overdue,
+            status: result == nil ? "failed" : "scored", reason: study.reasonText, modelId: result?.modelId,
+            thumbnailPNG: result?.thumbnailPNG)
+    }
+}

@@ -1,0 +1,40 @@
+import SliceCodec
+import TriageCore
+
+/// A small coronal maximum-intensity projection for the worklist page: head at the top, hot uptake
+/// dark on white as PET is read, the hottest voxel marked with a square, physical proportions kept.
+public enum MIPThumbnail {
+    /// - Parameters:
+    ///   - mip: rows of `width` SUV values, one row per slice.
+    ///   - hottest: the column and slice of SUVmax.
+    ///   - displayMaxSUV: the SUV shown as black.
+    public static func png(
+        mip: [Float], width: Int, columnMm: Double, sliceMm: Double, hottest: (column: Int, slice: Int),
+        height targetHeight: Int = 160, displayMaxSUV: Float = 8
+    ) -> [UInt8]? {
+        guard width > 0, mip.count >= width, columnMm > 0, sliceMm > 0 else { return nil }
+        let slices = mip.count / width
+        let heightMm = Double(slices) * sliceMm, widthMm = Double(width) * columnMm
+        let outHeight = max(targetHeight, 1)
+        let outWidth = max(Int((Double(outHeight) * widthMm / heightMm).rounded()), 1)
+        var pixels = [UInt16](repeating: 255, count: outWidth * outHeight)
+        for y in 0..<outHeight {
+            let slice = min(y * slices / outHeight, slices - 1)
+            for x in 0..<outWidth {
+                let column = min(x * width / outWidth, width - 1)
+                let level = min(max(mip[slice * width + column] / displayMaxSUV, 0), 1)
+                pixels[y * outWidth + x] = UInt16(255 - (level * 255).rounded())
+            }
+        }
+        // A square around SUVmax in alternating black and white, visible on dark uptake and white background alike.
+        let cx = hottest.column * outWidth / width, cy = hottest.slice * outHeight / slices
+        let radius = max(outWidth / 12, 4)
+        for d in -radius...radius {
+            for (x, y) in [(cx + d, cy - radius), (cx + d, cy + radius), (cx - radius, cy + d), (cx + radius, cy + d)]
+            where x >= 0 && x < outWidth && y >= 0 && y < outHeight {
+                pixels[y * outWidth + x] = (d & 1) == 0 ? 0 : 255
+            }
+        }
+        return try? PNGSliceEncoder(compressionLevel: 9).encode(SliceImage(width: outWidth, height: outHeight, bitDepth: 8, samples: pixels))
+    }
+}

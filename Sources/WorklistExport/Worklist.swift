@@ -1,0 +1,105 @@
+import Foundation
+
+/// One ranked study as the worklists show it. Plain data: the pipeline fills it from the ranking and
+/// the scoring result; the writers only format it.
+public struct WorklistRow: Sendable, Codable, Equatable {
+    public var rank: Int
+    public var studyId: String
+    public var accession: String?
+    public var patientId: String?
+    public var site: String?
+    public var centre: String?
+    public var pool: String?
+    /// Ordered priority (`stat`, `urgent`, `routine`) and its codes in DICOM (0040,1003), HL7 v2 TQ1-9, FHIR.
+    public var priorityClass: String
+    public var dicomPriority: String
+    public var hl7Priority: String
+    public var fhirPriority: String
+    public var triageScore: Double
+    /// Points from each term: model, priority, waiting, deadline.
+    public var scoreComponents: [String: Double]
+    public var modelProbability: Double?
+    public var suvMax: Double?
+    public var suvMaxPositionMm: [Double]?
+    public var suvPeak: Double?
+    public var hotVolumeMl: Double?
+    /// Zero-based slice indices that drove the score, most important first.
+    public var keySlices: [Int]
+    public var keySliceFiles: [String]
+    /// The next tumour board of the study's centre, and when reads must be ready for it (ISO 8601).
+    public var board: Date?
+    public var deadline: Date?
+    public var hoursWaiting: Double
+    public var overdue: Bool
+    /// `scored` or `failed`.
+    public var status: String
+    /// Why the study ranks where it does, or why it failed, in words.
+    public var reason: String
+    public var modelId: String?
+    /// A coronal maximum-intensity projection (PNG, 8-bit), for the HTML page only.
+    public var thumbnailPNG: [UInt8]?
+
+    public init(
+        rank: Int, studyId: String, accession: String?, patientId: String?, site: String?, centre: String?, pool: String?,
+        priorityClass: String, dicomPriority: String, hl7Priority: String, fhirPriority: String, triageScore: Double,
+        scoreComponents: [String: Double], modelProbability: Double?, suvMax: Double?, suvMaxPositionMm: [Double]?,
+        suvPeak: Double?, hotVolumeMl: Double?, keySlices: [Int], keySliceFiles: [String], board: Date?, deadline: Date?,
+        hoursWaiting: Double, overdue: Bool, status: String, reason: String, modelId: String?, thumbnailPNG: [UInt8]?
+    ) {
+        self.rank = rank
+        self.studyId = studyId
+        self.accession = accession
+        self.patientId = patientId
+        self.site = site
+        self.centre = centre
+        self.pool = pool
+        self.priorityClass = priorityClass
+        self.dicomPriority = dicomPriority
+        self.hl7Priority = hl7Priority
+        self.fhirPriority = fhirPriority
+        self.triageScore = triageScore
+        self.scoreComponents = scoreComponents
+        self.modelProbability = modelProbability
+        self.suvMax = suvMax
+        self.suvMaxPositionMm = suvMaxPositionMm
+        self.suvPeak = suvPeak
+        self.hotVolumeMl = hotVolumeMl
+        self.keySlices = keySlices
+        self.keySliceFiles = keySliceFiles
+        self.board = board
+        self.deadline = deadline
+        self.hoursWaiting = hoursWaiting
+        self.overdue = overdue
+        self.status = status
+        self.reason = reason
+        self.modelId = modelId
+        self.thumbnailPNG = thumbnailPNG
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case rank, studyId, accession, patientId, site, centre, pool, priorityClass, dicomPriority, hl7Priority, fhirPriority,
+             triageScore, scoreComponents, modelProbability, suvMax, suvMaxPositionMm, suvPeak, hotVolumeMl, keySlices,
+             keySliceFiles, board, deadline, hoursWaiting, overdue, status, reason, modelId
+    }
+}
+
+/// A ranked worklist: the rows in reading order and what produced them.
+public struct Worklist: Sendable, Codable {
+    public static let schemaVersion = 1
+
+    public var schemaVersion = Worklist.schemaVersion
+    public var generatedAt: Date
+    public var modelId: String
+    public var weightsSHA256: String
+    /// The reading pool, or nil for the worklist of all studies.
+    public var pool: String?
+    public var rows: [WorklistRow]
+
+    public init(generatedAt: Date, modelId: String, weightsSHA256: String, pool: String?, rows: [WorklistRow]) {
+        self.generatedAt = generatedAt
+        self.modelId = modelId
+        self.weightsSHA256 = weightsSHA256
+        self.pool = pool
+        self.rows = rows
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Plot
+
+/// The worklist as one self-contained page for the reading physician. Built with Plot, which escapes
+/// every text and attribute by construction: no study id, patient id or path can inject markup.
+enum WorklistPage {
+    static let css = """
+        body { font-family: system-ui, sans-serif; margin: 1.5em; color: #1a1a1a; }
+        h1 { font-size: 1.4em; margin-bottom: 0.2em; }
+        .meta { color: #555; margin-top: 0; }
+        table { border-collapse: collapse; width: 100%; }
+        th, td { border-bottom: 1px solid #ddd; padding: 6px 8px; text-align: left; vertical-align: top; }
+        th { background: #f3f3f3; font-weight: 600; }
+        td.num { text-align: right; font-variant-numeric: tabular-nums; }
+        .stat { color: #b00020; font-weight: 700; } .urgent { color: #c25e00; font-weight: 600; }
+        .overdue { background: #fff1f1; }
+        .failed td { background: #f7f7f7; color: #444; }
+        img.mip { height: 120px; image-rendering: pixelated; border: 1px solid #ccc; }
+        .reason { max-width: 34em; }
+        """
+
+    static func html(_ worklist: Worklist) -> String {
+        let scored = worklist.rows.filter { $0.status != "failed" }
+        let failed = worklist.rows.filter { $0.status == "failed" }
+        let title = "radtriage worklist" + (worklist.pool.map { " — pool \($0)" } ?? "")
+        let page = HTML(
+            .head(.title(title), .meta(.charset(.utf8)), .style(css)),
+            .body(
+                .h1(.text(title)),
+                .p(.class("meta"), .text("Generated \(WorklistWriter.iso(worklist.generatedAt)) · model \(worklist.modelId) · \(scored.count) ranked, \(failed.count) failed · not for clinical use")),
+                .table(
+                    .tr(.th("#"), .th("MIP"), .th("Study"), .th("Priority"), .th("Score"), .th("Model"), .th("SUVmax"), .th("SUVpeak"),
+                        .th("Board"), .th("Waiting"), .th("Why")),
+                    .forEach(scored) { row in
+                        .tr(
+                            .class(row.overdue ? "overdue" : ""),
+                            .td(.class("num"), .text(String(row.rank))),
+                            .td(.unwrap(row.thumbnailPNG) { png in
+                                .img(.class("mip"), .src("data:image/png;base64," + Data(png).base64EncodedString()),
+                                     .alt("coronal maximum-intensity projection of \(row.studyId), hottest spot marked"))
+                            }),
+                            .td(.text(row.studyId), .br(), .small(.text([row.accession, row.site, row.centre].compactMap { $0 }.joined(separator: " · ")))),
+                            .td(.span(.class(row.priorityClass), .text(row.priorityClass))),
+                            .td(.class("num"), .text(String(format: "%.1f", row.triageScore))),
+                            .td(.class("num"), .text(row.modelProbability.map { String(format: "%.2f", $0) } ?? "")),
+                            .td(.class("num"), .text(row.suvMax.map { String(format: "%.1f", $0) } ?? "")),
+                            .td(.class("num"), .text(row.suvPeak.map { String(format: "%.1f", $0) } ?? "")),
+                            .td(.text(row.board.map { WorklistWriter.iso($0) } ?? "")),
+                            .td(.class("num"), .text(String(format: "%.1f h", row.hoursWaiting))),
+                            .td(.class("reason"), .text(row.reason))
+                        )
+                    }
+                ),
+                .if(!failed.isEmpty, .group(
+                    .h2("Failed studies"),
+                    .table(
+                        .tr(.th("#"), .th("Study"), .th("Priority"), .th("Waiting"), .th("Reason")),
+                        .forEach(failed) { row in
+                            .tr(
+                                .class("failed"),
+                                .td(.class("num"), .text(String(row.rank))),
+                                .td(.text(row.studyId)),
+                                .td(.span(.class(row.priorityClass), .text(row.priorityClass))),
+                                .td(.class("num"), .text(String(format: "%.1f h", row.hoursWaiting))),
+                                .td(.class("reason"), .text(row.reason))
+                            )
+                        }
+                    )
+                ))
+            )
+        )
+        return page.render(indentedBy: .spaces(1))
+    }
+}

@@ -1,0 +1,95 @@
+import CSV
+import Foundation
+
+/// Writes a worklist as CSV, JSON and HTML into the output directory. Each file is written under a
+/// temporary name and renamed into place, so a reader (or a RIS import) never sees half a file, and a
+/// failed run leaves the previous worklist as it was.
+public struct WorklistWriter {
+    public struct WriteError: Error, CustomStringConvertible {
+        public let path: String
+        public let reason: String
+        public var description: String { "\(path): cannot write: \(reason)" }
+    }
+
+    public let directory: URL
+
+    public init(directory: URL) {
+        self.directory = directory
+    }
+
+    /// `worklist.csv`, `worklist.json`, `worklist.html`, or `worklist-<pool>.*` for a reading pool.
+    @discardableResult
+    public func write(_ worklist: Worklist) throws -> [URL] {
+        let stem = worklist.pool.map { "worklist-\(Self.safeName($0))" } ?? "worklist"
+        return try [
+            replace(directory.appendingPathComponent("\(stem).csv"), with: Data(Self.csv(worklist).utf8)),
+            replace(directory.appendingPathComponent("\(stem).json"), with: Self.json(worklist)),
+            replace(directory.appendingPathComponent("\(stem).html"), with: Data(WorklistPage.html(worklist).utf8)),
+        ]
+    }
+
+    /// A pool name as a file name: letters, digits, `-` and `_` only, so no name can leave the directory.
+    static func safeName(_ name: String) -> String {
+        String(name.unicodeScalars.map { CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_" ? Character($0) : "_" })
+    }
+
+    private func replace(_ url: URL, with data: Data) throws -> URL {
+        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+        do {
+            try data.write(to: temporary)
+            // rename(2) is atomic within a directory: readers see the old file or the new one.
+            guard rename(temporary.path, url.path) == 0 else { throw WriteError(path: url.path, reason: String(cString: strerror(errno))) }
+        } catch let error as WriteError {
+            try? FileManager.default.removeItem(at: temporary)
+            throw error
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw WriteError(path: url.path, reason: error.localizedDescription)
+        }
+        return url
+    }
+
+    // MARK: - Formats
+
+    static let csvColumns = [
+        "rank", "study_id", "accession", "patient_id", "site", "centre", "pool", "priority_class", "dicom_priority",
+        "hl7_priority", "fhir_priority", "triage_score", "model_probability", "suv_max", "suv_max_position_mm", "suv_peak",
+        "hot_volume_ml", "key_slices", "board", "deadline", "hours_waiting", "overdue", "status", "reason", "model_id",
+    ]
+
+    /// RFC 4180: a header row, CRLF line ends, fields quoted by the CSV library where they need it.
+    static func csv(_ worklist: Worklist) throws -> String {
+        let stream = OutputStream(toMemory: ())
+        let writer = try CSVWriter(stream: stream, newline: .crlf)
+        try writer.write(row: csvColumns)
+        for row in worklist.rows {
+            try writer.write(row: fields(row))
+        }
+        writer.stream.close()
+        guard let data = stream.property(forKey: .dataWrittenToMemoryStreamKey) as? Data else { return "" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// One row's fields in `csvColumns` order; numbers with fixed decimals, lists separated by spaces.
+    static func fields(_ row: WorklistRow) -> [String] {
+        func number(_ value: Double?, _ format: String) -> String { value.map { String(format: format, $0) } ?? "" }
+        let identity: [String] = [String(row.rank), row.studyId, row.accession ?? "", row.patientId ?? "", row.site ?? "", row.centre ?? "", row.pool ?? ""]
+        let priority: [String] = [row.priorityClass, row.dicomPriority, row.hl7Priority, row.fhirPriority, number(row.triageScore, "%.2f")]
+        let position = row.suvMaxPositionMm.map { $0.map { String(format: "%.1f", $0) }.joined(separator: " ") } ?? ""
+        let evidence: [String] = [number(row.modelProbability, "%.4f"), number(row.suvMax, "%.2f"), position, number(row.suvPeak, "%.2f"),
+                                  number(row.hotVolumeMl, "%.1f"), row.keySlices.map(String.init).joined(separator: " ")]
+        let timing: [String] = [row.board.map(iso) ?? "", row.deadline.map(iso) ?? "", number(row.hoursWaiting, "%.1f"), row.overdue ? "yes" : "no"]
+        return identity + priority + evidence + timing + [row.status, row.reason, row.modelId ?? ""]
+    }
+
+    static func json(_ worklist: Worklist) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return try encoder.encode(worklist)
+    }
+
+    static func iso(_ date: Date) -> String {
+        date.formatted(.iso8601)
+    }
+}

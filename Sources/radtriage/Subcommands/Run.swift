@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import Scoring
+import Triage
+import TriagePipeline
+
+/// `radtriage run`: scores every study under a folder, ranks them, and writes the worklists.
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Score and rank every study under a folder and write the worklists (CSV, JSON, HTML).",
+        discussion: """
+            Writes worklist.csv, worklist.json and worklist.html into --out (and worklist-<pool>.* per reading \
+            pool), each replaced atomically. Studies that cannot be read or scored stay on the worklist, marked \
+            failed, with their reason. Exit codes: 0 all scored; 1 finished, some studies failed; 64 usage error; \
+            73 the output could not be written; 78 configuration or model error.
+            """)
+
+    @Option(help: "Folder of study folders (or one study folder).")
+    var studies: String
+
+    @Option(help: "Output folder for the worklists (created if missing).")
+    var out: String
+
+    @Option(help: "YAML configuration (Docs/radtriage.example.yaml); default: built-in weights, no boards, no pools.")
+    var config: String?
+
+    @Option(help: "Model folder. Default: $RADTRIAGE_MODEL, else Models/pet-default.")
+    var model: String?
+
+    @Option(help: "Rank as of this ISO 8601 time instead of now (for reproducing a run).")
+    var now: String?
+
+    func run() throws {
+        let configuration: TriageConfiguration
+        do {
+            configuration = try config.map { file throws(ConfigurationError) in try ConfigurationLoader().load(file: file) } ?? .builtIn
+        } catch {
+            FileHandle.standardError.write(Data("Error: invalid configuration:\n\(error)\n".utf8))
+            throw ExitCode.configuration
+        }
+        let location = ModelLocation.resolve(model)
+        guard let folder = location.url else {
+            FileHandle.standardError.write(Data("Error: no model found; looked in:\n  \(location.searched.joined(separator: "\n  "))\n".utf8))
+            throw ExitCode.configuration
+        }
+        let loaded: ScoringModel
+        do {
+            loaded = try ScoringModel.load(from: folder)
+        } catch {
+            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+            throw ExitCode.configuration
+        }
+        var at = Date()
+        if let now {
+            guard let parsed = ISO8601DateFormatter().date(from: now) else { throw ValidationError("--now must be an ISO 8601 time such as 2026-11-23T08:00:00Z") }
+            at = parsed
+        }
+        let progress = ProgressLine(total: 0, unit: "studies")
+        let summary: TriageRun.Summary
+        do {
+            summary = try TriageRun(model: loaded, configuration: configuration).run(
+                studies: URL(fileURLWithPath: studies), output: URL(fileURLWithPath: out), now: at) { done, total in
+                    progress.update(done, of: total)
+                }
+        } catch let error as TriageRun.RunError {
+            progress.finish()
+            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+            throw error.description.contains("output") ? ExitCode.cannotWriteOutput : ExitCode.usage
+        } catch {
+            progress.finish()
+            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+            throw ExitCode.cannotWriteOutput
+        }
+        progress.finish()
+        print("\(summary.studies) studies: \(summary.scored) scored, \(summary.failed) failed; \(summary.slices) slices in "
+              + String(format: "%.1f s", summary.seconds) + "; worklists in \(out)")
+        if summary.failed > 0 { throw ExitCode.someInputUnusable }
+    }
+}
