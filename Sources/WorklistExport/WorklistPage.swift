@@ -2,7 +2,9 @@ import Foundation
 import Plot
 
 /// The worklist as one self-contained page for the reading physician. Built with Plot, which escapes
-/// every text and attribute by construction: no study id, patient id or path can inject markup.
+/// text nodes by construction; attribute values it does not escape, so only constants and values of
+/// our own (priority classes, base64 thumbnails) go into attributes. No study id, patient id or path
+/// can inject markup (tested with hostile identifiers).
 enum WorklistPage {
     static let css = """
         body { font-family: system-ui, sans-serif; margin: 1.5em; color: #1a1a1a; }
@@ -36,8 +38,9 @@ enum WorklistPage {
                             .class(row.overdue ? "overdue" : ""),
                             .td(.class("num"), .text(String(row.rank))),
                             .td(.unwrap(row.thumbnailPNG) { png in
+                                // Plot escapes text but not attribute values: no input text goes into an attribute.
                                 .img(.class("mip"), .src("data:image/png;base64," + Data(png).base64EncodedString()),
-                                     .alt("coronal maximum-intensity projection of \(row.studyId), hottest spot marked"))
+                                     .alt("coronal maximum-intensity projection, hottest spot marked"))
                             }),
                             .td(.text(row.studyId), .br(), .small(.text([row.accession, row.site, row.centre].compactMap { $0 }.joined(separator: " · ")))),
                             .td(.span(.class(row.priorityClass), .text(row.priorityClass))),

@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+
+/// `radtriage run` end to end on the sample studies.
+@Suite(.tags(.endToEnd)) struct RunEndToEndTests {
+    /// SampleData with S0001 (lesions) and S0002 (none) given the same clinical context, so that only the
+    /// model's finding separates them.
+    static func equalisedSampleData() throws -> URL {
+        let folder = ExecutableRunner.temporaryFolder()
+        try FileManager.default.copyItem(at: ExecutableRunner.sampleData, to: folder)
+        for study in ["S0001", "S0002", "S0003"] {
+            let url = folder.appendingPathComponent("\(study)/study.json")
+            var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+            json["orderedPriority"] = "routine"
+            json["organCentre"] = "lung"
+            json["site"] = "North"
+            json["receivedDateTime"] = "2026-11-23T08:00:00"
+            try JSONSerialization.data(withJSONObject: json).write(to: url)
+        }
+        return folder
+    }
+
+    @Test func runRanksTheLesionStudyFirstAndListsTheBrokenOneAsFailed() throws {
+        let studies = try Self.equalisedSampleData()
+        let out = ExecutableRunner.temporaryFolder()
+        defer { for url in [studies, out] { try? FileManager.default.removeItem(at: url) } }
+        let config = ExecutableRunner.repositoryRoot.appendingPathComponent("Docs/radtriage.example.yaml").path
+        let result = try ExecutableRunner.run(["run", "--studies", studies.path, "--out", out.path, "--config", config, "--now", "2026-11-23T10:00:00Z"])
+        #expect(result.status == 1, "some studies failed: \(result.stderr)")
+        #expect(result.stdout.contains("3 studies: 2 scored, 1 failed"))
+        let csv = try String(contentsOf: out.appendingPathComponent("worklist.csv"), encoding: .utf8)
+        let lines = csv.components(separatedBy: "\r\n").filter { !$0.isEmpty }
+        #expect(lines.count == 4)
+        #expect(lines[1].hasPrefix("1,S0001,"), "the lesion study first: \(lines[1])")
+        #expect(lines[2].hasPrefix("2,S0002,"))
+        #expect(lines[3].hasPrefix("3,S0003,") && lines[3].contains(",failed,") && lines[3].contains("0032.png: damaged PNG"))
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("worklist.json"))) as? [String: Any])
+        #expect(json["schemaVersion"] as? Int == 1 && json["modelId"] as? String == "radtriage-pet-default@1.0.0")
+        let html = try String(contentsOf: out.appendingPathComponent("worklist.html"), encoding: .utf8)
+        #expect(html.contains("Failed studies") && html.contains("data:image/png;base64,"))
+        // The example configuration's pools: all three are at site North.
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("worklist-north.csv").path))
+    }
+
+    @Test func anInvalidConfigurationExitsSeventyEightNamingTheKey() throws {
+        let folder = ExecutableRunner.temporaryFolder()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = folder.appendingPathComponent("bad.yaml")
+        try Data("priorities:\n  stat: {maxWaitHours: -1}\n".utf8).write(to: config)
+        let result = try ExecutableRunner.run(["run", "--studies", ExecutableRunner.sampleData.path, "--out", folder.appendingPathComponent("out").path,
+                                               "--config", config.path])
+        #expect(result.status == 78)
+        #expect(result.stderr.contains("\(config.path):2:24: priorities.stat.maxWaitHours = -1: expected a number above 0.0"))
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("out").path), "nothing written")
+    }
+}

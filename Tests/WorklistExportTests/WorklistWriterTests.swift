@@ -1,0 +1,89 @@
+import CSV
+import Foundation
+import Testing
+@testable import WorklistExport
+
+/// Identifiers full of markup, quotes, commas, newlines and non-ASCII text come out escaped in HTML,
+/// and intact when the CSV and JSON are parsed back.
+@Suite struct WorklistWriterTests {
+    static let hostile = [
+        "<script>alert('x')</script>", "Müller, \"Hans\"\nline two", "S-0001 ☢ 放射", "a,b;c\r\nd", "&amp; <b>bold</b>",
+    ]
+
+    static func row(_ rank: Int, id: String, patient: String, status: String = "scored") -> WorklistRow {
+        WorklistRow(
+            rank: rank, studyId: id, accession: "ACC,\(rank)", patientId: patient, site: "Nord \"A\"", centre: "lung", pool: nil,
+            priorityClass: "stat", dicomPriority: "STAT", hl7Priority: "S", fhirPriority: "stat", triageScore: 91.25,
+            scoreComponents: ["model": 40], modelProbability: status == "scored" ? 0.93 : nil, suvMax: 9.4,
+            suvMaxPositionMm: [1, 2, 312], suvPeak: 7.5, hotVolumeMl: 12, keySlices: [3, 4], keySliceFiles: ["0004.png", "0005.png"],
+            board: Date(timeIntervalSince1970: 1_790_000_000), deadline: Date(timeIntervalSince1970: 1_789_992_800), hoursWaiting: 5.25,
+            overdue: false, status: status, reason: "model 0.93; \(patient)", modelId: "m@1", thumbnailPNG: [137, 80, 78, 71])
+    }
+
+    static var worklist: Worklist {
+        Worklist(generatedAt: Date(timeIntervalSince1970: 1_789_900_000), modelId: "m@1", weightsSHA256: "ab", pool: nil,
+                 rows: hostile.enumerated().map { row($0 + 1, id: $1, patient: hostile[(($0 + 1) % hostile.count)], status: $0 == 4 ? "failed" : "scored") })
+    }
+
+    @Test func csvParsesBackIntact() throws {
+        let text = try WorklistWriter.csv(Self.worklist)
+        #expect(text.hasPrefix("rank,study_id,accession,patient_id,site,centre,pool,priority_class,dicom_priority,hl7_priority,fhir_priority,triage_score,model_probability,suv_max,"))
+        #expect(text.contains("\r\n"), "RFC 4180 line ends")
+        let reader = try CSVReader(string: text, hasHeaderRow: true)
+        var parsed: [[String]] = []
+        while let fields = reader.next() { parsed.append(fields) }
+        #expect(parsed.count == Self.hostile.count)
+        for (index, fields) in parsed.enumerated() {
+            let row = Self.worklist.rows[index]
+            #expect(fields.count == WorklistWriter.csvColumns.count)
+            #expect(fields[1] == row.studyId && fields[2] == row.accession && fields[3] == row.patientId && fields[4] == row.site)
+            #expect(fields[WorklistWriter.csvColumns.firstIndex(of: "reason")!] == row.reason)
+            #expect(fields[WorklistWriter.csvColumns.firstIndex(of: "key_slices")!] == "3 4")
+        }
+    }
+
+    @Test func jsonParsesBackIntact() throws {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        let decoded = try decoder.decode(Worklist.self, from: WorklistWriter.json(Self.worklist))
+        #expect(decoded.schemaVersion == 1)
+        #expect(decoded.rows.map(\.studyId) == Self.hostile)
+        #expect(decoded.rows.map(\.patientId) == Self.worklist.rows.map(\.patientId))
+        #expect(decoded.rows[0].thumbnailPNG == nil, "thumbnails are for the page only")
+        #expect(decoded.rows[0].board == Self.worklist.rows[0].board)
+    }
+
+    @Test func htmlEscapesEveryText() {
+        let html = WorklistPage.html(Self.worklist)
+        #expect(!html.contains("<script>alert"))
+        #expect(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;") || html.contains("&lt;script&gt;alert('x')&lt;/script&gt;"))
+        #expect(!html.contains("<b>bold</b>"))
+        #expect(html.contains("S-0001 ☢ 放射"))
+        #expect(html.contains("data:image/png;base64,iVBORw=="), "the thumbnail is embedded")
+        #expect(html.contains("Failed studies"))
+        // Every opening <tr> closes: the hostile newlines did not break the structure.
+        #expect(html.components(separatedBy: "<tr").count == html.components(separatedBy: "</tr>").count)
+    }
+
+    @Test func filesAreReplacedAtomicallyAndPoolNamesStayInside() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("radtriage-worklist-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Data("old".utf8).write(to: folder.appendingPathComponent("worklist.csv"))
+        var worklist = Self.worklist
+        let written = try WorklistWriter(directory: folder).write(worklist)
+        #expect(written.map(\.lastPathComponent) == ["worklist.csv", "worklist.json", "worklist.html"])
+        #expect(try String(contentsOf: folder.appendingPathComponent("worklist.csv"), encoding: .utf8).hasPrefix("rank,"))
+        worklist.pool = "../../etc/north"
+        let pool = try WorklistWriter(directory: folder).write(worklist)
+        #expect(pool.allSatisfy { $0.deletingLastPathComponent().path == folder.path })
+        #expect(pool.first?.lastPathComponent == "worklist-______etc_north.csv")
+        // No temporary files are left behind.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix(".") }.isEmpty)
+    }
+
+    @Test func anUnwritableDirectoryIsAClearError() throws {
+        let folder = URL(fileURLWithPath: "/nonexistent/radtriage-out")
+        #expect(throws: WorklistWriter.WriteError.self) { try WorklistWriter(directory: folder).write(Self.worklist) }
+    }
+}
