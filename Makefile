@@ -30,8 +30,8 @@ demo: release
 	.build/release/radtriage inspect SampleData; status=$$?; \
 	echo "inspect exit code: $$status (0 usable, 1 some studies unusable)"; \
 	[ $$status -le 1 ]
-	.build/release/radtriage score SampleData/S0001 SampleData/S0002 SampleData/S0003; status=$$?; \
-	echo "score exit code: $$status (0 all scored, 1 some studies could not be scored)"; \
+	.build/release/radtriage run --studies SampleData --out $(DEMO_OUT) --config Docs/radtriage.example.yaml; status=$$?; \
+	echo "run exit code: $$status (0 all scored, 1 finished with some studies failed); worklists in $(DEMO_OUT)/"; \
 	[ $$status -le 1 ]
 
 # The end-to-end tests run the built executable, so build it before testing.
