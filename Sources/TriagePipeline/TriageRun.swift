@@ -1,6 +1,8 @@
 import Evidence
+import Dispatch
 import Foundation
 import Scoring
+import Synchronization
 import StudyFormat
 import Triage
 import TriageCore
@@ -9,7 +11,7 @@ import WorklistExport
 /// `radtriage run`: discover the studies, score each, rank them all, and write the worklists (one set
 /// for all studies and one per reading pool). Per-study failures stay on the worklist; only problems
 /// with the run itself (the studies folder, the output directory) are thrown.
-public struct TriageRun {
+public struct TriageRun: Sendable {
     public struct Summary: Sendable {
         public var studies: Int
         public var scored: Int
@@ -26,6 +28,8 @@ public struct TriageRun {
     public let model: ScoringModel
     public let configuration: TriageConfiguration
     public var batchSize = 16
+    /// Studies scored at the same time, each by its own scorer (one BLAS thread each).
+    public var jobs = ProcessInfo.processInfo.activeProcessorCount
 
     public init(model: ScoringModel, configuration: TriageConfiguration) {
         self.model = model
@@ -33,7 +37,7 @@ public struct TriageRun {
     }
 
     public func run(
-        studies root: URL, output: URL, now: Date = Date(), progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }
+        studies root: URL, output: URL, now: Date = Date(), progress: @escaping @Sendable (_ done: Int, _ total: Int) -> Void = { _, _ in }
     ) throws -> Summary {
         let start = Date()
         let folders: [URL]
@@ -47,16 +51,14 @@ public struct TriageRun {
         } catch {
             throw RunError(description: "\(output.path): cannot create the output directory: \(error.localizedDescription)")
         }
-        let scorer = StudyScorer(model: model, batchSize: batchSize)
+        let results = score(folders, progress: progress)
         var outcomes: [String: StudyOutcome] = [:]
         var candidates: [TriageCandidate] = []
         var slices = 0
-        for (index, folder) in folders.enumerated() {
-            let outcome = scorer.score(studyAt: folder)
+        for (folder, outcome) in zip(folders, results) {
             outcomes[folder.path] = outcome
             candidates.append(Self.candidate(for: outcome, folder: folder))
             if case .scored(let result) = outcome { slices += result.sliceLogits.count }
-            progress(index + 1, folders.count)
         }
         let ranked = TriageRanker(configuration: configuration).rank(candidates, now: now)
         let rows = ranked.map { Self.row($0, outcome: outcomes[$0.candidate.source]) }
@@ -74,6 +76,33 @@ public struct TriageRun {
         let failed = outcomes.values.filter { if case .failed = $0 { true } else { false } }.count
         return Summary(studies: folders.count, scored: folders.count - failed, failed: failed, files: files, slices: slices,
                        seconds: Date().timeIntervalSince(start))
+    }
+
+    /// Scores the studies on `jobs` workers, each taking the next unscored study; the outcomes come back
+    /// in the folders' order, so the result does not depend on the worker count.
+    private func score(_ folders: [URL], progress: @escaping @Sendable (_ done: Int, _ total: Int) -> Void) -> [StudyOutcome] {
+        let workers = max(1, min(jobs, folders.count))
+        let state = Mutex((next: 0, done: 0, outcomes: [StudyOutcome?](repeating: nil, count: folders.count)))
+        let progressLock = Mutex(())
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            let scorer = StudyScorer(model: model, batchSize: batchSize)
+            while true {
+                let index = state.withLock { state -> Int? in
+                    guard state.next < folders.count else { return nil }
+                    defer { state.next += 1 }
+                    return state.next
+                }
+                guard let index else { return }
+                let outcome = scorer.score(studyAt: folders[index])
+                let done = state.withLock { state -> Int in
+                    state.outcomes[index] = outcome
+                    state.done += 1
+                    return state.done
+                }
+                progressLock.withLock { _ in progress(done, folders.count) }
+            }
+        }
+        return state.withLock { $0.outcomes.compactMap { $0 } }
     }
 
     static func candidate(for outcome: StudyOutcome, folder: URL) -> TriageCandidate {

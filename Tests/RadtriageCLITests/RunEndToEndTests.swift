@@ -55,3 +55,35 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("out").path), "nothing written")
     }
 }
+
+/// `radtriage run` on studies made by `radtriage synth`, all given the same clinical context.
+@Suite(.tags(.endToEnd)) struct SynthRunEndToEndTests {
+    @Test func lesionStudiesRankAboveNormalOnesAtEqualContext() throws {
+        let studies = ExecutableRunner.temporaryFolder(), out = ExecutableRunner.temporaryFolder()
+        defer { for url in [studies, out] { try? FileManager.default.removeItem(at: url) } }
+        let synth = try ExecutableRunner.run(["synth", "--out", studies.path, "--studies", "6", "--slices", "40", "--matrix", "96",
+                                              "--seed", "303", "--lesion-probability", "0.5"])
+        #expect(synth.status == 0)
+        var hasLesion: [String: Bool] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: studies.path) {
+            let folder = studies.appendingPathComponent(name)
+            let truth = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("ground_truth.json"))) as? [String: Any])
+            hasLesion[name] = truth["hasLesion"] as? Bool
+            let sidecar = folder.appendingPathComponent("study.json")
+            var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: sidecar)) as? [String: Any])
+            json["orderedPriority"] = "routine"
+            json["organCentre"] = "lung"
+            json["receivedDateTime"] = "2026-11-23T08:00:00"
+            try JSONSerialization.data(withJSONObject: json).write(to: sidecar)
+        }
+        #expect(Set(hasLesion.values) == [true, false], "the seed gives both kinds: \(hasLesion)")
+        let run = try ExecutableRunner.run(["run", "--studies", studies.path, "--out", out.path, "--now", "2026-11-23T10:00:00Z", "--jobs", "2"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let lines = try String(contentsOf: out.appendingPathComponent("worklist.csv"), encoding: .utf8)
+            .components(separatedBy: "\r\n").dropFirst().filter { !$0.isEmpty }
+        let order = lines.map { String($0.split(separator: ",")[1]) }
+        let lesionRanks = order.enumerated().filter { hasLesion[$0.element] == true }.map(\.offset)
+        let normalRanks = order.enumerated().filter { hasLesion[$0.element] == false }.map(\.offset)
+        #expect(lesionRanks.max()! < normalRanks.min()!, "every lesion study above every normal one: \(order) \(hasLesion)")
+    }
+}

@@ -30,6 +30,13 @@ struct Run: ParsableCommand {
     @Option(help: "Rank as of this ISO 8601 time instead of now (for reproducing a run).")
     var now: String?
 
+    @Option(help: "Studies scored at the same time (default: the number of cores).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    func validate() throws {
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+    }
+
     func run() throws {
         let configuration: TriageConfiguration
         do {
@@ -58,7 +65,9 @@ struct Run: ParsableCommand {
         let progress = ProgressLine(total: 0, unit: "studies")
         let summary: TriageRun.Summary
         do {
-            summary = try TriageRun(model: loaded, configuration: configuration).run(
+            var triage = TriageRun(model: loaded, configuration: configuration)
+            triage.jobs = jobs
+            summary = try triage.run(
                 studies: URL(fileURLWithPath: studies), output: URL(fileURLWithPath: out), now: at) { done, total in
                     progress.update(done, of: total)
                 }
