@@ -54,10 +54,16 @@ extension Tag {
         #expect(missing.stderr.contains("/nonexistent/radtriage-study: no such file or folder"))
     }
 
+    @Test func aMissingModelExitsSeventyEightNamingIt() throws {
+        let result = try ExecutableRunner.run(["score", ExecutableRunner.sampleData.appendingPathComponent("S0001").path, "--model", "/nonexistent/model"])
+        #expect(result.status == 78)
+        #expect(result.stderr.contains("/nonexistent/model: manifest.json not found"))
+    }
+
     @Test func helpListsTheCommandsAndExitCodes() throws {
         let result = try ExecutableRunner.run(["--help"])
         #expect(result.status == 0)
-        for text in ["inspect", "synth", "Exit codes:", "64  usage error"] {
+        for text in ["run", "inspect", "score", "synth", "Exit codes:", "64  usage error", "78  invalid configuration file or model"] {
             #expect(result.stdout.contains(text), "\(text)")
         }
     }

@@ -1,4 +1,6 @@
+import ArgumentParser
 import Foundation
+import Scoring
 
 /// Where the scoring model is: `--model`, else `$RADTRIAGE_MODEL`, else the default model shipped in
 /// the repository's `Models/` (found next to the executable when run from a build folder, or in the
@@ -22,5 +24,21 @@ enum ModelLocation {
         candidates.append(URL(fileURLWithPath: "/usr/local/share/radtriage/models/\(defaultModelName)"))
         let found = candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("manifest.json").path) }
         return (found, candidates.map(\.path))
+    }
+
+    /// The model `--model` (or the default search) names, loaded and validated; a missing or invalid
+    /// model is reported on stderr and ends the command with the configuration exit code (78).
+    static func load(_ option: String?) throws -> ScoringModel {
+        let location = resolve(option)
+        guard let folder = location.url else {
+            FileHandle.standardError.write(Data("Error: no model found; looked in:\n  \(location.searched.joined(separator: "\n  "))\nGive one with --model DIR.\n".utf8))
+            throw ExitCode.configuration
+        }
+        do {
+            return try ScoringModel.load(from: folder)
+        } catch {
+            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+            throw ExitCode.configuration
+        }
     }
 }

@@ -45,18 +45,7 @@ struct Run: ParsableCommand {
             FileHandle.standardError.write(Data("Error: invalid configuration:\n\(error)\n".utf8))
             throw ExitCode.configuration
         }
-        let location = ModelLocation.resolve(model)
-        guard let folder = location.url else {
-            FileHandle.standardError.write(Data("Error: no model found; looked in:\n  \(location.searched.joined(separator: "\n  "))\n".utf8))
-            throw ExitCode.configuration
-        }
-        let loaded: ScoringModel
-        do {
-            loaded = try ScoringModel.load(from: folder)
-        } catch {
-            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
-            throw ExitCode.configuration
-        }
+        let loaded = try ModelLocation.load(model)
         var at = Date()
         if let now {
             guard let parsed = ISO8601DateFormatter().date(from: now) else { throw ValidationError("--now must be an ISO 8601 time such as 2026-11-23T08:00:00Z") }

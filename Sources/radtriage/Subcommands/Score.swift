@@ -10,7 +10,8 @@ struct Score: ParsableCommand {
         abstract: "Score studies with the model: probability of an abnormal finding, SUVmax, SUVpeak, hot volume, key slices.",
         discussion: """
             The JSON form carries every slice's logit, so that the engine can be checked against another \
-            implementation. Exit code 0 when every study was scored, 1 when some could not be.
+            implementation. Exit code 0 when every study was scored, 1 when some could not be, 78 when the model \
+            is missing or invalid.
             """)
 
     @Argument(help: "Study folders.")
@@ -30,17 +31,7 @@ struct Score: ParsableCommand {
     }
 
     func run() throws {
-        let location = ModelLocation.resolve(model)
-        guard let folder = location.url else {
-            throw ValidationError("no model found; looked in:\n  " + location.searched.joined(separator: "\n  ") + "\nGive one with --model DIR.")
-        }
-        let loaded: ScoringModel
-        do {
-            loaded = try ScoringModel.load(from: folder)
-        } catch {
-            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
-            throw ExitCode.usage
-        }
+        let loaded = try ModelLocation.load(model)
         let scorer = StudyScorer(model: loaded, batchSize: batch)
         var results: [StudyScoringResult] = []
         var failures: [StudyFailure] = []
