@@ -51,6 +51,9 @@ public struct TriageRun: Sendable {
         } catch {
             throw RunError(description: "\(output.path): cannot create the output directory: \(error.localizedDescription)")
         }
+        // Held until the worklists are written; RunLock.Busy goes to the caller untouched.
+        let lock = try RunLock(directory: output)
+        defer { withExtendedLifetime(lock) {} }
         let results = score(folders, progress: progress)
         var outcomes: [String: StudyOutcome] = [:]
         var candidates: [TriageCandidate] = []

@@ -10,6 +10,8 @@ extension ExitCode {
     static let usage = ExitCode(64)
     /// An output could not be written (EX_CANTCREAT).
     static let cannotWriteOutput = ExitCode(73)
+    /// Another run holds the output directory's lock: try again later (EX_TEMPFAIL).
+    static let anotherRunActive = ExitCode(75)
     /// The configuration file or the model is invalid (EX_CONFIG).
     static let configuration = ExitCode(78)
 }
@@ -21,6 +23,7 @@ enum ExitCodeDocumentation {
           1   finished, but some input was unusable (listed in the output with its reason)
           64  usage error: wrong arguments or options
           73  an output could not be written
+          75  another run is active on the same output folder (cron: try again next time)
           78  invalid configuration file or model
         """
 }

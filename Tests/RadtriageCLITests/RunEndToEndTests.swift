@@ -87,3 +87,23 @@ import Testing
         #expect(lesionRanks.max()! < normalRanks.min()!, "every lesion study above every normal one: \(order) \(hasLesion)")
     }
 }
+
+/// One run at a time: while another process holds the output folder's lock, `run` exits at once with 75.
+@Suite(.tags(.endToEnd)) struct RunLockEndToEndTests {
+    @Test func aSecondRunExitsSeventyFiveAndWritesNothing() throws {
+        let out = ExecutableRunner.temporaryFolder()
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: out) }
+        let lockPath = out.appendingPathComponent(".radtriage.lock").path
+        let held = open(lockPath, O_RDWR | O_CREAT, 0o644)
+        #expect(held >= 0 && flock(held, LOCK_EX | LOCK_NB) == 0)
+        let blocked = try ExecutableRunner.run(["run", "--studies", ExecutableRunner.sampleData.path, "--out", out.path])
+        #expect(blocked.status == 75)
+        #expect(blocked.stderr == "radtriage: another radtriage run holds \(lockPath); this run exits without doing anything\n")
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("worklist.csv").path))
+        // The lock goes with the process that held it: the next run works.
+        close(held)
+        let next = try ExecutableRunner.run(["run", "--studies", ExecutableRunner.sampleData.path, "--out", out.path])
+        #expect(next.status == 1 && FileManager.default.fileExists(atPath: out.appendingPathComponent("worklist.csv").path))
+    }
+}

@@ -11,8 +11,9 @@ struct Run: ParsableCommand {
         discussion: """
             Writes worklist.csv, worklist.json and worklist.html into --out (and worklist-<pool>.* per reading \
             pool), each replaced atomically. Studies that cannot be read or scored stay on the worklist, marked \
-            failed, with their reason. Exit codes: 0 all scored; 1 finished, some studies failed; 64 usage error; \
-            73 the output could not be written; 78 configuration or model error.
+            failed, with their reason. One run at a time per output folder: a second run exits at once with 75. \
+            Exit codes: 0 all scored; 1 finished, some studies failed; 64 usage error; 73 the output could not be \
+            written; 75 another run is active; 78 configuration or model error.
             """)
 
     @Option(help: "Folder of study folders (or one study folder).")
@@ -60,6 +61,10 @@ struct Run: ParsableCommand {
                 studies: URL(fileURLWithPath: studies), output: URL(fileURLWithPath: out), now: at) { done, total in
                     progress.update(done, of: total)
                 }
+        } catch let error as RunLock.Busy {
+            progress.finish()
+            FileHandle.standardError.write(Data("radtriage: \(error)\n".utf8))
+            throw ExitCode.anotherRunActive
         } catch let error as TriageRun.RunError {
             progress.finish()
             FileHandle.standardError.write(Data("Error: \(error)\n".utf8))

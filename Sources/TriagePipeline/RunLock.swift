@@ -1,0 +1,34 @@
+import Foundation
+
+/// One run at a time per output directory: an advisory `flock` on `.radtriage.lock` in it, held for
+/// as long as this value lives. The kernel releases it when the process ends, however it ends, so a
+/// killed run never leaves a stale lock behind (unlike a PID file).
+public final class RunLock: Sendable {
+    public struct Busy: Error, CustomStringConvertible {
+        public let path: String
+        public var description: String { "another radtriage run holds \(path); this run exits without doing anything" }
+    }
+
+    public static let fileName = ".radtriage.lock"
+    public let path: String
+    private let descriptor: Int32
+
+    /// Takes the lock without waiting: `Busy` if another process holds it.
+    public init(directory: URL) throws {
+        path = directory.appendingPathComponent(Self.fileName).path
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: "\(path): cannot open the lock file: \(String(cString: strerror(errno)))"])
+        }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            throw Busy(path: path)
+        }
+        self.descriptor = descriptor
+    }
+
+    deinit {
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
+    }
+}
