@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "Triage", dependencies: ["TriageCore", "StudyFormat", yams]),
         .target(name: "WorklistExport", dependencies: ["TriageCore", "Triage", "SliceCodec", plot, csv]),
         .target(name: "TriagePipeline", dependencies: [
-            "TriageCore", "StudyFormat", "SliceCodec", "Quantification", "Scoring", "Evidence", "Triage", "WorklistExport",
+            "TriageCore", "StudyFormat", "SliceCodec", "Quantification", "Scoring", "Evidence", "Triage", "WorklistExport", logging,
         ]),
 
         // The executable: argument parsing, logging set-up, exit codes.

@@ -1,6 +1,7 @@
 import Evidence
 import Dispatch
 import Foundation
+import Logging
 import Scoring
 import Synchronization
 import StudyFormat
@@ -30,6 +31,10 @@ public struct TriageRun: Sendable {
     public var batchSize = 16
     /// Studies scored at the same time, each by its own scorer (one BLAS thread each).
     public var jobs = ProcessInfo.processInfo.activeProcessorCount
+    /// Events go here, one per study and one summary per run, keyed `run.id`, `study.id`, `stage`.
+    public var logger = Logger(label: "radtriage")
+    /// Patient ids, accession numbers and file paths appear in logs only when this is set.
+    public var logIdentifiers = false
 
     public init(model: ScoringModel, configuration: TriageConfiguration) {
         self.model = model
@@ -54,7 +59,10 @@ public struct TriageRun: Sendable {
         // Held until the worklists are written; RunLock.Busy goes to the caller untouched.
         let lock = try RunLock(directory: output)
         defer { withExtendedLifetime(lock) {} }
-        let results = score(folders, progress: progress)
+        let runID = String(UUID().uuidString.prefix(8)).lowercased()
+        logger.info("run started", metadata: ["run.id": "\(runID)", "studies": "\(folders.count)", "model": "\(model.id)",
+                                              "jobs": "\(jobs)"])
+        let results = score(folders, runID: runID, progress: progress)
         var outcomes: [String: StudyOutcome] = [:]
         var candidates: [TriageCandidate] = []
         var slices = 0
@@ -77,13 +85,19 @@ public struct TriageRun: Sendable {
             files += try writer.write(Worklist(generatedAt: now, modelId: model.id, weightsSHA256: model.weightsSHA256, pool: pool.name, rows: poolRows))
         }
         let failed = outcomes.values.filter { if case .failed = $0 { true } else { false } }.count
+        let seconds = Date().timeIntervalSince(start)
+        logger.info("run finished", metadata: [
+            "run.id": "\(runID)", "studies": "\(folders.count)", "scored": "\(folders.count - failed)", "failed": "\(failed)",
+            "slices": "\(slices)", "duration_s": "\(String(format: "%.2f", seconds))",
+            "slices_per_s": "\(String(format: "%.0f", Double(slices) / max(seconds, 1e-9)))",
+        ])
         return Summary(studies: folders.count, scored: folders.count - failed, failed: failed, files: files, slices: slices,
                        seconds: Date().timeIntervalSince(start))
     }
 
     /// Scores the studies on `jobs` workers, each taking the next unscored study; the outcomes come back
     /// in the folders' order, so the result does not depend on the worker count.
-    private func score(_ folders: [URL], progress: @escaping @Sendable (_ done: Int, _ total: Int) -> Void) -> [StudyOutcome] {
+    private func score(_ folders: [URL], runID: String, progress: @escaping @Sendable (_ done: Int, _ total: Int) -> Void) -> [StudyOutcome] {
         let workers = max(1, min(jobs, folders.count))
         let state = Mutex((next: 0, done: 0, outcomes: [StudyOutcome?](repeating: nil, count: folders.count)))
         let progressLock = Mutex(())
@@ -96,7 +110,9 @@ public struct TriageRun: Sendable {
                     return state.next
                 }
                 guard let index else { return }
+                let clock = Date()
                 let outcome = scorer.score(studyAt: folders[index])
+                log(outcome, folder: folders[index], runID: runID, seconds: Date().timeIntervalSince(clock))
                 let done = state.withLock { state -> Int in
                     state.outcomes[index] = outcome
                     state.done += 1
@@ -106,6 +122,30 @@ public struct TriageRun: Sendable {
             }
         }
         return state.withLock { $0.outcomes.compactMap { $0 } }
+    }
+
+    /// One line per study. Without `logIdentifiers`, no patient id, accession or path: a failure is
+    /// logged by its message alone (the worklist, in the output directory, has the file).
+    private func log(_ outcome: StudyOutcome, folder: URL, runID: String, seconds: Double) {
+        var metadata: Logger.Metadata = ["run.id": "\(runID)", "stage": "score", "duration_ms": "\(Int(seconds * 1000))"]
+        switch outcome {
+        case .scored(let result):
+            metadata["study.id"] = "\(result.studyId)"
+            metadata["slices"] = "\(result.sliceLogits.count)"
+            metadata["probability"] = "\(String(format: "%.3f", result.probability))"
+            if logIdentifiers {
+                metadata["patient.id"] = "\(result.metadata.patientId ?? "")"
+                metadata["accession"] = "\(result.metadata.accessionNumber ?? "")"
+                metadata["path"] = "\(folder.path)"
+            }
+            logger.info("study scored", metadata: metadata)
+        case .failed(let failure):
+            metadata["study.id"] = "\(failure.studyId ?? "?")"
+            let first = failure.errors.first
+            metadata["reason"] = "\(logIdentifiers ? failure.reason : first?.message ?? "unknown")"
+            if logIdentifiers, let field = first?.field { metadata["field"] = "\(field)" }
+            logger.warning("study failed", metadata: metadata)
+        }
     }
 
     static func candidate(for outcome: StudyOutcome, folder: URL) -> TriageCandidate {

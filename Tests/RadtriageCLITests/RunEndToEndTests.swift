@@ -107,3 +107,35 @@ import Testing
         #expect(next.status == 1 && FileManager.default.fileExists(atPath: out.appendingPathComponent("worklist.csv").path))
     }
 }
+
+/// Logs: one line per event on stderr, and no patient identifier unless asked for.
+@Suite(.tags(.endToEnd)) struct RunLogEndToEndTests {
+    static func identifiers() throws -> [String] {
+        try ["S0001", "S0002", "S0003"].flatMap { study -> [String] in
+            let url = ExecutableRunner.sampleData.appendingPathComponent("\(study)/study.json")
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+            return [json["patientId"] as? String, json["accessionNumber"] as? String].compactMap { $0 }
+        }
+    }
+
+    @Test func noPatientIdentifierInTheLogsUnlessAsked() throws {
+        let out = ExecutableRunner.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let identifiers = try Self.identifiers()
+        #expect(identifiers.count == 6)
+        let quiet = try ExecutableRunner.run(["run", "--studies", ExecutableRunner.sampleData.path, "--out", out.path, "--log-format", "json"])
+        let lines = quiet.stderr.split(separator: "\n")
+        #expect(lines.count == 5, "run started, three studies, run finished: \(quiet.stderr)")
+        for line in lines {
+            let event = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String])
+            #expect(event["run.id"] != nil && event["message"] != nil)
+        }
+        #expect(quiet.stderr.contains("\"message\":\"study failed\"") && quiet.stderr.contains("\"study.id\":\"S0003\""))
+        for identifier in identifiers {
+            #expect(!quiet.stderr.contains(identifier) && !quiet.stdout.contains(identifier), "\(identifier) leaked into the logs")
+        }
+        #expect(!quiet.stderr.contains(ExecutableRunner.sampleData.path), "no paths either")
+        let loud = try ExecutableRunner.run(["run", "--studies", ExecutableRunner.sampleData.path, "--out", out.path, "--log-identifiers"])
+        #expect(identifiers.filter { loud.stderr.contains($0) }.count == 4, "the two scored studies' ids, when asked for")
+    }
+}

@@ -1,20 +1,62 @@
 import ArgumentParser
+import Foundation
 import Logging
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 
-/// Log options shared by every subcommand: logs go to stderr, one line per event.
+/// Log options: logs go to stderr, one line per event, as text or JSON.
 struct LoggingOptions: ParsableArguments {
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case text, json
+    }
+
     @Option(help: "Lowest level logged to stderr: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
+
+    @Option(help: "Log lines as text or as one JSON object per line.")
+    var logFormat: Format = .text
+
+    @Flag(help: "Also log patient identifiers (patient id, accession) and file paths. Off by default.")
+    var logIdentifiers = false
 
     /// The only call to `LoggingSystem.bootstrap` (it may be called once per process).
     func bootstrap() {
         let level = logLevel
+        let format = logFormat
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+            switch format {
+            case .text:
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            case .json:
+                return JSONLineLogHandler(label: label, logLevel: level)
+            }
         }
+    }
+}
+
+/// One JSON object per line on stderr: `time`, `level`, `label`, `message` and the metadata keys.
+struct JSONLineLogHandler: LogHandler {
+    let label: String
+    var logLevel: Logger.Level
+    var metadata: Logger.Metadata = [:]
+
+    init(label: String, logLevel: Logger.Level) {
+        self.label = label
+        self.logLevel = logLevel
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var object: [String: String] = ["time": Date().formatted(.iso8601), "level": event.level.rawValue, "label": label,
+                                         "message": event.message.description]
+        for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) { object[key] = value.description }
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
+        FileHandle.standardError.write(data + Data("\n".utf8))
     }
 }

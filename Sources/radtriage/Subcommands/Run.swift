@@ -34,11 +34,14 @@ struct Run: ParsableCommand {
     @Option(help: "Studies scored at the same time (default: the number of cores).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
+    @OptionGroup var logging: LoggingOptions
+
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
     }
 
     func run() throws {
+        logging.bootstrap()
         let configuration: TriageConfiguration
         do {
             configuration = try config.map { file throws(ConfigurationError) in try ConfigurationLoader().load(file: file) } ?? .builtIn
@@ -57,6 +60,7 @@ struct Run: ParsableCommand {
         do {
             var triage = TriageRun(model: loaded, configuration: configuration)
             triage.jobs = jobs
+            triage.logIdentifiers = logging.logIdentifiers
             summary = try triage.run(
                 studies: URL(fileURLWithPath: studies), output: URL(fileURLWithPath: out), now: at) { done, total in
                     progress.update(done, of: total)
