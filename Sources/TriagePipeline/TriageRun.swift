@@ -22,7 +22,16 @@ public struct TriageRun: Sendable {
         public var seconds: Double
     }
 
+    /// A problem with the run itself, not with one study.
     public struct RunError: Error, CustomStringConvertible {
+        public enum Kind: Sendable {
+            /// The studies folder is missing or unreadable.
+            case studies
+            /// The output folder cannot be created or written.
+            case output
+        }
+
+        public let kind: Kind
         public let description: String
     }
 
@@ -49,12 +58,12 @@ public struct TriageRun: Sendable {
         do {
             folders = try StudyDiscovery.studyFolders(at: root)
         } catch {
-            throw RunError(description: "\(error)")
+            throw RunError(kind: .studies, description: "\(error)")
         }
         do {
             try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         } catch {
-            throw RunError(description: "\(output.path): cannot create the output directory: \(error.localizedDescription)")
+            throw RunError(kind: .output, description: "\(output.path): cannot create the output directory: \(error.localizedDescription)")
         }
         // Held until the worklists are written; RunLock.Busy goes to the caller untouched.
         let lock = try RunLock(directory: output)

@@ -139,3 +139,15 @@ import Testing
         #expect(identifiers.filter { loud.stderr.contains($0) }.count == 4, "the two scored studies' ids, when asked for")
     }
 }
+
+@Suite(.tags(.endToEnd)) struct RunFolderErrorTests {
+    @Test func aMissingStudiesFolderIsAUsageErrorAndAnUnwritableOutputExitsSeventyThree() throws {
+        let missing = try ExecutableRunner.run(["run", "--studies", "/nonexistent/studies", "--out", ExecutableRunner.temporaryFolder().path])
+        #expect(missing.status == 64 && missing.stderr.contains("/nonexistent/studies: not a readable directory"))
+        let file = ExecutableRunner.temporaryFolder()
+        try Data("x".utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let unwritable = try ExecutableRunner.run(["run", "--studies", ExecutableRunner.sampleData.path, "--out", file.appendingPathComponent("out").path])
+        #expect(unwritable.status == 73 && unwritable.stderr.contains("cannot create the output directory"))
+    }
+}

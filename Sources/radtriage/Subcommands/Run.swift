@@ -72,7 +72,7 @@ struct Run: ParsableCommand {
         } catch let error as TriageRun.RunError {
             progress.finish()
             FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
-            throw error.description.contains("output") ? ExitCode.cannotWriteOutput : ExitCode.usage
+            throw error.kind == .output ? ExitCode.cannotWriteOutput : ExitCode.usage
         } catch {
             progress.finish()
             FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
