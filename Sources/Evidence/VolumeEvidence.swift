@@ -59,21 +59,24 @@ public struct EvidenceAccumulator {
     public mutating func add(_ suv: UnsafeBufferPointer<Float>) {
         precondition(suv.count == width * height, "slice size differs from the series'")
         let index = slicesSeen
+        // One pass over the slice: its maximum, its hot voxels, and its row of the coronal MIP.
         var best: Float = -.infinity
         var bestPixel = 0
         var hot = 0
-        for (pixel, value) in suv.enumerated() {
-            if value > best {
-                best = value
-                bestPixel = pixel
-            }
-            if value > hotThreshold { hot += 1 }
-        }
         let mipStart = coronalMIP.count
-        coronalMIP.append(contentsOf: suv[0..<width])
-        for row in 1..<height {
-            for x in 0..<width where suv[row * width + x] > coronalMIP[mipStart + x] {
-                coronalMIP[mipStart + x] = suv[row * width + x]
+        coronalMIP.append(contentsOf: repeatElement(-.infinity, count: width))
+        coronalMIP.withUnsafeMutableBufferPointer { mip in
+            for row in 0..<height {
+                for x in 0..<width {
+                    let pixel = row * width + x
+                    let value = suv[pixel]
+                    if value > best {
+                        best = value
+                        bestPixel = pixel
+                    }
+                    if value > hotThreshold { hot += 1 }
+                    if value > mip[mipStart + x] { mip[mipStart + x] = value }
+                }
             }
         }
         hotVoxels += hot

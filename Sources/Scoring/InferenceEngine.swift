@@ -29,7 +29,6 @@ public final class InferenceEngine {
     private let ping: AlignedBuffer
     private let pong: AlignedBuffer
     private let columns: AlignedBuffer
-    private let logits: AlignedBuffer
     /// Convolutions followed by a ReLU: the ReLU is applied with the bias, in the same pass.
     private let fusedReLU: Set<Int>
 
@@ -50,7 +49,6 @@ public final class InferenceEngine {
         ping = AlignedBuffer(count: largest * maxBatch)
         pong = AlignedBuffer(count: largest * maxBatch)
         columns = AlignedBuffer(count: max(maxK * max(4096, maxBatch), 1))
-        logits = AlignedBuffer(count: maxBatch)
         fusedReLU = Set(model.layers.indices.filter { index in
             guard case .convolution = model.layers[index], index + 1 < model.layers.count, case .relu = model.layers[index + 1] else { return false }
             return true
