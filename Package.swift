@@ -6,6 +6,7 @@ let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let yams: Target.Dependency = .product(name: "Yams", package: "Yams")
 let plot: Target.Dependency = .product(name: "Plot", package: "Plot")
 let csv: Target.Dependency = .product(name: "CSV", package: "CSV.swift")
+let grdb: Target.Dependency = .product(name: "GRDB", package: "GRDB.swift")
 
 let package = Package(
     name: "radtriage",
@@ -20,6 +21,7 @@ let package = Package(
         .library(name: "Scoring", targets: ["Scoring"]),
         .library(name: "Evidence", targets: ["Evidence"]),
         .library(name: "Triage", targets: ["Triage"]),
+        .library(name: "RunState", targets: ["RunState"]),
         .library(name: "TriagePipeline", targets: ["TriagePipeline"]),
     ],
     dependencies: [
@@ -28,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/JohnSundell/Plot.git", from: "0.14.0"),
         .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // C libraries, each reached from exactly one Swift module.
@@ -46,14 +49,15 @@ let package = Package(
         .target(name: "Evidence"),
         .target(name: "Triage", dependencies: ["TriageCore", "StudyFormat", yams]),
         .target(name: "WorklistExport", dependencies: ["TriageCore", "Triage", "SliceCodec", plot, csv]),
+        .target(name: "RunState", dependencies: ["TriageCore", grdb]),
         .target(name: "TriagePipeline", dependencies: [
-            "TriageCore", "StudyFormat", "SliceCodec", "Quantification", "Scoring", "Evidence", "Triage", "WorklistExport", logging,
+            "TriageCore", "RunState", "StudyFormat", "SliceCodec", "Quantification", "Scoring", "Evidence", "Triage", "WorklistExport", logging,
         ]),
 
         // The executable: argument parsing, logging set-up, exit codes.
         .executableTarget(
             name: "radtriage",
-            dependencies: ["TriageCore", "StudyFormat", "Synthesis", "Inspection", "Scoring", "Evidence", "Triage", "TriagePipeline", argumentParser, logging]
+            dependencies: ["TriageCore", "StudyFormat", "Synthesis", "Inspection", "Scoring", "Evidence", "Triage", "RunState", "TriagePipeline", argumentParser, logging]
         ),
 
         // Tests: one target per library, a PNG fixture writer independent of libpng, and the CLI end to end.
@@ -62,13 +66,14 @@ let package = Package(
         .testTarget(name: "StudyFormatTests", dependencies: ["StudyFormat", "TriageCore"]),
         .testTarget(name: "QuantificationTests", dependencies: ["Quantification", "StudyFormat", "TriageCore"]),
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "StudyFormat", "SliceCodec", "TriageCore"]),
-        .testTarget(name: "ScoringTests", dependencies: ["Scoring"], exclude: ["Reference"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ScoringTests", dependencies: ["Scoring", "TriageCore"], exclude: ["Reference"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EvidenceTests", dependencies: ["Evidence"]),
         .testTarget(name: "TriageTests", dependencies: ["Triage", "StudyFormat", "TriageCore"]),
         .testTarget(name: "WorklistExportTests", dependencies: ["WorklistExport", "Triage", "StudyFormat", "TriageCore", csv]),
         .testTarget(name: "TriagePipelineTests", dependencies: ["TriagePipeline", "Scoring", "Evidence", "Quantification", "Synthesis", "StudyFormat", "TriageCore"]),
+        .testTarget(name: "RunStateTests", dependencies: ["RunState", "TriageCore", grdb]),
         .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Synthesis", "StudyFormat", "TriageCore", "PNGFixtures"]),
-        .testTarget(name: "RadtriageCLITests", dependencies: ["radtriage", "Synthesis", "StudyFormat", "TriageCore", argumentParser]),
+        .testTarget(name: "RadtriageCLITests", dependencies: ["radtriage", "RunState", "Synthesis", "StudyFormat", "TriageCore", argumentParser]),
     ]
 )
 

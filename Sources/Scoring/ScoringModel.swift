@@ -1,4 +1,5 @@
 import Foundation
+import TriageCore
 
 /// An activation's shape for one slice: channels × height × width (1 × 1 after global pooling).
 public struct ActivationShape: Sendable, Equatable, CustomStringConvertible {

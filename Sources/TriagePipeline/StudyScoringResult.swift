@@ -88,7 +88,7 @@ public struct StudyFailure: Error, Sendable, Codable, CustomStringConvertible {
 }
 
 /// A study's fate: per-study failures are data, so one bad study never stops the others.
-public enum StudyOutcome: Sendable {
+public enum StudyOutcome: Sendable, Codable {
     case scored(StudyScoringResult)
     case failed(StudyFailure)
 }

@@ -2,6 +2,7 @@ import Evidence
 import Dispatch
 import Foundation
 import Logging
+import RunState
 import Scoring
 import Synchronization
 import StudyFormat
@@ -9,17 +10,34 @@ import Triage
 import TriageCore
 import WorklistExport
 
-/// `radtriage run`: discover the studies, score each, rank them all, and write the worklists (one set
-/// for all studies and one per reading pool). Per-study failures stay on the worklist; only problems
-/// with the run itself (the studies folder, the output directory) are thrown.
+/// `radtriage run`: discover the studies, score those that are new or changed since the last run, rank
+/// them all, and write the worklists (one set for all studies and one per reading pool).
+///
+/// The run state (`StateStore`, in the output folder) keeps every study's fingerprint and result, so
+/// unchanged studies are not scored again, and each result is committed as soon as its study is done:
+/// a run killed at any instant loses at most the studies in progress. Per-study failures stay on the
+/// worklist; only problems with the run itself (studies folder, output folder, state) are thrown.
 public struct TriageRun: Sendable {
     public struct Summary: Sendable {
+        /// Study folders found.
         public var studies: Int
+        /// Scored by this run (new, changed, or re-scored for a new model, tool version or `--full`).
         public var scored: Int
+        /// Unchanged since their stored result: taken from the state.
+        public var skipped: Int
+        /// Failed in this run (studies that failed before and did not change count under `skipped`).
         public var failed: Int
+        /// Studies on the worklist marked failed, from this run or an earlier one.
+        public var failedOnWorklist: Int
+        /// Studies in the state that this run did not find: off the worklist.
+        public var absent: Int
         public var files: [URL]
+        /// Slices scored by this run.
         public var slices: Int
         public var seconds: Double
+        public var runID: String
+
+        public var exitCode: Int32 { failed > 0 ? RunExitCode.studiesFailed : RunExitCode.success }
     }
 
     /// A problem with the run itself, not with one study.
@@ -35,11 +53,29 @@ public struct TriageRun: Sendable {
         public let description: String
     }
 
+    /// SIGTERM or SIGINT arrived: the studies in progress were finished and committed, the rest left
+    /// for the next run, and the previous worklists kept.
+    public struct Stopped: Error, CustomStringConvertible {
+        public let signal: Int32
+        public let scored: Int
+        public let remaining: Int
+        public var description: String {
+            let name = signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "signal \(signal)"
+            return "stopped by \(name): \(scored) studies scored and saved, \(remaining) left for the next run; the previous worklists are unchanged"
+        }
+    }
+
     public let model: ScoringModel
     public let configuration: TriageConfiguration
     public var batchSize = 16
     /// Studies scored at the same time, each by its own scorer (one BLAS thread each).
     public var jobs = ProcessInfo.processInfo.activeProcessorCount
+    /// Re-score every study, ignoring stored results.
+    public var full = false
+    /// Studies that no run has found for this long are dropped from the state.
+    public var forgetAfter: TimeInterval = 30 * 24 * 3600
+    /// Polled before each study: the signal that asks the run to stop, if one arrived.
+    public var stopRequest: @Sendable () -> Int32? = { nil }
     /// Events go here, one per study and one summary per run, keyed `run.id`, `study.id`, `stage`.
     public var logger = Logger(label: "radtriage")
     /// Patient ids, accession numbers and file paths appear in logs only when this is set.
@@ -68,22 +104,70 @@ public struct TriageRun: Sendable {
         // Held until the worklists are written; RunLock.Busy goes to the caller untouched.
         let lock = try RunLock(directory: output)
         defer { withExtendedLifetime(lock) {} }
+        let writer = WorklistWriter(directory: output)
+        writer.removeLeftovers()
+        let state = try StateStore(directory: output)
         let runID = String(UUID().uuidString.prefix(8)).lowercased()
+        var record = RunRecord(id: runID, startedAt: start, toolVersion: RadtriageVersion.current, modelId: model.id,
+                               weightsSHA256: model.weightsSHA256, full: full, jobs: jobs)
+        try state.begin(record)
         logger.info("run started", metadata: ["run.id": "\(runID)", "studies": "\(folders.count)", "model": "\(model.id)",
-                                              "jobs": "\(jobs)"])
-        let results = score(folders, runID: runID, progress: progress)
-        var outcomes: [String: StudyOutcome] = [:]
+                                              "jobs": "\(jobs)", "full": "\(full)"])
+        let stored = try state.studies()
+        let pass = try score(folders, stored: stored, state: state, runID: runID, progress: progress)
+        record.studiesSeen = folders.count
+        record.scored = pass.scored
+        record.skipped = pass.skipped.count
+        record.failed = pass.failed
+        record.slices = pass.slices
+        if let signal = stopRequest(), pass.outcomes.contains(where: { $0 == nil }) {
+            record.finishedAt = Date()
+            record.seconds = Date().timeIntervalSince(start)
+            record.stopSignal = Int(signal)
+            record.exitCode = Int(RunExitCode.stopped(by: signal))
+            try state.finish(record)
+            logger.notice("run stopped", metadata: ["run.id": "\(runID)", "signal": "\(signal)", "scored": "\(pass.scored)"])
+            throw Stopped(signal: signal, scored: pass.scored, remaining: pass.outcomes.filter { $0 == nil }.count)
+        }
+        let outcomes = pass.outcomes.compactMap { $0 }
+        try state.markSeen(pass.skipped, at: start)
+        try state.forget(notSeenSince: start.addingTimeInterval(-forgetAfter))
+        let seen = Set(folders.map(Self.key))
+        let absent = stored.keys.filter { !seen.contains($0) }.count
+
+        let files = try writeWorklists(outcomes, folders: folders, to: writer, now: now)
+        let failedOnWorklist = outcomes.filter { if case .failed = $0 { true } else { false } }.count
+        let seconds = Date().timeIntervalSince(start)
+        let summary = Summary(studies: folders.count, scored: pass.scored, skipped: pass.skipped.count, failed: pass.failed,
+                              failedOnWorklist: failedOnWorklist, absent: absent, files: files, slices: pass.slices, seconds: seconds,
+                              runID: runID)
+        record.absent = absent
+        record.finishedAt = Date()
+        record.seconds = seconds
+        record.exitCode = Int(summary.exitCode)
+        try state.finish(record)
+        logger.info("run finished", metadata: [
+            "run.id": "\(runID)", "studies": "\(folders.count)", "scored": "\(pass.scored)", "skipped": "\(pass.skipped.count)",
+            "failed": "\(pass.failed)", "absent": "\(absent)", "slices": "\(pass.slices)", "duration_s": "\(String(format: "%.2f", seconds))",
+            "slices_per_s": "\(String(format: "%.0f", Double(pass.slices) / max(seconds, 1e-9)))",
+        ])
+        return summary
+    }
+
+    /// The key of a study folder in the state: its absolute, standardised path.
+    static func key(_ folder: URL) -> String { folder.standardizedFileURL.path }
+
+    /// Ranks every study and writes the main worklist and one per reading pool.
+    private func writeWorklists(_ outcomes: [StudyOutcome], folders: [URL], to writer: WorklistWriter, now: Date) throws -> [URL] {
+        var outcomesBySource: [String: StudyOutcome] = [:]
         var candidates: [TriageCandidate] = []
-        var slices = 0
-        for (folder, outcome) in zip(folders, results) {
-            outcomes[folder.path] = outcome
+        for (folder, outcome) in zip(folders, outcomes) {
+            outcomesBySource[folder.path] = outcome
             candidates.append(Self.candidate(for: outcome, folder: folder))
-            if case .scored(let result) = outcome { slices += result.sliceLogits.count }
         }
         let ranked = TriageRanker(configuration: configuration).rank(candidates, now: now)
-        let rows = ranked.map { Self.row($0, outcome: outcomes[$0.candidate.source]) }
-        let writer = WorklistWriter(directory: output)
-        var files = try writer.write(Worklist(generatedAt: now, modelId: model.id, weightsSHA256: model.weightsSHA256, pool: nil, rows: rows))
+        let rows = ranked.map { Self.row($0, outcome: outcomesBySource[$0.candidate.source]) }
+        var worklists = [Worklist(generatedAt: now, modelId: model.id, weightsSHA256: model.weightsSHA256, pool: nil, rows: rows)]
         for pool in configuration.pools {
             // Ranks within a pool restart at 1: the pool's readers see their own reading order.
             let poolRows = rows.filter { $0.pool == pool.name }.enumerated().map { index, row in
@@ -91,46 +175,88 @@ public struct TriageRun: Sendable {
                 copy.rank = index + 1
                 return copy
             }
-            files += try writer.write(Worklist(generatedAt: now, modelId: model.id, weightsSHA256: model.weightsSHA256, pool: pool.name, rows: poolRows))
+            worklists.append(Worklist(generatedAt: now, modelId: model.id, weightsSHA256: model.weightsSHA256, pool: pool.name, rows: poolRows))
         }
-        let failed = outcomes.values.filter { if case .failed = $0 { true } else { false } }.count
-        let seconds = Date().timeIntervalSince(start)
-        logger.info("run finished", metadata: [
-            "run.id": "\(runID)", "studies": "\(folders.count)", "scored": "\(folders.count - failed)", "failed": "\(failed)",
-            "slices": "\(slices)", "duration_s": "\(String(format: "%.2f", seconds))",
-            "slices_per_s": "\(String(format: "%.0f", Double(slices) / max(seconds, 1e-9)))",
-        ])
-        return Summary(studies: folders.count, scored: folders.count - failed, failed: failed, files: files, slices: slices,
-                       seconds: Date().timeIntervalSince(start))
+        return try writer.write(worklists)
     }
 
-    /// Scores the studies on `jobs` workers, each taking the next unscored study; the outcomes come back
-    /// in the folders' order, so the result does not depend on the worker count.
-    private func score(_ folders: [URL], runID: String, progress: @escaping @Sendable (_ done: Int, _ total: Int) -> Void) -> [StudyOutcome] {
+    /// What the workers did: an outcome per folder (nil where a stop request came first), in folder order.
+    private struct Pass {
+        var outcomes: [StudyOutcome?]
+        var scored = 0
+        var failed = 0
+        var slices = 0
+        /// Keys of the folders whose stored result was reused.
+        var skipped: [String] = []
+        var stateError: StateError?
+    }
+
+    /// Scores the studies on `jobs` workers, each taking the next study. A study whose stored result
+    /// still matches its inputs, model and tool version is not scored again. Each new result is
+    /// committed to the state before the next study starts. The outcomes come back in the folders'
+    /// order, so the result does not depend on the worker count.
+    private func score(_ folders: [URL], stored: [String: StudyRecord], state: StateStore, runID: String,
+                       progress: @escaping @Sendable (_ done: Int, _ total: Int) -> Void) throws -> Pass {
         let workers = max(1, min(jobs, folders.count))
-        let state = Mutex((next: 0, done: 0, outcomes: [StudyOutcome?](repeating: nil, count: folders.count)))
+        let key = ScoringKey(model: model)
+        let shared = Mutex((next: 0, done: 0, pass: Pass(outcomes: [StudyOutcome?](repeating: nil, count: folders.count))))
         let progressLock = Mutex(())
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            let scorer = StudyScorer(model: model, batchSize: batchSize)
-            while true {
-                let index = state.withLock { state -> Int? in
-                    guard state.next < folders.count else { return nil }
-                    defer { state.next += 1 }
-                    return state.next
+            var scorer: StudyScorer?
+            while stopRequest() == nil {
+                let index = shared.withLock { shared -> Int? in
+                    guard shared.next < folders.count, shared.pass.stateError == nil else { return nil }
+                    defer { shared.next += 1 }
+                    return shared.next
                 }
                 guard let index else { return }
+                let folder = folders[index]
+                let folderKey = Self.key(folder)
                 let clock = Date()
-                let outcome = scorer.score(studyAt: folders[index])
-                log(outcome, folder: folders[index], runID: runID, seconds: Date().timeIntervalSince(clock))
-                let done = state.withLock { state -> Int in
-                    state.outcomes[index] = outcome
-                    state.done += 1
-                    return state.done
+                let fingerprint = try? StudyFingerprint.of(folder: folder)
+                if !full, let record = stored[folderKey], key.isReusable(record, fingerprint: fingerprint),
+                   let outcome = try? record.decodedOutcome() {
+                    logger.debug("study unchanged", metadata: ["run.id": "\(runID)", "study.id": "\(record.studyId ?? "?")", "stage": "state"])
+                    shared.withLock {
+                        $0.pass.outcomes[index] = outcome
+                        $0.pass.skipped.append(folderKey)
+                    }
+                } else {
+                    if scorer == nil { scorer = StudyScorer(model: model, batchSize: batchSize) }
+                    let fresh = scorer!.score(studyAt: folder)
+                    let seconds = Date().timeIntervalSince(clock)
+                    log(fresh, folder: folder, runID: runID, seconds: seconds)
+                    do {
+                        // The worklist is built from what was stored, so a reused result and a fresh one rank alike.
+                        let record = try StudyRecord(fresh, folder: folderKey, fingerprint: fingerprint, key: key, runId: runID,
+                                                     at: Date(), seconds: seconds)
+                        try state.save(record)
+                        let outcome = try record.decodedOutcome()
+                        shared.withLock {
+                            $0.pass.outcomes[index] = outcome
+                            if case .scored(let result) = fresh {
+                                $0.pass.scored += 1
+                                $0.pass.slices += result.sliceLogits.count
+                            } else {
+                                $0.pass.failed += 1
+                            }
+                        }
+                    } catch {
+                        let stateError = error as? StateError ?? StateError(.write, path: state.path, reason: "\(error)")
+                        shared.withLock { if $0.pass.stateError == nil { $0.pass.stateError = stateError } }
+                        return
+                    }
+                }
+                let done = shared.withLock { shared -> Int in
+                    shared.done += 1
+                    return shared.done
                 }
                 progressLock.withLock { _ in progress(done, folders.count) }
             }
         }
-        return state.withLock { $0.outcomes.compactMap { $0 } }
+        let pass = shared.withLock { $0.pass }
+        if let error = pass.stateError { throw error }
+        return pass
     }
 
     /// One line per study. Without `logIdentifiers`, no patient id, accession or path: a failure is

@@ -1,5 +1,6 @@
 import CSV
 import Foundation
+import Glibc
 
 /// Writes a worklist as CSV, JSON and HTML into the output directory. Each file is written under a
 /// temporary name and renamed into place, so a reader (or a RIS import) never sees half a file, and a
@@ -17,15 +18,52 @@ public struct WorklistWriter {
         self.directory = directory
     }
 
-    /// `worklist.csv`, `worklist.json`, `worklist.html`, or `worklist-<pool>.*` for a reading pool.
+    /// Writes `worklist.csv`, `worklist.json`, `worklist.html` (or `worklist-<pool>.*` for a reading
+    /// pool) for each worklist. Every file is first written in full and flushed to disk under a
+    /// temporary name; only then are they renamed into place, one after another. A failure before the
+    /// renames (a full disk, say) leaves all the previous files as they were.
+    @discardableResult
+    public func write(_ worklists: [Worklist]) throws -> [URL] {
+        var staged: [(temporary: URL, final: URL)] = []
+        do {
+            for worklist in worklists {
+                let stem = worklist.pool.map { "worklist-\(Self.safeName($0))" } ?? "worklist"
+                for (suffix, data) in [("csv", Data(try Self.csv(worklist).utf8)), ("json", try Self.json(worklist)),
+                                       ("html", Data(WorklistPage.html(worklist).utf8))] {
+                    let final = directory.appendingPathComponent("\(stem).\(suffix)")
+                    let temporary = directory.appendingPathComponent("\(Self.temporaryPrefix)\(final.lastPathComponent).\(getpid())")
+                    staged.append((temporary, final))
+                    try Self.writeDurably(data, to: temporary, finalPath: final.path)
+                }
+            }
+            for file in staged {
+                // rename(2) is atomic within a directory: readers see the old file or the new one.
+                guard rename(file.temporary.path, file.final.path) == 0 else {
+                    throw WriteError(path: file.final.path, reason: String(cString: strerror(errno)))
+                }
+            }
+        } catch {
+            for file in staged { try? FileManager.default.removeItem(at: file.temporary) }
+            throw error
+        }
+        return staged.map(\.final)
+    }
+
+    /// Temporary files start with this; ones left by a killed run are removed by `removeLeftovers()`.
+    static let temporaryPrefix = ".tmp-"
+
+    /// Removes temporary files a killed run left behind. Call it only while holding the run lock.
+    public func removeLeftovers() {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        for name in names where name.hasPrefix(Self.temporaryPrefix) && name.contains("worklist") {
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
+        }
+    }
+
+    /// A worklist and its pool files in one call; see `write(_:)` for the guarantees.
     @discardableResult
     public func write(_ worklist: Worklist) throws -> [URL] {
-        let stem = worklist.pool.map { "worklist-\(Self.safeName($0))" } ?? "worklist"
-        return try [
-            replace(directory.appendingPathComponent("\(stem).csv"), with: Data(Self.csv(worklist).utf8)),
-            replace(directory.appendingPathComponent("\(stem).json"), with: Self.json(worklist)),
-            replace(directory.appendingPathComponent("\(stem).html"), with: Data(WorklistPage.html(worklist).utf8)),
-        ]
+        try write([worklist])
     }
 
     /// A pool name as a file name: letters, digits, `-` and `_` only, so no name can leave the directory.
@@ -33,20 +71,25 @@ public struct WorklistWriter {
         String(name.unicodeScalars.map { CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_" ? Character($0) : "_" })
     }
 
-    private func replace(_ url: URL, with data: Data) throws -> URL {
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        do {
-            try data.write(to: temporary)
-            // rename(2) is atomic within a directory: readers see the old file or the new one.
-            guard rename(temporary.path, url.path) == 0 else { throw WriteError(path: url.path, reason: String(cString: strerror(errno))) }
-        } catch let error as WriteError {
-            try? FileManager.default.removeItem(at: temporary)
-            throw error
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw WriteError(path: url.path, reason: error.localizedDescription)
+    /// Writes and fsyncs, so that after a power cut the renamed file has its content, not zero bytes.
+    private static func writeDurably(_ data: Data, to url: URL, finalPath: String) throws {
+        let descriptor = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw WriteError(path: finalPath, reason: String(cString: strerror(errno))) }
+        defer { close(descriptor) }
+        let written = data.withUnsafeBytes { buffer -> Int in
+            guard let base = buffer.baseAddress else { return 0 }
+            var offset = 0
+            while offset < buffer.count {
+                let count = Glibc.write(descriptor, base + offset, buffer.count - offset)
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    return -1
+                }
+                offset += count
+            }
+            return offset
         }
-        return url
+        guard written == data.count, fsync(descriptor) == 0 else { throw WriteError(path: finalPath, reason: String(cString: strerror(errno))) }
     }
 
     // MARK: - Formats

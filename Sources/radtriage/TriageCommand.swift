@@ -1,4 +1,5 @@
 import ArgumentParser
+import TriageCore
 
 @main
 struct TriageCommand: AsyncParsableCommand {
@@ -6,7 +7,7 @@ struct TriageCommand: AsyncParsableCommand {
         commandName: "radtriage",
         abstract: "Triage PET/CT studies: decode, quantify (SUV), score and rank them into reading worklists.",
         discussion: ExitCodeDocumentation.text,
-        version: "0.1.0",
+        version: RadtriageVersion.current,
         subcommands: [Run.self, Inspect.self, Score.self, Synth.self]
     )
 }

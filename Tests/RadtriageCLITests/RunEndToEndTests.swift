@@ -27,7 +27,7 @@ import Testing
         let config = ExecutableRunner.repositoryRoot.appendingPathComponent("Docs/radtriage.example.yaml").path
         let result = try ExecutableRunner.run(["run", "--studies", studies.path, "--out", out.path, "--config", config, "--now", "2026-11-23T10:00:00Z"])
         #expect(result.status == 1, "some studies failed: \(result.stderr)")
-        #expect(result.stdout.contains("3 studies: 2 scored, 1 failed"))
+        #expect(result.stdout.contains("3 studies: 2 scored, 0 unchanged, 1 failed"))
         let csv = try String(contentsOf: out.appendingPathComponent("worklist.csv"), encoding: .utf8)
         let lines = csv.components(separatedBy: "\r\n").filter { !$0.isEmpty }
         #expect(lines.count == 4)
@@ -135,7 +135,7 @@ import Testing
             #expect(!quiet.stderr.contains(identifier) && !quiet.stdout.contains(identifier), "\(identifier) leaked into the logs")
         }
         #expect(!quiet.stderr.contains(ExecutableRunner.sampleData.path), "no paths either")
-        let loud = try ExecutableRunner.run(["run", "--studies", ExecutableRunner.sampleData.path, "--out", out.path, "--log-identifiers"])
+        let loud = try ExecutableRunner.run(["run", "--studies", ExecutableRunner.sampleData.path, "--out", out.path, "--log-identifiers", "--full"])
         #expect(identifiers.filter { loud.stderr.contains($0) }.count == 4, "the two scored studies' ids, when asked for")
     }
 }

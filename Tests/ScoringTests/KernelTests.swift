@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Scoring
+import TriageCore
 
 @Suite struct KernelTests {
     /// sgemm through the wrapper against a triple loop in Double, with leading dimensions wider than the matrices.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Scoring
+import TriageCore
 
 /// Every way a model folder can be wrong, each with its message.
 @Suite struct ModelLoadingTests {

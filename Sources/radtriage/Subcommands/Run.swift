@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RunState
 import Scoring
 import Triage
 import TriagePipeline
@@ -11,9 +12,12 @@ struct Run: ParsableCommand {
         discussion: """
             Writes worklist.csv, worklist.json and worklist.html into --out (and worklist-<pool>.* per reading \
             pool), each replaced atomically. Studies that cannot be read or scored stay on the worklist, marked \
-            failed, with their reason. One run at a time per output folder: a second run exits at once with 75. \
-            Exit codes: 0 all scored; 1 finished, some studies failed; 64 usage error; 73 the output could not be \
-            written; 75 another run is active; 78 configuration or model error.
+            failed, with their reason. The run state, --out/radtriage-state.sqlite, keeps every study's result: \
+            a run scores only new or changed studies (or all of them after a model or version change, or with \
+            --full) and ranks them all as of now. One run at a time per output folder: a second run exits at \
+            once with 75. SIGTERM or SIGINT stops after the studies in progress, saves them, and exits 143 or 130. \
+            Exit codes: 0 all scored; 1 a study failed in this run; 64 usage error; 73 an output could not be \
+            written; 74 the state file is unusable; 75 another run is active; 78 configuration or model error.
             """)
 
     @Option(help: "Folder of study folders (or one study folder).")
@@ -33,6 +37,9 @@ struct Run: ParsableCommand {
 
     @Option(help: "Studies scored at the same time (default: the number of cores).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(help: "Score every study again, ignoring the results stored by earlier runs.")
+    var full = false
 
     @OptionGroup var logging: LoggingOptions
 
@@ -57,9 +64,12 @@ struct Run: ParsableCommand {
         }
         let progress = ProgressLine(total: 0, unit: "studies")
         let summary: TriageRun.Summary
+        StopSignals.install()
         do {
             var triage = TriageRun(model: loaded, configuration: configuration)
             triage.jobs = jobs
+            triage.full = full
+            triage.stopRequest = { StopSignals.pending }
             triage.logIdentifiers = logging.logIdentifiers
             summary = try triage.run(
                 studies: URL(fileURLWithPath: studies), output: URL(fileURLWithPath: out), now: at) { done, total in
@@ -69,6 +79,14 @@ struct Run: ParsableCommand {
             progress.finish()
             FileHandle.standardError.write(Data("radtriage: \(error)\n".utf8))
             throw ExitCode.anotherRunActive
+        } catch let error as TriageRun.Stopped {
+            progress.finish()
+            FileHandle.standardError.write(Data("radtriage: \(error)\n".utf8))
+            throw ExitCode(RunExitCode.stopped(by: error.signal))
+        } catch let error as StateError {
+            progress.finish()
+            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+            throw error.kind == .unusable ? ExitCode.stateUnusable : ExitCode.cannotWriteOutput
         } catch let error as TriageRun.RunError {
             progress.finish()
             FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
@@ -79,8 +97,10 @@ struct Run: ParsableCommand {
             throw ExitCode.cannotWriteOutput
         }
         progress.finish()
-        print("\(summary.studies) studies: \(summary.scored) scored, \(summary.failed) failed; \(summary.slices) slices in "
-              + String(format: "%.1f s", summary.seconds) + "; worklists in \(out)")
-        if summary.failed > 0 { throw ExitCode.someInputUnusable }
+        var counts = "\(summary.studies) studies: \(summary.scored) scored, \(summary.skipped) unchanged, \(summary.failed) failed"
+        if summary.failedOnWorklist > summary.failed { counts += " (\(summary.failedOnWorklist) failed on the worklist)" }
+        if summary.absent > 0 { counts += ", \(summary.absent) gone since the last run" }
+        print(counts + "; \(summary.slices) slices in " + String(format: "%.1f s", summary.seconds) + "; worklists in \(out)")
+        if summary.exitCode != RunExitCode.success { throw ExitCode(summary.exitCode) }
     }
 }

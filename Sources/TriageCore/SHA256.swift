@@ -1,6 +1,6 @@
-/// SHA-256 (FIPS 180-4), to check a weights file against the digest its manifest states. Small and
-/// dependency-free; speed is irrelevant for a file read once per run.
-struct SHA256 {
+/// SHA-256 (FIPS 180-4): a weights file against the digest its manifest states, and the study fingerprints
+/// of the run state. Small and dependency-free; it hashes small inputs (a sidecar, a file listing) or a file read once per run.
+public enum SHA256 {
     private static let roundConstants: [UInt32] = [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
         0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -13,7 +13,7 @@ struct SHA256 {
     ]
 
     /// The digest of `bytes` as 64 lowercase hexadecimal characters.
-    static func hex<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> String {
+    public static func hex<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> String {
         var state: [UInt32] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
         var message = Array(bytes)
         let bitLength = UInt64(message.count) * 8

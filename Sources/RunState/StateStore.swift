@@ -1,0 +1,184 @@
+import Foundation
+import GRDB
+
+/// The run state: a SQLite database in the output directory, next to the run lock, holding each study's
+/// fingerprint and result and one row per run. One connection per run; every write is its own
+/// transaction, so a run killed at any instant leaves the database as of its last commit.
+public final class StateStore: Sendable {
+    public static let fileName = "radtriage-state.sqlite"
+    /// `PRAGMA application_id`: marks the file as radtriage's, so that another program's SQLite file in
+    /// its place is recognised and left alone ("RTRG").
+    static let applicationID: Int32 = 0x5254_5247
+
+    public let path: String
+    private let database: DatabaseQueue
+
+    /// Opens (or creates) the state in `directory`, refusing any file that is not radtriage's state.
+    public init(directory: URL) throws(StateError) {
+        let path = directory.appendingPathComponent(Self.fileName).path
+        self.path = path
+        try Self.checkHeader(path)
+        var configuration = Configuration()
+        // Another reader (sqlite3, a backup) may hold the file briefly; wait instead of failing.
+        configuration.busyMode = .timeout(10)
+        configuration.foreignKeysEnabled = true
+        do {
+            database = try DatabaseQueue(path: path, configuration: configuration)
+        } catch {
+            throw StateError(.write, path: path, reason: StateError.reason(of: error))
+        }
+        do {
+            try database.read { db in try Self.checkOwnership(db, path: path) }
+            let migrator = Self.migrator
+            if try database.read({ db in try migrator.hasBeenSuperseded(db) }) {
+                throw StateError(.unusable, path: path, reason: "written by a newer radtriage (its schema has migrations this version does not know)")
+            }
+            try migrator.migrate(database)
+        } catch let error as StateError {
+            throw error
+        } catch let error as DatabaseError where [.SQLITE_NOTADB, .SQLITE_CORRUPT].contains(error.resultCode) {
+            throw StateError(.unusable, path: path, reason: "the database is damaged (SQLite: \(StateError.reason(of: error)))")
+        } catch {
+            throw StateError(.write, path: path, reason: StateError.reason(of: error))
+        }
+    }
+
+    /// Every study in the state, without the slice logits (which runs never read back).
+    public func studies() throws(StateError) -> [String: StudyRecord] {
+        let columns = Self.studyColumns.filter { $0 != "sliceLogits" }.map { Column($0) }
+        return try access {
+            try database.read { db in
+                let records = try StudyRecord.select(columns).fetchAll(db)
+                return Dictionary(records.map { ($0.folder, $0) }, uniquingKeysWith: { first, _ in first })
+            }
+        }
+    }
+
+    /// Stores one study's result in one transaction, replacing what was there.
+    public func save(_ record: StudyRecord) throws(StateError) {
+        try access { try database.write { db in try record.upsert(db) } }
+    }
+
+    /// Marks the studies this run found (and did not re-score) as seen, in one transaction.
+    public func markSeen(_ folders: [String], at date: Date) throws(StateError) {
+        guard !folders.isEmpty else { return }
+        try access {
+            try database.write { db in
+                for folder in folders {
+                    try db.execute(sql: "UPDATE study SET lastSeenAt = ? WHERE folder = ?", arguments: [date, folder])
+                }
+            }
+        }
+    }
+
+    /// Forgets studies that no run has found since `date`; returns how many.
+    @discardableResult
+    public func forget(notSeenSince date: Date) throws(StateError) -> Int {
+        try access {
+            try database.write { db in
+                try db.execute(sql: "DELETE FROM study WHERE lastSeenAt < ?", arguments: [date])
+                return db.changesCount
+            }
+        }
+    }
+
+    public func begin(_ run: RunRecord) throws(StateError) {
+        try access { try database.write { db in try run.insert(db) } }
+    }
+
+    public func finish(_ run: RunRecord) throws(StateError) {
+        try access { try database.write { db in try run.update(db) } }
+    }
+
+    public func runs() throws(StateError) -> [RunRecord] {
+        try access { try database.read { db in try RunRecord.order(Column("startedAt")).fetchAll(db) } }
+    }
+
+    /// `PRAGMA integrity_check`: "ok", or SQLite's list of problems.
+    public func integrityCheck() throws(StateError) -> String {
+        try access { try database.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "\n") } }
+    }
+
+    private func access<T>(_ body: () throws -> T) throws(StateError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw StateError(.write, path: path, reason: StateError.reason(of: error))
+        }
+    }
+
+    /// A file that exists must start with SQLite's magic header; checked before SQLite opens it, so that
+    /// nothing is ever written into a file that is not a database.
+    private static func checkHeader(_ path: String) throws(StateError) {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return }
+        defer { try? handle.close() }
+        let header = (try? handle.read(upToCount: 16)) ?? Data()
+        guard !header.isEmpty else { return }  // an empty file is an empty database
+        guard header == Data("SQLite format 3\0".utf8) else {
+            throw StateError(.unusable, path: path, reason: "not a SQLite database (a foreign or damaged file where the run state should be)")
+        }
+    }
+
+    /// A database with tables but without radtriage's application id belongs to another program.
+    private static func checkOwnership(_ db: Database, path: String) throws {
+        let applicationID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+        let tables = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0
+        if tables > 0, applicationID != Self.applicationID {
+            throw StateError(.unusable, path: path, reason: "a SQLite database of another program (application id \(applicationID), not radtriage's)")
+        }
+        let check = try String.fetchAll(db, sql: "PRAGMA quick_check")
+        if check != ["ok"] {
+            throw StateError(.unusable, path: path, reason: "the database is damaged (quick_check: \(check.prefix(3).joined(separator: "; ")))")
+        }
+    }
+
+    static let studyColumns = [
+        "folder", "studyId", "fingerprint", "fileCount", "toolVersion", "modelId", "weightsSHA256", "status", "probability", "reason",
+        "slices", "outcome", "thumbnail", "sliceLogits", "runId", "scoredAt", "lastSeenAt", "seconds",
+    ]
+
+    /// Named, append-only migrations: never edit one that has shipped; add the next.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: studies with fingerprints and results, one row per run") { db in
+            try db.execute(sql: "PRAGMA application_id = \(applicationID)")
+            try db.create(table: "run") { table in
+                table.primaryKey("id", .text)
+                table.column("startedAt", .datetime).notNull()
+                table.column("finishedAt", .datetime)
+                table.column("exitCode", .integer)
+                table.column("toolVersion", .text).notNull()
+                table.column("modelId", .text).notNull()
+                table.column("weightsSHA256", .text).notNull()
+                table.column("full", .boolean).notNull()
+                table.column("jobs", .integer).notNull()
+                for count in ["studiesSeen", "scored", "skipped", "failed", "absent", "slices"] {
+                    table.column(count, .integer)
+                }
+                table.column("seconds", .double)
+                table.column("stopSignal", .integer)
+            }
+            try db.create(table: "study") { table in
+                table.primaryKey("folder", .text)
+                table.column("studyId", .text)
+                table.column("fingerprint", .text).notNull()
+                table.column("fileCount", .integer).notNull()
+                table.column("toolVersion", .text).notNull()
+                table.column("modelId", .text).notNull()
+                table.column("weightsSHA256", .text).notNull()
+                table.column("status", .text).notNull().check { ["scored", "failed"].contains($0) }
+                table.column("probability", .double)
+                table.column("reason", .text)
+                table.column("slices", .integer).notNull()
+                table.column("outcome", .blob).notNull()
+                table.column("thumbnail", .blob)
+                table.column("sliceLogits", .blob)
+                table.column("runId", .text).notNull().references("run")
+                table.column("scoredAt", .datetime).notNull()
+                table.column("lastSeenAt", .datetime).notNull().indexed()
+                table.column("seconds", .double).notNull()
+            }
+        }
+        return migrator
+    }
+}
