@@ -77,7 +77,7 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, Persista
     /// Unchanged since their stored result: not scored again.
     public var skipped: Int?
     public var failed: Int?
-    /// Studies in the state that this run did not find: off the worklist.
+    /// Studies the last finished run saw that this run did not find: off the worklist.
     public var absent: Int?
     public var slices: Int?
     public var seconds: Double?

@@ -90,6 +90,15 @@ public final class StateStore: Sendable {
         try access { try database.write { db in try run.update(db) } }
     }
 
+    /// The latest run that ended (completed, or stopped by a signal); killed runs have no end.
+    public func lastFinishedRun() throws(StateError) -> RunRecord? {
+        try access {
+            try database.read { db in
+                try RunRecord.filter(Column("finishedAt") != nil).order(Column("startedAt").desc).fetchOne(db)
+            }
+        }
+    }
+
     public func runs() throws(StateError) -> [RunRecord] {
         try access { try database.read { db in try RunRecord.order(Column("startedAt")).fetchAll(db) } }
     }

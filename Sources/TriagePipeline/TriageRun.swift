@@ -29,7 +29,7 @@ public struct TriageRun: Sendable {
         public var failed: Int
         /// Studies on the worklist marked failed, from this run or an earlier one.
         public var failedOnWorklist: Int
-        /// Studies in the state that this run did not find: off the worklist.
+        /// Studies the last finished run saw that this run did not find: off the worklist.
         public var absent: Int
         public var files: [URL]
         /// Slices scored by this run.
@@ -114,6 +114,7 @@ public struct TriageRun: Sendable {
         logger.info("run started", metadata: ["run.id": "\(runID)", "studies": "\(folders.count)", "model": "\(model.id)",
                                               "jobs": "\(jobs)", "full": "\(full)"])
         let stored = try state.studies()
+        let previousRun = try state.lastFinishedRun()
         let pass = try score(folders, stored: stored, state: state, runID: runID, progress: progress)
         record.studiesSeen = folders.count
         record.scored = pass.scored
@@ -133,7 +134,9 @@ public struct TriageRun: Sendable {
         try state.markSeen(pass.skipped, at: start)
         try state.forget(notSeenSince: start.addingTimeInterval(-forgetAfter))
         let seen = Set(folders.map(Self.key))
-        let absent = stored.keys.filter { !seen.contains($0) }.count
+        let absent = stored.values.filter { record in
+            !seen.contains(record.folder) && previousRun.map { record.lastSeenAt >= $0.startedAt } ?? false
+        }.count
 
         let files = try writeWorklists(outcomes, folders: folders, to: writer, now: now)
         let failedOnWorklist = outcomes.filter { if case .failed = $0 { true } else { false } }.count

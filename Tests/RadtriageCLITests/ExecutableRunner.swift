@@ -38,3 +38,54 @@ struct ExecutableRunner {
         FileManager.default.temporaryDirectory.appendingPathComponent("radtriage-cli-\(UUID().uuidString)")
     }
 }
+
+/// A `radtriage` process started in the background, for tests that signal or race it. Its output goes to
+/// files, which the test can read while it runs.
+final class BackgroundRun {
+    let process = Process()
+    private let stdoutURL: URL
+    private let stderrURL: URL
+
+    init(_ arguments: [String]) throws {
+        let folder = ExecutableRunner.temporaryFolder()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        stdoutURL = folder.appendingPathComponent("stdout")
+        stderrURL = folder.appendingPathComponent("stderr")
+        _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        process.executableURL = ExecutableRunner.executable
+        process.arguments = arguments
+        process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
+        process.standardError = try FileHandle(forWritingTo: stderrURL)
+        try process.run()
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        try? FileManager.default.removeItem(at: stdoutURL.deletingLastPathComponent())
+    }
+
+    var stderr: String { (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? "" }
+
+    /// Waits until stderr contains `text` (true), or the process ends or `seconds` pass first (false).
+    func waitForStderr(containing text: String, seconds: Double = 60) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if stderr.contains(text) { return true }
+            if !process.isRunning { return stderr.contains(text) }
+            usleep(20_000)
+        }
+        return false
+    }
+
+    func send(_ signal: Int32) {
+        kill(process.processIdentifier, signal)
+    }
+
+    /// Waits for the end; a process killed by a signal reports 128 + the signal, as a shell would.
+    func wait() -> ExecutableRunner.Output {
+        process.waitUntilExit()
+        let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        return ExecutableRunner.Output(status: status, stdout: (try? String(contentsOf: stdoutURL, encoding: .utf8)) ?? "", stderr: stderr)
+    }
+}
