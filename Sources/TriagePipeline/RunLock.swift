@@ -9,6 +9,13 @@ public final class RunLock: Sendable {
         public var description: String { "another radtriage run holds \(path); this run exits without doing anything" }
     }
 
+    /// The lock file cannot be created or opened: the output folder is not writable.
+    public struct Unavailable: Error, CustomStringConvertible {
+        public let path: String
+        public let reason: String
+        public var description: String { "\(path): cannot open the lock file: \(reason)" }
+    }
+
     public static let fileName = ".radtriage.lock"
     public let path: String
     private let descriptor: Int32
@@ -18,7 +25,7 @@ public final class RunLock: Sendable {
         path = directory.appendingPathComponent(Self.fileName).path
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
-            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: "\(path): cannot open the lock file: \(String(cString: strerror(errno)))"])
+            throw Unavailable(path: path, reason: String(cString: strerror(errno)))
         }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             close(descriptor)

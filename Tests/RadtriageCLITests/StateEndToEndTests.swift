@@ -249,3 +249,73 @@ enum RunFixtures {
         #expect(RunFixtures.worklist(in: out).isEmpty)
     }
 }
+
+/// A full disk and a read-only output folder, made real in a private mount namespace (`unshare`), where
+/// an unprivileged test may mount a small tmpfs and remount a folder read-only. Skipped where the kernel
+/// does not allow user namespaces.
+@Suite(.tags(.endToEnd), .enabled(if: PrivateMounts.available, "needs unshare -Urm (user and mount namespaces)"))
+struct OutputFailureTests {
+    @Test func aFullDiskIsAClearErrorAndThePreviousWorklistStays() throws {
+        let studies = ExecutableRunner.temporaryFolder(), out = ExecutableRunner.temporaryFolder(), kept = ExecutableRunner.temporaryFolder()
+        defer { RunFixtures.folders(studies, out, kept)() }
+        try RunFixtures.synth(into: studies, count: 2)
+        for folder in [out, kept] { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
+        // A 2 MB disk: room for one run; then a filler takes the rest, and a second run must fail cleanly.
+        let result = try PrivateMounts.run("""
+            mount -t tmpfs -o size=2m tmpfs "$OUT" || exit 200
+            "$BIN" run --studies "$STUDIES" --out "$OUT" --now \(RunFixtures.now) >/dev/null 2>&1; echo "first=$?"
+            cp "$OUT"/worklist.* "$KEPT"/
+            dd if=/dev/zero of="$OUT/filler" bs=64k >/dev/null 2>&1
+            "$BIN" run --studies "$STUDIES" --out "$OUT" --now \(RunFixtures.now) --full 2>"$KEPT/stderr"; echo "second=$?"
+            for f in worklist.csv worklist.json worklist.html; do cmp -s "$OUT/$f" "$KEPT/$f" && echo "kept $f"; done
+            ls -a "$OUT" | grep -c '^\\.tmp-' | sed 's/^/leftovers=/'
+            """, environment: ["STUDIES": studies.path, "OUT": out.path, "KEPT": kept.path])
+        #expect(result.stdout.contains("first=0\n") && result.stdout.contains("second=73\n"), "\(result.stdout)\(result.stderr)")
+        for name in RunFixtures.worklistNames { #expect(result.stdout.contains("kept \(name)\n")) }
+        #expect(result.stdout.contains("leftovers=0\n"))
+        let stderr = try String(contentsOf: kept.appendingPathComponent("stderr"), encoding: .utf8)
+        #expect(stderr.contains("Error: \(out.path)/") && stderr.contains("full"), "names the file and the cause: \(stderr)")
+    }
+
+    @Test func aReadOnlyOutputFolderIsAClearErrorAndThePreviousWorklistStays() throws {
+        let studies = ExecutableRunner.temporaryFolder(), out = ExecutableRunner.temporaryFolder(), kept = ExecutableRunner.temporaryFolder()
+        defer { RunFixtures.folders(studies, out, kept)() }
+        try RunFixtures.synth(into: studies, count: 2)
+        try FileManager.default.createDirectory(at: kept, withIntermediateDirectories: true)
+        let result = try PrivateMounts.run("""
+            "$BIN" run --studies "$STUDIES" --out "$OUT" --now \(RunFixtures.now) >/dev/null 2>&1; echo "first=$?"
+            cp "$OUT"/worklist.* "$KEPT"/
+            mount --bind "$OUT" "$OUT" && mount -o remount,bind,ro "$OUT" || exit 200
+            "$BIN" run --studies "$STUDIES" --out "$OUT" --now \(RunFixtures.now) --full 2>"$KEPT/stderr"; echo "second=$?"
+            for f in worklist.csv worklist.json worklist.html; do cmp -s "$OUT/$f" "$KEPT/$f" && echo "kept $f"; done
+            """, environment: ["STUDIES": studies.path, "OUT": out.path, "KEPT": kept.path])
+        #expect(result.stdout.contains("first=0\n") && result.stdout.contains("second=73\n"), "\(result.stdout)\(result.stderr)")
+        for name in RunFixtures.worklistNames { #expect(result.stdout.contains("kept \(name)\n")) }
+        let stderr = try String(contentsOf: kept.appendingPathComponent("stderr"), encoding: .utf8)
+        #expect(stderr.contains("Error: \(out.path)/") && stderr.contains("Read-only file system"), "names the file and the cause: \(stderr)")
+    }
+}
+
+/// Shell scripts run as root of their own user and mount namespace.
+enum PrivateMounts {
+    static let available: Bool = {
+        guard let result = try? run("exit 0", environment: [:]) else { return false }
+        return result.status == 0
+    }()
+
+    static func run(_ script: String, environment: [String: String]) throws -> ExecutableRunner.Output {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+        process.arguments = ["-Urm", "/bin/sh", "-c", script]
+        process.environment = environment.merging(["BIN": ExecutableRunner.executable.path, "PATH": "/usr/bin:/bin:/usr/sbin:/sbin"]) { $1 }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return ExecutableRunner.Output(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                                       stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}
