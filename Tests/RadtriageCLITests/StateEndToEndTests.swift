@@ -29,11 +29,10 @@ enum RunFixtures {
 
     static var stateFileName: String { "radtriage-state.sqlite" }
 
-    /// `PRAGMA integrity_check` on the state, opened read-only so the check changes nothing.
+    /// `PRAGMA integrity_check` on the state, opened as the next run would open it: read-write, so that
+    /// SQLite rolls back the journal of a transaction that a kill cut short (a read-only connection cannot).
     static func integrityCheck(_ out: URL) throws -> String {
-        var configuration = Configuration()
-        configuration.readonly = true
-        let database = try DatabaseQueue(path: out.appendingPathComponent(stateFileName).path, configuration: configuration)
+        let database = try DatabaseQueue(path: out.appendingPathComponent(stateFileName).path)
         defer { try? database.close() }
         return try database.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "\n") }
     }
