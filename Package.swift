@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "Evidence", targets: ["Evidence"]),
         .library(name: "Triage", targets: ["Triage"]),
         .library(name: "RunState", targets: ["RunState"]),
+        .library(name: "CDecodeBaseline", targets: ["CDecodeBaseline"]),
         .library(name: "TriagePipeline", targets: ["TriagePipeline"]),
     ],
     dependencies: [
@@ -36,6 +37,8 @@ let package = Package(
         // C libraries, each reached from exactly one Swift module.
         .systemLibrary(name: "CLibPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
         .target(name: "CPNGShim", dependencies: ["CLibPNG"], linkerSettings: [.linkedLibrary("png16")]),
+        // The decoding bound for `radtriage bench` and Benchmarks/: the plain libpng loop a C programmer would write.
+        .target(name: "CDecodeBaseline", dependencies: ["CLibPNG"], linkerSettings: [.linkedLibrary("png16")]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
         // Libraries, by pipeline stage: format → decoding → quantification → inspection.
@@ -50,6 +53,7 @@ let package = Package(
         .target(name: "Triage", dependencies: ["TriageCore", "StudyFormat", yams]),
         .target(name: "WorklistExport", dependencies: ["TriageCore", "Triage", "SliceCodec", plot, csv]),
         .target(name: "RunState", dependencies: ["TriageCore", grdb]),
+        .target(name: "Benchmarking", dependencies: ["CDecodeBaseline", "Scoring", "SliceCodec", "StudyFormat", "Synthesis"]),
         .target(name: "TriagePipeline", dependencies: [
             "TriageCore", "RunState", "StudyFormat", "SliceCodec", "Quantification", "Scoring", "Evidence", "Triage", "WorklistExport", logging,
         ]),
@@ -57,7 +61,7 @@ let package = Package(
         // The executable: argument parsing, logging set-up, exit codes.
         .executableTarget(
             name: "radtriage",
-            dependencies: ["TriageCore", "StudyFormat", "Synthesis", "Inspection", "Scoring", "Evidence", "Triage", "RunState", "TriagePipeline", argumentParser, logging]
+            dependencies: ["TriageCore", "StudyFormat", "Synthesis", "Inspection", "Scoring", "Evidence", "Triage", "RunState", "TriagePipeline", "Benchmarking", argumentParser, logging]
         ),
 
         // Tests: one target per library, a PNG fixture writer independent of libpng, and the CLI end to end.

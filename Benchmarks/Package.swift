@@ -10,11 +10,11 @@ let package = Package(
     ],
     targets: [
         // The bound: the plain libpng decode loop a C programmer would write, independent of radtriage's shim.
-        .target(name: "CDecodeBaseline", linkerSettings: [.linkedLibrary("png16")]),
+        
         .executableTarget(
             name: "decode-bench",
             dependencies: [
-                "CDecodeBaseline",
+                .product(name: "CDecodeBaseline", package: "radtriage"),
                 .product(name: "SliceCodec", package: "radtriage"),
                 .product(name: "Synthesis", package: "radtriage"),
             ],

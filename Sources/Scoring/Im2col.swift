@@ -13,6 +13,12 @@ enum Im2col {
     ) {
         let outPlane = output.height * output.width
         let inPlane = shape.height * shape.width
+        if stride == (1, 1), columns.lowerBound % output.width == 0, columns.count % output.width == 0,
+           columns.lowerBound / outPlane == (columns.upperBound - 1) / outPlane {
+            fillWholeRows(destination, rowStride: rowStride, from: source, shape: shape, batch: batch, output: output, kernel: kernel,
+                          padding: padding, columns: columns)
+            return
+        }
         var row = 0
         for channel in 0..<shape.channels {
             for ky in 0..<kernel.height {
@@ -36,6 +42,40 @@ enum Im2col {
                                     firstColumn: ox * stride.width - padding.width + kx, stride: stride.width)
                         }
                         j += run
+                    }
+                    row += 1
+                }
+            }
+        }
+    }
+
+    /// The common case, as the engine chunks a stride-1 layer: whole output rows of one slice. The same
+    /// layout as the general walk, without its per-run divisions, which cost more than the copies for
+    /// rows of 32 or 64 values.
+    private static func fillWholeRows(
+        _ destination: UnsafeMutablePointer<Float>, rowStride: Int,
+        from source: UnsafePointer<Float>, shape: ActivationShape, batch: Int, output: ActivationShape,
+        kernel: (height: Int, width: Int), padding: (height: Int, width: Int), columns: Range<Int>
+    ) {
+        let outPlane = output.height * output.width
+        let slice = columns.lowerBound / outPlane
+        let firstRow = (columns.lowerBound - slice * outPlane) / output.width
+        let rows = columns.count / output.width
+        var row = 0
+        for channel in 0..<shape.channels {
+            let plane = source + (channel * batch + slice) * shape.height * shape.width
+            for ky in 0..<kernel.height {
+                for kx in 0..<kernel.width {
+                    var out = destination + row * rowStride
+                    for oy in firstRow..<(firstRow + rows) {
+                        let iy = oy - padding.height + ky
+                        if iy < 0 || iy >= shape.height {
+                            out.update(repeating: 0, count: output.width)
+                        } else {
+                            copyRow(plane + iy * shape.width, width: shape.width, into: out, count: output.width,
+                                    firstColumn: kx - padding.width, stride: 1)
+                        }
+                        out += output.width
                     }
                     row += 1
                 }

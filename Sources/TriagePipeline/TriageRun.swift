@@ -34,6 +34,8 @@ public struct TriageRun: Sendable {
         public var files: [URL]
         /// Slices scored by this run.
         public var slices: Int
+        /// Seconds per stage, summed over the slices this run scored (all workers together).
+        public var stageSeconds: StudyScoringResult.StageTimings
         public var seconds: Double
         public var runID: String
 
@@ -142,8 +144,8 @@ public struct TriageRun: Sendable {
         let failedOnWorklist = outcomes.filter { if case .failed = $0 { true } else { false } }.count
         let seconds = Date().timeIntervalSince(start)
         let summary = Summary(studies: folders.count, scored: pass.scored, skipped: pass.skipped.count, failed: pass.failed,
-                              failedOnWorklist: failedOnWorklist, absent: absent, files: files, slices: pass.slices, seconds: seconds,
-                              runID: runID)
+                              failedOnWorklist: failedOnWorklist, absent: absent, files: files, slices: pass.slices,
+                              stageSeconds: pass.stageSeconds, seconds: seconds, runID: runID)
         record.absent = absent
         record.finishedAt = Date()
         record.seconds = seconds
@@ -153,8 +155,15 @@ public struct TriageRun: Sendable {
             "run.id": "\(runID)", "studies": "\(folders.count)", "scored": "\(pass.scored)", "skipped": "\(pass.skipped.count)",
             "failed": "\(pass.failed)", "absent": "\(absent)", "slices": "\(pass.slices)", "duration_s": "\(String(format: "%.2f", seconds))",
             "slices_per_s": "\(String(format: "%.0f", Double(pass.slices) / max(seconds, 1e-9)))",
+            "decode_ms_per_slice": "\(Self.millisecondsPerSlice(pass.stageSeconds.decodeSeconds, pass.slices))",
+            "quantify_ms_per_slice": "\(Self.millisecondsPerSlice(pass.stageSeconds.quantifySeconds, pass.slices))",
+            "model_ms_per_slice": "\(Self.millisecondsPerSlice(pass.stageSeconds.modelSeconds, pass.slices))",
         ])
         return summary
+    }
+
+    private static func millisecondsPerSlice(_ seconds: Double, _ slices: Int) -> String {
+        String(format: "%.3f", slices > 0 ? seconds * 1000 / Double(slices) : 0)
     }
 
     /// The key of a study folder in the state: its absolute, standardised path.
@@ -189,6 +198,7 @@ public struct TriageRun: Sendable {
         var scored = 0
         var failed = 0
         var slices = 0
+        var stageSeconds = StudyScoringResult.StageTimings()
         /// Keys of the folders whose stored result was reused.
         var skipped: [String] = []
         var stateError: StateError?
@@ -240,6 +250,9 @@ public struct TriageRun: Sendable {
                             if case .scored(let result) = fresh {
                                 $0.pass.scored += 1
                                 $0.pass.slices += result.sliceLogits.count
+                                $0.pass.stageSeconds.decodeSeconds += result.timings.decodeSeconds
+                                $0.pass.stageSeconds.quantifySeconds += result.timings.quantifySeconds
+                                $0.pass.stageSeconds.modelSeconds += result.timings.modelSeconds
                             } else {
                                 $0.pass.failed += 1
                             }

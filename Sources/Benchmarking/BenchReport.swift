@@ -1,0 +1,78 @@
+import Foundation
+
+/// What `radtriage bench` measured, as text for people and JSON (`--json`) for scripts.
+public struct BenchReport: Codable, Sendable {
+    public var studies: Int
+    public var slices: Int
+    public var sliceSize: String
+    public var model: String
+    public var modelMFLOPPerSlice: Double
+    public var cores: Int
+    public var decodeBound: DecodeBound.Measurement
+    public var gemmBound: GEMMBound.Measurement
+    public var runs: [PipelineRun]
+    /// Derived in `init`, stored so that the JSON carries them.
+    public var ratios: Ratios
+
+    public struct Ratios: Codable, Sendable {
+        /// One job's slices per second over each one-thread bound.
+        public var toDecodeOnly: Double
+        public var toSGEMMOnly: Double
+        /// Over decode + sgemm of the same slice on one thread (1 / (t_decode + t_sgemm)): a plain C
+        /// pipeline that did nothing but decode and multiply.
+        public var toDecodePlusSGEMM: Double
+        /// Slices per second at each job count over one job's.
+        public var scaling: [String: Double]
+    }
+
+    public init(studies: Int, slices: Int, sliceSize: String, model: String, modelMFLOPPerSlice: Double, cores: Int,
+                decodeBound: DecodeBound.Measurement, gemmBound: GEMMBound.Measurement, runs: [PipelineRun]) {
+        self.studies = studies
+        self.slices = slices
+        self.sliceSize = sliceSize
+        self.model = model
+        self.modelMFLOPPerSlice = modelMFLOPPerSlice
+        self.cores = cores
+        self.decodeBound = decodeBound
+        self.gemmBound = gemmBound
+        self.runs = runs
+        let single = runs.first { $0.jobs == 1 }?.slicesPerSecond ?? 0
+        let decodePlusGEMM = 1 / (1 / max(decodeBound.slicesPerSecond, 1e-9) + gemmBound.secondsPerSlice)
+        ratios = Ratios(
+            toDecodeOnly: single / max(decodeBound.slicesPerSecond, 1e-9), toSGEMMOnly: single / max(gemmBound.slicesPerSecond, 1e-9),
+            toDecodePlusSGEMM: single / decodePlusGEMM,
+            scaling: Dictionary(uniqueKeysWithValues: runs.map { ("\($0.jobs)", $0.slicesPerSecond / max(single, 1e-9)) }))
+    }
+
+    public var decodePlusSGEMMSlicesPerSecond: Double {
+        1 / (1 / max(decodeBound.slicesPerSecond, 1e-9) + gemmBound.secondsPerSlice)
+    }
+
+    public var text: String {
+        func f(_ value: Double, _ digits: Int = 0) -> String { String(format: "%.\(digits)f", value) }
+        func pad(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
+        var lines = [
+            "radtriage bench: \(studies) studies, \(slices) slices of \(sliceSize); model \(model) (\(f(modelMFLOPPerSlice, 1)) MFLOP per slice); \(cores) cores",
+            "",
+            "bounds on one thread, same files and shapes:",
+            "  decode only (plain libpng loop)   \(pad(f(decodeBound.slicesPerSecond), 6)) slices/s  \(f(1000 / max(decodeBound.slicesPerSecond, 1e-9), 3)) ms per slice",
+            "  sgemm only at the model's shapes  \(pad(f(gemmBound.slicesPerSecond), 6)) slices/s  \(f(gemmBound.secondsPerSlice * 1000, 3)) ms per slice (\(f(gemmBound.gflops, 1)) GFLOP/s)",
+            "  decode + sgemm                    \(pad(f(decodePlusSGEMMSlicesPerSecond), 6)) slices/s",
+            "",
+            "radtriage run, end to end (decode, SUV, evidence, MIP, model, ranking, worklists):",
+            "  (decode, quantify and model: milliseconds per slice within a worker)",
+            "  jobs  seconds  slices/s  studies/min  peak RSS   decode  quantify   model  scaling",
+        ]
+        for run in runs {
+            lines.append("  " + pad("\(run.jobs)", 4) + pad(f(run.seconds, 2), 9) + pad(f(run.slicesPerSecond), 10) + pad(f(run.studiesPerMinute, 1), 13)
+                         + pad(f(run.peakRSSMB) + " MB", 10) + pad(f(run.decodeMsPerSlice, 3), 9) + pad(f(run.quantifyMsPerSlice, 3), 10)
+                         + pad(f(run.modelMsPerSlice, 3), 8) + pad(f(ratios.scaling["\(run.jobs)"] ?? 0, 2) + " ×", 9))
+        }
+        lines += [
+            "",
+            "1 job against the one-thread bounds: \(f(ratios.toDecodeOnly, 2)) × decode only, \(f(ratios.toSGEMMOnly, 2)) × sgemm only, "
+                + "\(f(ratios.toDecodePlusSGEMM, 2)) × decode + sgemm",
+        ]
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import Scoring
+import SliceCodec
+import StudyFormat
+import Synthesis
+
+/// `radtriage bench`: the real pipeline (`radtriage run` as a child process) at 1…N jobs, and in the
+/// same run the bounds it is judged against: decode-only of the same files and sgemm-only at the
+/// model's shapes, both on one thread.
+public struct PipelineBench {
+    public enum Source: Sendable {
+        case studies(URL)
+        /// Synthetic PET studies written to a scratch folder and removed afterwards.
+        case generate(studies: Int, slices: Int, matrix: Int)
+    }
+
+    public var source: Source
+    public var jobs: Int
+    public var model: ScoringModel
+    /// The model folder as given on the command line, passed on to the child runs (nil: the default).
+    public var modelArgument: String?
+    /// At most this many slice files are decoded for the decode bound (spread over the studies).
+    public var decodeSample = 1500
+
+    public init(source: Source, jobs: Int, model: ScoringModel, modelArgument: String?) {
+        self.source = source
+        self.jobs = jobs
+        self.model = model
+        self.modelArgument = modelArgument
+    }
+
+    public func run(executable: String, progress: (String) -> Void = { _ in }) throws -> BenchReport {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("radtriage-bench-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let studies: URL
+        switch source {
+        case .studies(let folder):
+            studies = folder
+        case .generate(let count, let slices, let matrix):
+            progress("writing \(count) synthetic studies × \(slices) slices of \(matrix)²")
+            studies = scratch.appendingPathComponent("studies")
+            var options = SynthesisOptions(studies: count, slicesPerStudy: slices, seed: 11)
+            options.petMatrix = matrix
+            try StudySynthesizer(options: options).writeStudies(to: studies)
+        }
+        let files = try sliceFiles(under: studies)
+        guard !files.paths.isEmpty else { throw BenchError("\(studies.path): no readable \(model.manifest.input.modality) slices") }
+
+        progress("decode bound: plain libpng loop over \(min(files.paths.count, decodeSample)) files, one thread")
+        let stride = max(1, files.paths.count / decodeSample)
+        let sample = Swift.stride(from: 0, to: files.paths.count, by: stride).prefix(decodeSample).map { files.paths[$0] }
+        let decode = try DecodeBound.measure(files: sample, rounds: 2)
+        progress("compute bound: sgemm at the model's \(model.gemmShapes.count) GEMM shapes, one thread")
+        let gemm = GEMMBound.measure(model: model)
+
+        var runs: [PipelineRun] = []
+        for jobCount in Self.jobCounts(upTo: jobs) {
+            progress("radtriage run --jobs \(jobCount)")
+            runs.append(try PipelineRun.measure(executable: executable, studies: studies, model: modelArgument, jobs: jobCount, scratch: scratch))
+        }
+        return BenchReport(
+            studies: files.studies, slices: files.paths.count, sliceSize: files.sliceSize, model: model.id,
+            modelMFLOPPerSlice: Double(model.flopsPerSlice) / 1e6, cores: ProcessInfo.processInfo.activeProcessorCount,
+            decodeBound: decode, gemmBound: gemm, runs: runs)
+    }
+
+    /// 1, 2, 4, … and N itself.
+    static func jobCounts(upTo jobs: Int) -> [Int] {
+        var counts: [Int] = []
+        var count = 1
+        while count < jobs {
+            counts.append(count)
+            count *= 2
+        }
+        return counts + [max(jobs, 1)]
+    }
+
+    /// The model's series' slice files of every readable study, and the first slice's size.
+    private func sliceFiles(under root: URL) throws -> (paths: [String], studies: Int, sliceSize: String) {
+        var paths: [String] = []
+        var studies = 0
+        var sliceSize = "?"
+        let modality = model.manifest.input.modality.uppercased()
+        for folder in try StudyDiscovery.studyFolders(at: root) {
+            guard let study = try? StudyReader().read(folder: folder),
+                  let series = study.series.first(where: { $0.modality.uppercased() == modality }) else { continue }
+            studies += 1
+            paths += series.slices.map(\.url.path)
+            if sliceSize == "?", let first = series.slices.first, let bytes = FileManager.default.contents(atPath: first.url.path),
+               let header = try? PNGSliceDecoder().header(of: [UInt8](bytes), file: first.url.path) {
+                sliceSize = "\(header.width)×\(header.height) \(modality)"
+            }
+        }
+        return (paths, studies, sliceSize)
+    }
+}
