@@ -38,10 +38,12 @@ public struct PipelineBench {
         case .studies(let folder):
             studies = folder
         case .generate(let count, let slices, let matrix):
-            progress("writing \(count) synthetic studies × \(slices) slices of \(matrix)²")
+            progress("writing \(count) synthetic studies × \(slices) slices of \(matrix)², zlib level 6")
             studies = scratch.appendingPathComponent("studies")
             var options = SynthesisOptions(studies: count, slicesPerStudy: slices, seed: 11)
             options.petMatrix = matrix
+            // zlib level 6, the clinical-like file size (level 1, synth's fast default, decodes ~2× slower).
+            options.compressionLevel = 6
             try StudySynthesizer(options: options).writeStudies(to: studies)
         }
         let files = try sliceFiles(under: studies)

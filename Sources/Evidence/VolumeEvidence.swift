@@ -66,16 +66,15 @@ public struct EvidenceAccumulator {
         let mipStart = coronalMIP.count
         coronalMIP.append(contentsOf: repeatElement(-.infinity, count: width))
         coronalMIP.withUnsafeMutableBufferPointer { mip in
+            let mipRow = mip.baseAddress! + mipStart
             for row in 0..<height {
-                for x in 0..<width {
-                    let pixel = row * width + x
-                    let value = suv[pixel]
-                    if value > best {
-                        best = value
-                        bestPixel = pixel
-                    }
-                    if value > hotThreshold { hot += 1 }
-                    if value > mip[mipStart + x] { mip[mipStart + x] = value }
+                let values = suv.baseAddress! + row * width
+                let summary = Self.scanRow(values, width: width, threshold: hotThreshold, mip: mipRow)
+                hot += summary.hot
+                // The first pixel holding a new maximum, found again only in the rare row that has one.
+                if summary.maximum > best {
+                    best = summary.maximum
+                    bestPixel = row * width + (0..<width).first { values[$0] == summary.maximum }!
                 }
             }
         }
@@ -92,6 +91,35 @@ public struct EvidenceAccumulator {
         if peak == nil, let maximum, index == maximum.slice + reach {
             peak = sphereMean(around: maximum, lastSlice: index)
         }
+    }
+
+    /// One row: its maximum and hot-voxel count, and the MIP row raised to it; eight columns at a time.
+    @inline(__always)
+    static func scanRow(_ values: UnsafePointer<Float>, width: Int, threshold: Float, mip: UnsafeMutablePointer<Float>)
+        -> (maximum: Float, hot: Int) {
+        var maxima = SIMD8<Float>(repeating: -.infinity)
+        var hotLanes = SIMD8<Int32>(repeating: 0)
+        let limit = SIMD8<Float>(repeating: threshold)
+        var x = 0
+        while x + 8 <= width {
+            let v = UnsafeRawPointer(values + x).loadUnaligned(as: SIMD8<Float>.self)
+            maxima.replace(with: v, where: v .> maxima)
+            hotLanes &-= unsafeBitCast(v .> limit, to: SIMD8<Int32>.self)  // a true lane is all ones: −1
+            var m = UnsafeRawPointer(mip + x).loadUnaligned(as: SIMD8<Float>.self)
+            m.replace(with: v, where: v .> m)
+            UnsafeMutableRawPointer(mip + x).storeBytes(of: m, as: SIMD8<Float>.self)
+            x += 8
+        }
+        var maximum = maxima.max()
+        var hot = Int(hotLanes.wrappedSum())
+        while x < width {
+            let v = values[x]
+            if v > maximum { maximum = v }
+            if v > threshold { hot += 1 }
+            if v > mip[x] { mip[x] = v }
+            x += 1
+        }
+        return (maximum, hot)
     }
 
     /// The evidence so far; nil before any slice.

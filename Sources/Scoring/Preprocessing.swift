@@ -5,15 +5,17 @@
 /// spot is never lost between two sampled pixels, as it could be with nearest-neighbour sampling.
 /// Separable: rows first, then columns. Weights are computed once per input size and reused.
 public struct SliceResampler: Sendable {
-    /// For each output index, the input indices it covers and their weights (summing to 1).
+    /// For each output index, the first input index it covers and `taps` weights (summing to 1; zero
+    /// past the footprint), flat so the inner loops run on plain pointers.
     struct AxisWeights: Sendable {
         var starts: [Int]
-        var weights: [[Float]]
+        var taps: Int
+        var weights: [Float]
 
         init(input: Int, output: Int) {
             let ratio = Double(input) / Double(output)
+            var rows: [[Float]] = []
             starts = []
-            weights = []
             for index in 0..<output {
                 let low = Double(index) * ratio, high = Double(index + 1) * ratio
                 let first = Int(low.rounded(.down)), last = min(Int(high.rounded(.up)), input)
@@ -23,7 +25,22 @@ public struct SliceResampler: Sendable {
                     row.append(Float(overlap / ratio))
                 }
                 starts.append(first)
-                weights.append(row)
+                rows.append(row)
+            }
+            taps = rows.map(\.count).max() ?? 1
+            // A footprint with fewer taps than the widest is padded with zero weights; its start moves
+            // back where it would otherwise read past the end of the input.
+            weights = []
+            for index in 0..<output {
+                var row = rows[index]
+                let missing = taps - row.count
+                if starts[index] + taps > input {
+                    starts[index] -= missing
+                    row = [Float](repeating: 0, count: missing) + row
+                } else {
+                    row += [Float](repeating: 0, count: missing)
+                }
+                weights += row
             }
         }
     }
@@ -45,29 +62,57 @@ public struct SliceResampler: Sendable {
         vertical = AxisWeights(input: inputHeight, output: outputHeight)
     }
 
+    /// Floats of scratch space `resample` needs: the intermediate image, outputHeight × inputWidth.
+    public var scratchCount: Int { outputHeight * inputWidth }
+
     /// Resamples `source` (inputHeight × inputWidth, row-major) into `destination` (outputHeight ×
-    /// outputWidth), using `scratch` (at least inputHeight × outputWidth) for the intermediate rows.
+    /// outputWidth), using `scratch` (at least `scratchCount` floats) for the intermediate rows.
+    /// Rows are combined first: each intermediate row is a weighted sum of whole input rows, contiguous
+    /// and vectorised, which also halves the input for the strided column pass when downsampling.
     public func resample(
         _ source: UnsafeBufferPointer<Float>, into destination: UnsafeMutableBufferPointer<Float>,
         scratch: UnsafeMutableBufferPointer<Float>
     ) {
         precondition(source.count >= inputWidth * inputHeight && destination.count >= outputWidth * outputHeight
-                     && scratch.count >= inputHeight * outputWidth, "resampling buffers too small")
-        for y in 0..<inputHeight {
-            let row = y * inputWidth
-            for x in 0..<outputWidth {
-                let start = horizontal.starts[x]
-                var sum: Float = 0
-                for (offset, weight) in horizontal.weights[x].enumerated() { sum += source[row + start + offset] * weight }
-                scratch[y * outputWidth + x] = sum
+                     && scratch.count >= scratchCount, "resampling buffers too small")
+        guard let input = source.baseAddress, let output = destination.baseAddress, let rows = scratch.baseAddress else { return }
+        vertical.weights.withUnsafeBufferPointer { weights in
+            let taps = vertical.taps
+            for y in 0..<outputHeight {
+                let out = rows + y * inputWidth
+                let first = input + vertical.starts[y] * inputWidth
+                let w0 = weights[y * taps]
+                for x in 0..<inputWidth { out[x] = first[x] * w0 }
+                for tap in 1..<max(taps, 1) {
+                    let w = weights[y * taps + tap]
+                    let next = first + tap * inputWidth
+                    for x in 0..<inputWidth { out[x] += next[x] * w }
+                }
             }
         }
-        for y in 0..<outputHeight {
-            let start = vertical.starts[y]
-            for x in 0..<outputWidth {
-                var sum: Float = 0
-                for (offset, weight) in vertical.weights[y].enumerated() { sum += scratch[(start + offset) * outputWidth + x] * weight }
-                destination[y * outputWidth + x] = sum
+        horizontal.weights.withUnsafeBufferPointer { weights in
+            horizontal.starts.withUnsafeBufferPointer { starts in
+                let taps = horizontal.taps
+                for y in 0..<outputHeight {
+                    let row = rows + y * inputWidth
+                    let out = output + y * outputWidth
+                    if taps == 2 {
+                        // Halving, the usual case (256 → 128): unrolled, which the general loop is not.
+                        for x in 0..<outputWidth {
+                            let first = row + starts[x]
+                            let w = weights.baseAddress! + 2 * x
+                            out[x] = first[0] * w[0] + first[1] * w[1]
+                        }
+                        continue
+                    }
+                    for x in 0..<outputWidth {
+                        let first = row + starts[x]
+                        let w = weights.baseAddress! + x * taps
+                        var sum: Float = 0
+                        for tap in 0..<taps { sum += first[tap] * w[tap] }
+                        out[x] = sum
+                    }
+                }
             }
         }
     }

@@ -25,7 +25,7 @@ public final class StudyScorer {
     private var scratch: [Float] = []
     private var resampler: SliceResampler?
 
-    public init(model: ScoringModel, batchSize: Int = 16) {
+    public init(model: ScoringModel, batchSize: Int = InferenceEngine.preferredBatch) {
         self.model = model
         self.batchSize = batchSize
         engine = InferenceEngine(model: model, maxBatch: batchSize)
@@ -142,7 +142,7 @@ public final class StudyScorer {
         let input = model.manifest.input
         if resampler?.inputWidth != width || resampler?.inputHeight != height {
             resampler = SliceResampler(inputWidth: width, inputHeight: height, outputWidth: input.width, outputHeight: input.height)
-            scratch = [Float](repeating: 0, count: height * input.width)
+            scratch = [Float](repeating: 0, count: resampler!.scratchCount)
         }
         guard let resampler else { return }
         let destination = engine.inputSlice(slot)

@@ -69,7 +69,7 @@ public struct TriageRun: Sendable {
 
     public let model: ScoringModel
     public let configuration: TriageConfiguration
-    public var batchSize = 16
+    public var batchSize = InferenceEngine.preferredBatch
     /// Studies scored at the same time, each by its own scorer (one BLAS thread each).
     public var jobs = ProcessInfo.processInfo.activeProcessorCount
     /// Re-score every study, ignoring stored results.

@@ -48,7 +48,7 @@ import TriageCore
     func resample(_ input: [Float], _ width: Int, _ height: Int, to outWidth: Int, _ outHeight: Int) -> [Float] {
         let resampler = SliceResampler(inputWidth: width, inputHeight: height, outputWidth: outWidth, outputHeight: outHeight)
         var output = [Float](repeating: 0, count: outWidth * outHeight)
-        var scratch = [Float](repeating: 0, count: height * outWidth)
+        var scratch = [Float](repeating: 0, count: resampler.scratchCount)
         input.withUnsafeBufferPointer { source in
             output.withUnsafeMutableBufferPointer { destination in
                 scratch.withUnsafeMutableBufferPointer { resampler.resample(source, into: destination, scratch: $0) }
@@ -64,6 +64,11 @@ import TriageCore
         // 3 → 2 along a row: output 0 covers input [0, 1.5): (a + b/2) / 1.5; output 1 covers [1.5, 3).
         let row = resample([3, 6, 9], 3, 1, to: 2, 1)
         #expect(abs(row[0] - (3 + 3) / 1.5) < 1e-6 && abs(row[1] - (3 + 9) / 1.5) < 1e-6)
+        // 5 → 3: footprints of 2, 3 and 2 inputs; the last is padded with a zero weight in front,
+        // [1.67, 3.33) = (2/3)·b + c + (1/3)·d over 5/3, [3.33, 5) = (2/3)·d + e over 5/3.
+        let uneven = resample([3, 6, 9, 12, 15], 5, 1, to: 3, 1)
+        let expected: [Float] = [(3 + 6 * 2 / 3) / (5 / 3), (6 / 3 + 9 + 12 / 3) / (5 / 3), (12 * 2 / 3 + 15) / (5 / 3)]
+        #expect(zip(uneven, expected).allSatisfy { abs($0 - $1) < 1e-5 }, "\(uneven) \(expected)")
         // Upsampling 2 → 4 repeats values.
         #expect(resample([1, 2], 2, 1, to: 4, 1) == [1, 1, 2, 2])
     }

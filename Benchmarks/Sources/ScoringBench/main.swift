@@ -10,7 +10,7 @@ import Scoring
 
 var modelPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../Models/pet-default").standardized.path
 var seconds = 3.0
-var batch = 16
+var batch = InferenceEngine.preferredBatch
 var iterator = CommandLine.arguments.dropFirst().makeIterator()
 while let flag = iterator.next() {
     switch flag {

@@ -21,7 +21,7 @@ struct Score: ParsableCommand {
     var model: String?
 
     @Option(help: "Slices per inference batch.")
-    var batch: Int = 16
+    var batch: Int = InferenceEngine.preferredBatch
 
     @Flag(help: "Print JSON instead of text.")
     var json = false
