@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "Evidence", targets: ["Evidence"]),
         .library(name: "Triage", targets: ["Triage"]),
         .library(name: "RunState", targets: ["RunState"]),
+        .library(name: "WorklistExport", targets: ["WorklistExport"]),
         .library(name: "CDecodeBaseline", targets: ["CDecodeBaseline"]),
         .library(name: "TriagePipeline", targets: ["TriagePipeline"]),
     ],

@@ -18,7 +18,7 @@ public struct VolumeEvidence: Sendable, Codable, Equatable {
 }
 
 /// Builds `VolumeEvidence` from SUV slices given one at a time in order, keeping only the few slices
-/// the SUVpeak sphere can reach: memory stays bounded whatever the slice count.
+/// the SUVpeak sphere can reach: memory stays bounded whatever the slice count and the slice spacing.
 public struct EvidenceAccumulator {
     public static let peakDiameterMm = 12.0
     public static let defaultHotThreshold = 2.5
@@ -30,20 +30,30 @@ public struct EvidenceAccumulator {
     public let sliceSpacingMm: Double
     public let hotThreshold: Float
 
-    /// Slices within the sphere's reach of a slice: ⌊6 mm / slice spacing⌋ on each side.
+    /// Consecutive slices summed into one slab for SUVpeak. One, unless the slices are so thin that the
+    /// 12 mm sphere would span more than `maxReachSlices` on each side (then the ring would grow with
+    /// the slice density: 37 slices of 0.33 mm); slabs keep it within about 2·`maxReachSlices` + 1.
+    public let slicesPerSlab: Int
+    static let maxReachSlices = 4
+    /// Slabs whose centre can lie within 6 mm of a voxel of a given slab, on each side.
     private let reach: Int
-    /// The last 2·reach + 1 slices, by slice index modulo the ring size.
+    /// The last 2·reach + 1 slabs (sums of their slices), by slab index modulo the ring size.
     private var ring: [[Float]]
     private var slicesSeen = 0
     private var maximum: (value: Float, slice: Int, pixel: Int)?
     /// The SUVpeak around the current maximum, once every slice it needs has been seen.
     private var peak: (mean: Double, count: Int)?
     private var hotVoxels = 0
-    /// Coronal maximum-intensity projection, one row per slice: the brightest value down each column.
+    /// Coronal maximum-intensity projection: the brightest value down each column, one row per
+    /// `mipSlicesPerRow` consecutive slices (the maximum over them), so that it stays within
+    /// `maxMIPRows` rows and memory does not grow with the slice count.
     public private(set) var coronalMIP: [Float] = []
+    public let mipSlicesPerRow: Int
+    public static let maxMIPRows = 512
 
+    /// `expectedSlices`, when known, sets how many slices share a MIP row (one each without it).
     public init(width: Int, height: Int, columnSpacingMm: Double, rowSpacingMm: Double, sliceSpacingMm: Double,
-                hotThreshold: Double = EvidenceAccumulator.defaultHotThreshold) {
+                hotThreshold: Double = EvidenceAccumulator.defaultHotThreshold, expectedSlices: Int? = nil) {
         precondition(width > 0 && height > 0 && columnSpacingMm > 0 && rowSpacingMm > 0 && sliceSpacingMm > 0, "invalid geometry")
         self.width = width
         self.height = height
@@ -51,7 +61,12 @@ public struct EvidenceAccumulator {
         self.rowSpacingMm = rowSpacingMm
         self.sliceSpacingMm = sliceSpacingMm
         self.hotThreshold = Float(hotThreshold)
-        reach = Int((Self.peakDiameterMm / 2 / sliceSpacingMm).rounded(.down))
+        let sliceReach = Int((Self.peakDiameterMm / 2 / sliceSpacingMm).rounded(.down))
+        slicesPerSlab = sliceReach <= Self.maxReachSlices ? 1 : (sliceReach + Self.maxReachSlices - 1) / Self.maxReachSlices
+        // A voxel lies up to (f − 1)/2 slices from its slab's centre, so the sphere reaches that much further.
+        let halfSlab = Double(slicesPerSlab - 1) / 2 * sliceSpacingMm
+        reach = Int(((Self.peakDiameterMm / 2 + halfSlab) / (Double(slicesPerSlab) * sliceSpacingMm)).rounded(.down))
+        mipSlicesPerRow = max(1, ((expectedSlices ?? 1) + Self.maxMIPRows - 1) / Self.maxMIPRows)
         ring = Array(repeating: [], count: 2 * reach + 1)
     }
 
@@ -63,8 +78,8 @@ public struct EvidenceAccumulator {
         var best: Float = -.infinity
         var bestPixel = 0
         var hot = 0
-        let mipStart = coronalMIP.count
-        coronalMIP.append(contentsOf: repeatElement(-.infinity, count: width))
+        if index % mipSlicesPerRow == 0 { coronalMIP.append(contentsOf: repeatElement(-.infinity, count: width)) }
+        let mipStart = coronalMIP.count - width
         coronalMIP.withUnsafeMutableBufferPointer { mip in
             let mipRow = mip.baseAddress! + mipStart
             for row in 0..<height {
@@ -79,17 +94,24 @@ public struct EvidenceAccumulator {
             }
         }
         hotVoxels += hot
-        let slot = index % ring.count
-        ring[slot].removeAll(keepingCapacity: true)
-        ring[slot].append(contentsOf: suv)
+        let slab = index / slicesPerSlab
+        let slot = slab % ring.count
+        if index % slicesPerSlab == 0 {
+            ring[slot].removeAll(keepingCapacity: true)
+            ring[slot].append(contentsOf: suv)
+        } else {
+            ring[slot].withUnsafeMutableBufferPointer { sums in
+                for i in 0..<sums.count { sums[i] += suv[i] }
+            }
+        }
         slicesSeen += 1
         if maximum == nil || best > maximum!.value {
             maximum = (best, index, bestPixel)
             peak = nil
         }
-        // The sphere around the maximum is complete once `reach` slices past it are in the ring.
-        if peak == nil, let maximum, index == maximum.slice + reach {
-            peak = sphereMean(around: maximum, lastSlice: index)
+        // The sphere around the maximum is complete once the slab `reach` past its slab is complete.
+        if peak == nil, let maximum, slicesSeen % slicesPerSlab == 0, slab == maximum.slice / slicesPerSlab + reach {
+            peak = sphereMean(around: maximum)
         }
     }
 
@@ -125,7 +147,7 @@ public struct EvidenceAccumulator {
     /// The evidence so far; nil before any slice.
     public func result() -> VolumeEvidence? {
         guard let maximum else { return nil }
-        let peak = peak ?? sphereMean(around: maximum, lastSlice: slicesSeen - 1)
+        let peak = peak ?? sphereMean(around: maximum)
         let column = maximum.pixel % width, row = maximum.pixel / width
         return VolumeEvidence(
             suvMax: Double(maximum.value),
@@ -135,22 +157,26 @@ public struct EvidenceAccumulator {
             hotThresholdSUV: Double(hotThreshold))
     }
 
-    /// Mean over voxels whose centres lie within 6 mm of the maximum's centre, in the slices still held.
-    private func sphereMean(around centre: (value: Float, slice: Int, pixel: Int), lastSlice: Int) -> (mean: Double, count: Int) {
+    /// Mean over voxels whose centres lie within 6 mm of the maximum's centre, in the slabs still held
+    /// (a slab's voxel is the mean of its slices, centred between them; with one slice per slab this is
+    /// the voxel itself).
+    private func sphereMean(around centre: (value: Float, slice: Int, pixel: Int)) -> (mean: Double, count: Int) {
         let radius = Self.peakDiameterMm / 2
         let (cx, cy) = (centre.pixel % width, centre.pixel / width)
         let dxMax = Int((radius / columnSpacingMm).rounded(.down)), dyMax = Int((radius / rowSpacingMm).rounded(.down))
         var sum = 0.0
         var count = 0
-        for slice in max(centre.slice - reach, 0)...min(centre.slice + reach, lastSlice) {
-            let values = ring[slice % ring.count]
-            let dz = Double(slice - centre.slice) * sliceSpacingMm
+        let centreSlab = centre.slice / slicesPerSlab, lastSlab = (slicesSeen - 1) / slicesPerSlab
+        for slab in max(centreSlab - reach, 0)...min(centreSlab + reach, lastSlab) {
+            let values = ring[slab % ring.count]
+            let slices = min(slicesPerSlab, slicesSeen - slab * slicesPerSlab)
+            let dz = (Double(slab * slicesPerSlab - centre.slice) + Double(slices - 1) / 2) * sliceSpacingMm
             for y in max(cy - dyMax, 0)...min(cy + dyMax, height - 1) {
                 let dy = Double(y - cy) * rowSpacingMm
                 for x in max(cx - dxMax, 0)...min(cx + dxMax, width - 1) {
                     let dx = Double(x - cx) * columnSpacingMm
                     if dx * dx + dy * dy + dz * dz <= radius * radius {
-                        sum += Double(values[y * width + x])
+                        sum += Double(values[y * width + x]) / Double(slices)
                         count += 1
                     }
                 }

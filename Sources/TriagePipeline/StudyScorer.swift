@@ -87,7 +87,7 @@ public final class StudyScorer {
                 size = (header.width, header.height)
                 accumulator = EvidenceAccumulator(
                     width: header.width, height: header.height, columnSpacingMm: series.pixelSpacingMm.columnMm,
-                    rowSpacingMm: series.pixelSpacingMm.rowMm, sliceSpacingMm: series.sliceSpacingMm)
+                    rowSpacingMm: series.pixelSpacingMm.rowMm, sliceSpacingMm: series.sliceSpacingMm, expectedSlices: series.slices.count)
             }
             // In place (no copy of the accumulator's slice ring): it was created just above if it was nil.
             convert(slice: index, with: map)
@@ -119,7 +119,8 @@ public final class StudyScorer {
         if let evidence, let accumulator {
             thumbnail = MIPThumbnail.png(
                 mip: accumulator.coronalMIP, width: accumulator.width, columnMm: accumulator.columnSpacingMm,
-                sliceMm: accumulator.sliceSpacingMm, hottest: (evidence.suvMaxVoxel[1], evidence.suvMaxVoxel[0]))
+                sliceMm: accumulator.sliceSpacingMm * Double(accumulator.mipSlicesPerRow),
+                hottest: (evidence.suvMaxVoxel[1], evidence.suvMaxVoxel[0] / accumulator.mipSlicesPerRow))
         }
         return .scored(StudyScoringResult(
             studyId: study.id, path: study.folder.path, metadata: StudyMetadata(study), series: series.folderName, modelId: model.id,

@@ -5,8 +5,8 @@ import TriageCore
 /// dark on white as PET is read, the hottest voxel marked with a square, physical proportions kept.
 public enum MIPThumbnail {
     /// - Parameters:
-    ///   - mip: rows of `width` SUV values, one row per slice.
-    ///   - hottest: the column and slice of SUVmax.
+    ///   - mip: rows of `width` SUV values, head first; each row spans `sliceMm`.
+    ///   - hottest: the column and MIP row of SUVmax.
     ///   - displayMaxSUV: the SUV shown as black.
     public static func png(
         mip: [Float], width: Int, columnMm: Double, sliceMm: Double, hottest: (column: Int, slice: Int),
@@ -18,11 +18,20 @@ public enum MIPThumbnail {
         let outHeight = max(targetHeight, 1)
         let outWidth = max(Int((Double(outHeight) * widthMm / heightMm).rounded()), 1)
         var pixels = [UInt16](repeating: 255, count: outWidth * outHeight)
+        // Each thumbnail pixel shows the maximum over the MIP rows and columns it covers: a small hot
+        // spot is never skipped when the thumbnail is smaller than the MIP.
+        func span(_ index: Int, _ outCount: Int, _ inCount: Int) -> Range<Int> {
+            let first = min(index * inCount / outCount, inCount - 1)
+            return first..<max((index + 1) * inCount / outCount, first + 1)
+        }
         for y in 0..<outHeight {
-            let slice = min(y * slices / outHeight, slices - 1)
+            let rows = span(y, outHeight, slices)
             for x in 0..<outWidth {
-                let column = min(x * width / outWidth, width - 1)
-                let level = min(max(mip[slice * width + column] / displayMaxSUV, 0), 1)
+                var value = -Float.infinity
+                for row in rows {
+                    for column in span(x, outWidth, width) { value = max(value, mip[row * width + column]) }
+                }
+                let level = min(max(value / displayMaxSUV, 0), 1)
                 pixels[y * outWidth + x] = UInt16(255 - (level * 255).rounded())
             }
         }

@@ -41,6 +41,22 @@ import Testing
         #expect(evidence.suvPeakVoxelCount == 73)
     }
 
+    /// Thin slices (0.3 mm: the 12 mm sphere would span 41 of them) are summed five at a time into 1.5 mm
+    /// slabs, so that memory does not grow with the slice density. The peak is unchanged within the same
+    /// bound as on the coarse grid, and the small sphere is diluted as the volumes say.
+    @Test func thinSlicesAreCombinedIntoSlabsWithoutChangingThePeak() throws {
+        let thin = Grid(size: 40, slices: 400, column: 2, row: 2, slice: 0.3)
+        let accumulator = EvidenceAccumulator(width: 4, height: 4, columnSpacingMm: 2, rowSpacingMm: 2, sliceSpacingMm: 0.3)
+        #expect(accumulator.slicesPerSlab == 5)
+        let centre = SIMD3(40.0, 40.0, 60.0)  // slice 200, the first of its slab
+        let large = try #require(thin.evidence(centre: centre, radius: 15, inside: { Float(10 + 0.001 * (15 - $0)) }, background: 1))
+        #expect(large.suvMaxVoxel == [200, 20, 20] && abs(large.suvMax - 10.015) < 1e-4)
+        #expect(large.suvPeak > 10.009 && large.suvPeak < 10.015, "\(large.suvPeak)")
+        let small = try #require(thin.evidence(centre: centre, radius: 4, inside: { Float(20 - 0.01 * $0) }, background: 2))
+        let expected = 2 + 18 * (4.0 * 4.0 * 4.0) / (6.0 * 6.0 * 6.0)
+        #expect(abs(small.suvPeak - expected) <= 0.25 * 18, "\(small.suvPeak) vs \(expected)")
+    }
+
     /// A sphere smaller than the SUVpeak sphere: the peak mixes lesion and background in proportion to
     /// the volumes, (4/6)³ ≈ 0.30 for a 4 mm radius; on this coarse grid the voxel count decides, so the
     /// bound is 25 % of the contrast.
@@ -72,5 +88,29 @@ import Testing
     @Test func noSlicesNoEvidence() {
         let accumulator = EvidenceAccumulator(width: 2, height: 2, columnSpacingMm: 1, rowSpacingMm: 1, sliceSpacingMm: 1)
         #expect(accumulator.result() == nil)
+    }
+
+    /// 1030 slices share MIP rows three at a time (within 512 rows), each row the maximum of its slices:
+    /// a single hot voxel shows in its row, and the memory does not grow with the slice count. Widths
+    /// that are not a multiple of eight exercise the scalar tail of the row scan.
+    @Test func theCoronalMIPKeepsAtMost512RowsAndLosesNoHotVoxel() {
+        let width = 13, height = 5, slices = 1030
+        var accumulator = EvidenceAccumulator(width: width, height: height, columnSpacingMm: 2, rowSpacingMm: 2, sliceSpacingMm: 1,
+                                              expectedSlices: slices)
+        #expect(accumulator.mipSlicesPerRow == 3)
+        var values = [Float](repeating: 1, count: width * height)
+        for slice in 0..<slices {
+            values[3 * width + 11] = slice == 1000 ? 9 : 1   // row 3, column 11, only in slice 1000
+            values[1 * width + 2] = slice == 7 ? 4 : 1       // a lesser spot in the body of the row scan
+            values.withUnsafeBufferPointer { accumulator.add($0) }
+        }
+        let rows = accumulator.coronalMIP.count / width
+        #expect(rows == 344 && accumulator.coronalMIP.count == rows * width)
+        #expect(accumulator.coronalMIP[333 * width + 11] == 9, "slice 1000 is in MIP row 1000 / 3 = 333")
+        #expect(accumulator.coronalMIP[2 * width + 2] == 4, "slice 7 is in MIP row 2")
+        #expect(accumulator.coronalMIP.filter { $0 > 1 }.count == 2)
+        let evidence = accumulator.result()
+        #expect(evidence?.suvMax == 9 && evidence?.suvMaxVoxel == [1000, 11, 3])
+        #expect(evidence.map { abs($0.hotVolumeMl - 2 * (2 * 2 * 1) / 1000.0) < 1e-12 } == true, "two voxels above 2.5, 4 µL each")
     }
 }
