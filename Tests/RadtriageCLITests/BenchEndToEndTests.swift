@@ -1,0 +1,36 @@
+import Foundation
+import Testing
+
+/// `radtriage bench` end to end on a few tiny generated studies: it runs the real command at 1 and 2
+/// jobs and reports the bounds beside it.
+@Suite(.tags(.endToEnd)) struct BenchEndToEndTests {
+    @Test func benchReportsTheRunsTheBoundsAndTheirRatiosAsJSON() throws {
+        let result = try ExecutableRunner.run(["bench", "--generate", "2x6", "--matrix", "64", "--jobs", "2", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(report["studies"] as? Int == 2 && report["slices"] as? Int == 12 && report["sliceSize"] as? String == "64×64 PT")
+        let runs = try #require(report["runs"] as? [[String: Any]])
+        #expect(runs.map { $0["jobs"] as? Int } == [1, 2])
+        for run in runs {
+            #expect(run["slices"] as? Int == 12 && run["studies"] as? Int == 2, "every study scored: \(run)")
+            #expect((run["peakRSSMB"] as? Double ?? 0) > 1 && (run["seconds"] as? Double ?? 0) > 0)
+            #expect((run["decodeMsPerSlice"] as? Double ?? 0) > 0 && (run["modelMsPerSlice"] as? Double ?? 0) > 0)
+        }
+        let decode = try #require(report["decodeBound"] as? [String: Any])
+        #expect(decode["slices"] as? Int == 12 && (decode["seconds"] as? Double ?? 0) > 0)
+        // The default model's two GEMM layers: 2·16·72·64² + 2·32·144·32² multiply-adds' FLOPs.
+        let gemm = try #require(report["gemmBound"] as? [String: Any])
+        #expect(gemm["flopPerSlice"] as? Double == Double(2 * 16 * 72 * 4096 + 2 * 32 * 144 * 1024))
+        let ratios = try #require(report["ratios"] as? [String: Any])
+        #expect((ratios["scaling"] as? [String: Double])?["1"] == 1)
+        #expect((ratios["toDecodeOnly"] as? Double ?? 0) > 0 && (ratios["toSGEMMOnly"] as? Double ?? 0) > 0)
+        #expect(result.stderr.contains("bench: radtriage run --jobs 2"), "progress on stderr")
+    }
+
+    @Test func benchNeedsStudiesOrAGenerateSpecification() throws {
+        let neither = try ExecutableRunner.run(["bench"])
+        #expect(neither.status == 64 && neither.stderr.contains("give either --studies DIR or --generate NxM"))
+        let malformed = try ExecutableRunner.run(["bench", "--generate", "8by300"])
+        #expect(malformed.status == 64 && malformed.stderr.contains("--generate must be N×M studies × slices, such as 8x300 (got 8by300)"))
+    }
+}
