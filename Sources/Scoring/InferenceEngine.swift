@@ -68,16 +68,18 @@ public final class InferenceEngine {
         return UnsafeMutableBufferPointer(start: input.pointer + index * count, count: count)
     }
 
-    /// Runs the first `batch` input slices through the network; returns one logit per slice.
-    public func run(batch: Int) -> [Float] {
-        run(batch: batch) { _, _ in }
+    /// Runs input slices `firstSlot ..< firstSlot + batch` through the network; returns one logit per
+    /// slice. While it runs, another thread may fill input slots outside that range (the next batch).
+    public func run(batch: Int, firstSlot: Int = 0) -> [Float] {
+        run(batch: batch, firstSlot: firstSlot) { _, _ in }
     }
 
     /// The same, showing each layer's output ([C][B][H][W]) to `observe`: the reference tests compare
     /// every layer, not only the end.
-    public func run(batch: Int, observe: (Int, UnsafeBufferPointer<Float>) -> Void) -> [Float] {
-        precondition(batch > 0 && batch <= maxBatch, "batch must be 1...\(maxBatch)")
-        var source = input.pointer
+    public func run(batch: Int, firstSlot: Int = 0, observe: (Int, UnsafeBufferPointer<Float>) -> Void) -> [Float] {
+        precondition(batch > 0 && firstSlot >= 0 && firstSlot + batch <= maxBatch, "batch must lie within 0..<\(maxBatch)")
+        // The input is [1][B][H][W]: the slots of one batch are contiguous, as the first layer reads them.
+        var source = input.pointer + firstSlot * model.inputShape.count
         var target = ping.pointer
         for (index, layer) in model.layers.enumerated() {
             let (inShape, outShape) = model.shapes[index]

@@ -10,7 +10,9 @@ import WorklistExport
 
 /// Scores studies one slice at a time: decode → SUV → evidence and model input → batched inference →
 /// study probability. Holds one inference engine and one set of buffers, reused for every slice and
-/// study; memory does not grow with the slice count. One scorer per worker: not thread-safe.
+/// study; memory does not grow with the slice count. One scorer per worker: not thread-safe. With
+/// `overlapInference`, batches are inferred on a second thread while the next one is decoded (for
+/// when there are more cores than studies in flight).
 public final class StudyScorer {
     public let model: ScoringModel
     public let batchSize: Int
@@ -19,16 +21,23 @@ public final class StudyScorer {
     public var maxListedSliceProblems = 10
 
     private let engine: InferenceEngine
+    private let lane: InferenceLane?
     private var bytes: [UInt8] = []
     private var samples: [UInt16] = []
     private var suv: [Float] = []
     private var scratch: [Float] = []
     private var resampler: SliceResampler?
 
-    public init(model: ScoringModel, batchSize: Int = InferenceEngine.preferredBatch) {
+    public init(model: ScoringModel, batchSize: Int = InferenceEngine.preferredBatch, overlapInference: Bool = false) {
         self.model = model
         self.batchSize = batchSize
-        engine = InferenceEngine(model: model, maxBatch: batchSize)
+        // Overlapping needs two batches' worth of input slots: one filled while the other is inferred.
+        engine = InferenceEngine(model: model, maxBatch: overlapInference ? 2 * batchSize : batchSize)
+        lane = overlapInference ? InferenceLane(engine: engine) : nil
+    }
+
+    deinit {
+        lane?.close()
     }
 
     public func score(studyAt folder: URL) -> StudyOutcome {
@@ -64,6 +73,8 @@ public final class StudyScorer {
         var logits: [Float] = []
         logits.reserveCapacity(series.slices.count)
         var pending = 0
+        // With a lane, batches alternate between the two halves of the engine's input slots.
+        var half = 0
         var accumulator: EvidenceAccumulator?
         var size: (width: Int, height: Int)?
         var unusable = SliceProblemList(limit: maxListedSliceProblems)
@@ -92,23 +103,27 @@ public final class StudyScorer {
             // In place (no copy of the accumulator's slice ring): it was created just above if it was nil.
             convert(slice: index, with: map)
             if provenance != nil { suv.withUnsafeBufferPointer { accumulator!.add($0) } }
-            fillModelInput(slot: pending, width: header.width, height: header.height)
+            if pending == 0, let lane {
+                timings.quantifySeconds += Self.lap(&clock)
+                lane.waitUntilFree(firstSlot: half * batchSize)
+                _ = Self.lap(&clock)  // waiting for the lane is neither stage's work
+            }
+            fillModelInput(slot: half * batchSize + pending, width: header.width, height: header.height)
             pending += 1
             timings.quantifySeconds += Self.lap(&clock)
             if pending == batchSize {
-                logits += engine.run(batch: pending)
-                pending = 0
-                timings.modelSeconds += Self.lap(&clock)
+                infer(&pending, half: &half, into: &logits, timings: &timings)
             }
+        }
+        if pending > 0, unusable.isEmpty {
+            infer(&pending, half: &half, into: &logits, timings: &timings)
+        }
+        if let lane {
+            (logits, timings.modelSeconds) = lane.finish()
         }
         guard unusable.isEmpty, size != nil else {
             let problems = unusable.problems(seriesFolder: series.folder.path)
             return failure(study, problems.isEmpty ? [InputProblem(file: series.folder.path, message: "no slices")] : problems)
-        }
-        if pending > 0 {
-            var clock = DispatchTime.now().uptimeNanoseconds
-            logits += engine.run(batch: pending)
-            timings.modelSeconds += Self.lap(&clock)
         }
         let score = model.manifest.aggregation.score(logits)
         let warnings = study.warnings + (provenance?.warnings ?? []).map {
@@ -128,6 +143,20 @@ public final class StudyScorer {
             keySlices: score.keySlices.map { .init(index: $0, file: series.slices[$0].fileName, logit: logits[$0]) },
             sliceLogits: logits, evidence: evidence, suvProvenance: provenance,
             warnings: warnings, timings: timings, thumbnailPNG: thumbnail))
+    }
+
+    /// Infers the `pending` slices of the current batch: on the lane, which then takes the other half of
+    /// the slots, or here.
+    private func infer(_ pending: inout Int, half: inout Int, into logits: inout [Float], timings: inout StudyScoringResult.StageTimings) {
+        if let lane {
+            lane.submit(firstSlot: half * batchSize, count: pending)
+            half = 1 - half
+        } else {
+            var clock = DispatchTime.now().uptimeNanoseconds
+            logits += engine.run(batch: pending)
+            timings.modelSeconds += Self.lap(&clock)
+        }
+        pending = 0
     }
 
     /// Stored values → SUV (or HU) in `suv`.

@@ -211,6 +211,8 @@ public struct TriageRun: Sendable {
     private func score(_ folders: [URL], stored: [String: StudyRecord], state: StateStore, runID: String,
                        progress: @escaping @Sendable (_ done: Int, _ total: Int) -> Void) throws -> Pass {
         let workers = max(1, min(jobs, folders.count))
+        // Fewer studies than cores: each study's inference runs on a second thread, beside its decoding.
+        let overlap = jobs >= 2 * workers
         let key = ScoringKey(model: model)
         let shared = Mutex((next: 0, done: 0, pass: Pass(outcomes: [StudyOutcome?](repeating: nil, count: folders.count))))
         let progressLock = Mutex(())
@@ -235,7 +237,7 @@ public struct TriageRun: Sendable {
                         $0.pass.skipped.append(folderKey)
                     }
                 } else {
-                    if scorer == nil { scorer = StudyScorer(model: model, batchSize: batchSize) }
+                    if scorer == nil { scorer = StudyScorer(model: model, batchSize: batchSize, overlapInference: overlap) }
                     let fresh = scorer!.score(studyAt: folder)
                     let seconds = Date().timeIntervalSince(clock)
                     log(fresh, folder: folder, runID: runID, seconds: seconds)

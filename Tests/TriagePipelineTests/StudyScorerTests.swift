@@ -89,6 +89,31 @@ import TriageCore
         #expect(logits.allSatisfy { $0 != nil && $0 == logits[0] })
     }
 
+    /// Inference on a second thread, one batch behind the decoding, gives the same logits in the same
+    /// order and the same evidence, for any batch size, study after study on the same scorer; and a
+    /// study that fails half-way leaves the scorer ready for the next.
+    @Test func overlappedInferenceChangesNothing() throws {
+        let folder = try Self.studies(2, slices: 37)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = try ScoringModel.load(from: Self.modelFolder)
+        let studies = ["S0001", "S0002"].map { folder.appendingPathComponent($0) }
+        let plain = StudyScorer(model: model, batchSize: 4)
+        let expected = try studies.map { try #require(scored(plain.score(studyAt: $0))) }
+        for batch in [1, 4, 16, 64] {
+            let overlapped = StudyScorer(model: model, batchSize: batch, overlapInference: true)
+            for (study, reference) in zip(studies, expected) {
+                let result = try #require(scored(overlapped.score(studyAt: study)))
+                #expect(result.sliceLogits == reference.sliceLogits && result.probability == reference.probability, "batch \(batch)")
+                #expect(result.evidence == reference.evidence && result.keySlices == reference.keySlices)
+            }
+        }
+        let overlapped = StudyScorer(model: model, batchSize: 4, overlapInference: true)
+        let pt = studies[0].appendingPathComponent("PT")
+        try Data(try Data(contentsOf: pt.appendingPathComponent("0020.png")).prefix(60)).write(to: pt.appendingPathComponent("0020.png"))
+        #expect(failed(overlapped.score(studyAt: studies[0])) != nil)
+        #expect(try #require(scored(overlapped.score(studyAt: studies[1]))).sliceLogits == expected[1].sliceLogits)
+    }
+
     @Test func failuresNameTheirCause() throws {
         let folder = try Self.studies(4)
         defer { try? FileManager.default.removeItem(at: folder) }
