@@ -7,10 +7,9 @@ let package = Package(
     name: "radtriage-benchmarks",
     dependencies: [
         .package(name: "radtriage", path: ".."),
+        .package(url: "https://github.com/ordo-one/package-benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
-        // The bound: the plain libpng decode loop a C programmer would write, independent of radtriage's shim.
-        
         .executableTarget(
             name: "decode-bench",
             dependencies: [
@@ -24,6 +23,21 @@ let package = Package(
             name: "scoring-bench",
             dependencies: [.product(name: "Scoring", package: "radtriage")],
             path: "Sources/ScoringBench"
+        ),
+            // package-benchmark suites (`swift package benchmark`): wall clock and malloc counts per kernel.
+        .executableTarget(
+            name: "RadtriageBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "package-benchmark"),
+                .product(name: "SliceCodec", package: "radtriage"),
+                .product(name: "Synthesis", package: "radtriage"),
+                .product(name: "Scoring", package: "radtriage"),
+                .product(name: "StudyFormat", package: "radtriage"),
+                .product(name: "TriagePipeline", package: "radtriage"),
+                .product(name: "WorklistExport", package: "radtriage"),
+            ],
+            path: "Benchmarks/RadtriageBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
         ),
     ]
 )

@@ -10,6 +10,8 @@ public struct BenchReport: Codable, Sendable {
     public var cores: Int
     public var decodeBound: DecodeBound.Measurement
     public var gemmBound: GEMMBound.Measurement
+    /// The same GEMMs with one OpenBLAS thread per core on each call (nil on one core).
+    public var threadedGEMMBound: GEMMBound.Measurement?
     public var runs: [PipelineRun]
     /// Derived in `init`, stored so that the JSON carries them.
     public var ratios: Ratios
@@ -26,7 +28,8 @@ public struct BenchReport: Codable, Sendable {
     }
 
     public init(studies: Int, slices: Int, sliceSize: String, model: String, modelMFLOPPerSlice: Double, cores: Int,
-                decodeBound: DecodeBound.Measurement, gemmBound: GEMMBound.Measurement, runs: [PipelineRun]) {
+                decodeBound: DecodeBound.Measurement, gemmBound: GEMMBound.Measurement, threadedGEMMBound: GEMMBound.Measurement?,
+                runs: [PipelineRun]) {
         self.studies = studies
         self.slices = slices
         self.sliceSize = sliceSize
@@ -35,6 +38,7 @@ public struct BenchReport: Codable, Sendable {
         self.cores = cores
         self.decodeBound = decodeBound
         self.gemmBound = gemmBound
+        self.threadedGEMMBound = threadedGEMMBound
         self.runs = runs
         let single = runs.first { $0.jobs == 1 }?.slicesPerSecond ?? 0
         let decodePlusGEMM = 1 / (1 / max(decodeBound.slicesPerSecond, 1e-9) + gemmBound.secondsPerSlice)
@@ -58,6 +62,17 @@ public struct BenchReport: Codable, Sendable {
             "  decode only (plain libpng loop)   \(pad(f(decodeBound.slicesPerSecond), 6)) slices/s  \(f(1000 / max(decodeBound.slicesPerSecond, 1e-9), 3)) ms per slice",
             "  sgemm only at the model's shapes  \(pad(f(gemmBound.slicesPerSecond), 6)) slices/s  \(f(gemmBound.secondsPerSlice * 1000, 3)) ms per slice (\(f(gemmBound.gflops, 1)) GFLOP/s)",
             "  decode + sgemm                    \(pad(f(decodePlusSGEMMSlicesPerSecond), 6)) slices/s",
+        ]
+        if let threaded = threadedGEMMBound {
+            let perWorker = gemmBound.slicesPerSecond * Double(cores)
+            let verdict = threaded.slicesPerSecond < perWorker ? "one BLAS thread per worker, as radtriage runs, is faster"
+                : "OpenBLAS's own threads would be faster here: the policy should be revisited"
+            lines += [
+                "BLAS thread policy: the model's GEMMs with \(cores) OpenBLAS threads on each call: \(f(threaded.slicesPerSecond)) slices/s;",
+                "  \(cores) workers of one thread each: up to \(f(perWorker)); \(verdict)",
+            ]
+        }
+        lines += [
             "",
             "radtriage run, end to end (decode, SUV, evidence, MIP, model, ranking, worklists):",
             "  (decode, quantify and model: milliseconds per slice within a worker)",

@@ -12,10 +12,12 @@ public enum GEMMBound {
         public var gflops: Double { flopPerSlice / max(secondsPerSlice, 1e-12) / 1e9 }
     }
 
-    public static func measure(model: ScoringModel) -> Measurement {
+    /// With `blasThreads` > 1: the same GEMMs with OpenBLAS's own threads, to check the policy of one
+    /// BLAS thread per worker against letting OpenBLAS split each GEMM.
+    public static func measure(model: ScoringModel, blasThreads: Int = 1) -> Measurement {
         var seconds = 0.0, flop = 0.0
         for shape in model.gemmShapes {
-            seconds += GEMMTiming.secondsPerCall(m: shape.m, n: shape.n, k: shape.k)
+            seconds += GEMMTiming.secondsPerCall(m: shape.m, n: shape.n, k: shape.k, blasThreads: blasThreads)
             flop += 2 * Double(shape.m) * Double(shape.n) * Double(shape.k)
         }
         return Measurement(secondsPerSlice: seconds, flopPerSlice: flop)

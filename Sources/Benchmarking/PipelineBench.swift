@@ -55,6 +55,9 @@ public struct PipelineBench {
         let decode = try DecodeBound.measure(files: sample, rounds: 2)
         progress("compute bound: sgemm at the model's \(model.gemmShapes.count) GEMM shapes, one thread")
         let gemm = GEMMBound.measure(model: model)
+        // The BLAS thread policy, measured: N threads on one GEMM at a time, against N workers of one thread each.
+        let threads = ProcessInfo.processInfo.activeProcessorCount
+        let threadedGEMM = threads > 1 ? GEMMBound.measure(model: model, blasThreads: threads) : nil
 
         var runs: [PipelineRun] = []
         for jobCount in Self.jobCounts(upTo: jobs) {
@@ -64,7 +67,7 @@ public struct PipelineBench {
         return BenchReport(
             studies: files.studies, slices: files.paths.count, sliceSize: files.sliceSize, model: model.id,
             modelMFLOPPerSlice: Double(model.flopsPerSlice) / 1e6, cores: ProcessInfo.processInfo.activeProcessorCount,
-            decodeBound: decode, gemmBound: gemm, runs: runs)
+            decodeBound: decode, gemmBound: gemm, threadedGEMMBound: threadedGEMM, runs: runs)
     }
 
     /// 1, 2, 4, … and N itself.

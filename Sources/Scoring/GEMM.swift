@@ -25,5 +25,10 @@ public enum BLASThreads {
         openblas_set_num_threads(1)
     }
 
+    /// For measuring the policy (`radtriage bench`); the engine itself always uses one.
+    public static func set(_ threads: Int) {
+        openblas_set_num_threads(Int32(max(1, threads)))
+    }
+
     public static var current: Int { Int(openblas_get_num_threads()) }
 }
