@@ -138,4 +138,38 @@ import TriageCore
             }
         }
     }
+
+    /// im2col against its definition, Col[(c, ky, kx)][(y, x)] = In[c][y·s − p + ky][x·s − p + kx] or 0
+    /// outside, for the whole-row paths (3-wide with padding 1, and other kernels) and the general walk
+    /// (a range that starts mid-row), on a batch of two with odd sizes.
+    @Test(arguments: [(3, 1, 0..<63), (3, 1, 18..<45), (3, 1, 5..<50), (5, 2, 0..<63), (3, 0, 0..<35)])
+    func im2colMatchesItsDefinition(kernel: Int, padding: Int, columns: Range<Int>) {
+        let input = ActivationShape(channels: 3, height: 7, width: 9), batch = 2
+        let output = ActivationShape(channels: 1, height: 7 + 2 * padding - kernel + 1, width: 9 + 2 * padding - kernel + 1)
+        let plane = output.height * output.width
+        let columns = (plane + columns.lowerBound)..<(plane + min(columns.upperBound, plane))  // in the second slice
+        let source = (0..<(input.count * batch)).map { Float($0 % 97) + 0.5 }
+        let rows = input.channels * kernel * kernel
+        var filled = [Float](repeating: .nan, count: rows * columns.count)
+        source.withUnsafeBufferPointer { from in
+            filled.withUnsafeMutableBufferPointer { to in
+                Im2col.fill(to.baseAddress!, rowStride: columns.count, from: from.baseAddress!, shape: input, batch: batch, output: output,
+                            kernel: (kernel, kernel), stride: (1, 1), padding: (padding, padding), columns: columns)
+            }
+        }
+        var expected: [Float] = []
+        for c in 0..<input.channels {
+            for ky in 0..<kernel {
+                for kx in 0..<kernel {
+                    for j in columns {
+                        let b = j / plane, y = (j % plane) / output.width, x = j % output.width
+                        let iy = y - padding + ky, ix = x - padding + kx
+                        let inside = iy >= 0 && iy < input.height && ix >= 0 && ix < input.width
+                        expected.append(inside ? source[((c * batch + b) * input.height + iy) * input.width + ix] : 0)
+                    }
+                }
+            }
+        }
+        #expect(filled == expected)
+    }
 }
