@@ -19,9 +19,15 @@ struct ExecutableRunner {
     static let sampleData = repositoryRoot.appendingPathComponent("SampleData")
 
     static func run(_ arguments: [String]) throws -> Output {
+        try run(executable, arguments)
+    }
+
+    /// Any program, with `environment` replacing the inherited one when given.
+    static func run(_ program: URL, _ arguments: [String], environment: [String: String]? = nil) throws -> Output {
         let process = Process()
-        process.executableURL = executable
+        process.executableURL = program
         process.arguments = arguments
+        if let environment { process.environment = environment }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

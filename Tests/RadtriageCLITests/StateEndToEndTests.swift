@@ -297,24 +297,14 @@ struct OutputFailureTests {
 
 /// Shell scripts run as root of their own user and mount namespace.
 enum PrivateMounts {
+    /// Whether this machine lets a test make its own namespace and mount in it (in there only: /mnt outside is untouched).
     static let available: Bool = {
-        guard let result = try? run("exit 0", environment: [:]) else { return false }
+        guard let result = try? run("mount -t tmpfs tmpfs /mnt", environment: [:]) else { return false }
         return result.status == 0
     }()
 
     static func run(_ script: String, environment: [String: String]) throws -> ExecutableRunner.Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
-        process.arguments = ["-Urm", "/bin/sh", "-c", script]
-        process.environment = environment.merging(["BIN": ExecutableRunner.executable.path, "PATH": "/usr/bin:/bin:/usr/sbin:/sbin"]) { $1 }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return ExecutableRunner.Output(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                                       stderr: String(decoding: stderr, as: UTF8.self))
+        try ExecutableRunner.run(URL(fileURLWithPath: "/usr/bin/unshare"), ["-Urm", "/bin/sh", "-c", script],
+                                 environment: environment.merging(["BIN": ExecutableRunner.executable.path, "PATH": "/usr/bin:/bin:/usr/sbin:/sbin"]) { $1 })
     }
 }
