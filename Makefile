@@ -2,7 +2,7 @@
 #   make demo   install system packages, build in release mode, run on SampleData/
 #   make test   install system packages, run the whole test suite
 SHELL := /bin/bash
-SYSTEM_PACKAGES := libpng-dev libopenblas-dev libsqlite3-dev pkg-config
+SYSTEM_PACKAGES := libpng-dev libdeflate-dev libopenblas-dev libsqlite3-dev pkg-config
 DEMO_OUT ?= out/demo
 # Release builds target AVX2 + FMA (every x86-64 CPU since 2013), which the engine's loops need to
 # vectorise well; set RELEASE_CPU= (empty) to build for any x86-64.

@@ -37,7 +37,7 @@ let package = Package(
     targets: [
         // C libraries, each reached from exactly one Swift module.
         .systemLibrary(name: "CLibPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
-        .target(name: "CPNGShim", dependencies: ["CLibPNG"], linkerSettings: [.linkedLibrary("png16")]),
+        .target(name: "CPNGShim", dependencies: ["CLibPNG"], linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("deflate")]),
         // The decoding bound for `radtriage bench` and Benchmarks/: the plain libpng loop a C programmer would write.
         .target(name: "CDecodeBaseline", dependencies: ["CLibPNG"], linkerSettings: [.linkedLibrary("png16")]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),

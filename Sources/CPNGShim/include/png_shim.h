@@ -15,7 +15,8 @@ typedef enum {
     PNGSHIM_ERR_TOO_LARGE = 3,   /* declared dimensions above the caller's limits */
     PNGSHIM_ERR_BUFFER = 4,      /* caller's buffer too small for the declared image */
     PNGSHIM_ERR_NOMEM = 5,
-    PNGSHIM_ERR_SIGNATURE = 6    /* not a PNG file */
+    PNGSHIM_ERR_SIGNATURE = 6,   /* not a PNG file */
+    PNGSHIM_FAST_DECLINED = 7    /* the fast path does not take this file: decode it through libpng */
 } pngshim_status;
 
 typedef struct {
@@ -42,6 +43,13 @@ pngshim_status pngshim_read_header(const uint8_t *data, size_t size, const pngsh
 pngshim_status pngshim_decode_gray(const uint8_t *data, size_t size, const pngshim_limits *limits,
                                    uint16_t *out, size_t capacity, pngshim_header *header,
                                    char *message, size_t message_size);
+
+/* The fast path (fast_decode.c, libdeflate): a non-interlaced 8- or 16-bit grayscale PNG whose every
+   chunk is well formed and within the limits is decoded into `out` exactly as libpng would; anything
+   else returns PNGSHIM_FAST_DECLINED (and PNGSHIM_ERR_BUFFER when `capacity` is too small), and the
+   caller uses pngshim_decode_gray, which reports what is wrong. */
+pngshim_status pngshim_fast_decode_gray(const uint8_t *data, size_t size, const pngshim_limits *limits,
+                                        uint16_t *out, size_t capacity, pngshim_header *header);
 
 /* Encodes a grayscale image (bit depth 8 or 16; 8-bit takes the low byte of each sample) into a
    buffer allocated here; release it with pngshim_free. `filters` is a libpng PNG_FILTER_* mask,
