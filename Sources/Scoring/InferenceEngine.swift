@@ -239,7 +239,7 @@ public final class InferenceEngine {
             let values = source + index * plane
             var accumulator: Float = maximum ? -.infinity : 0
             if maximum {
-                for i in 0..<plane { accumulator = max(accumulator, values[i]) }
+                accumulator = PoolingKernels.maximum(values, count: plane)
             } else {
                 for i in 0..<plane { accumulator += values[i] }
             }

@@ -26,4 +26,25 @@ enum PoolingKernels {
     static func larger(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
         a.replacing(with: b, where: b .> a)
     }
+
+    /// The largest of `count` values, eight lanes at a time (a scalar `max` loop does not vectorise:
+    /// without fast-math the compiler must keep its order).
+    static func maximum(_ values: UnsafePointer<Float>, count: Int) -> Float {
+        var lanes = SIMD8<Float>(repeating: -.infinity)
+        var index = 0
+        if Int(bitPattern: values) % MemoryLayout<SIMD8<Float>>.alignment == 0 {
+            // Aligned, as the engine's planes are: whole vectors, which compile to plain vector loads.
+            let vectors = count / 8
+            values.withMemoryRebound(to: SIMD8<Float>.self, capacity: vectors) { vector in
+                for i in 0..<vectors { lanes = larger(lanes, vector[i]) }
+            }
+            index = vectors * 8
+        }
+        var result = lanes.max()
+        while index < count {
+            result = max(result, values[index])
+            index += 1
+        }
+        return result
+    }
 }
