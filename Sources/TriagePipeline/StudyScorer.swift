@@ -11,8 +11,8 @@ import WorklistExport
 /// Scores studies one slice at a time: decode → SUV → evidence and model input → batched inference →
 /// study probability. Holds one inference engine and one set of buffers, reused for every slice and
 /// study; memory does not grow with the slice count. One scorer per worker: not thread-safe. With
-/// `overlapInference`, batches are inferred on a second thread while the next one is decoded (for
-/// when there are more cores than studies in flight).
+/// `inferenceLanes` > 0, batches are inferred on that many threads of their own, in turn, while the
+/// next ones are decoded (for when there are more cores than studies in flight).
 public final class StudyScorer {
     public let model: ScoringModel
     public let batchSize: Int
@@ -20,24 +20,27 @@ public final class StudyScorer {
     /// At most this many unusable slices are listed one by one.
     public var maxListedSliceProblems = 10
 
-    private let engine: InferenceEngine
-    private let lane: InferenceLane?
+    /// One engine per lane, or one used on the calling thread when there are no lanes.
+    private let engines: [InferenceEngine]
+    private let lanes: [InferenceLane]
     private var bytes: [UInt8] = []
     private var samples: [UInt16] = []
     private var suv: [Float] = []
     private var scratch: [Float] = []
     private var resampler: SliceResampler?
 
-    public init(model: ScoringModel, batchSize: Int = InferenceEngine.preferredBatch, overlapInference: Bool = false) {
+    public init(model: ScoringModel, batchSize: Int = InferenceEngine.preferredBatch, inferenceLanes: Int = 0) {
         self.model = model
         self.batchSize = batchSize
-        // Overlapping needs two batches' worth of input slots: one filled while the other is inferred.
-        engine = InferenceEngine(model: model, maxBatch: overlapInference ? 2 * batchSize : batchSize)
-        lane = overlapInference ? InferenceLane(engine: engine) : nil
+        // A lane's engine has two batches' worth of input slots: one filled while the other is inferred.
+        engines = (0..<max(inferenceLanes, 1)).map { _ in
+            InferenceEngine(model: model, maxBatch: inferenceLanes > 0 ? 2 * batchSize : batchSize)
+        }
+        lanes = inferenceLanes > 0 ? engines.map { InferenceLane(engine: $0) } : []
     }
 
     deinit {
-        lane?.close()
+        for lane in lanes { lane.close() }
     }
 
     public func score(studyAt folder: URL) -> StudyOutcome {
@@ -73,8 +76,7 @@ public final class StudyScorer {
         var logits: [Float] = []
         logits.reserveCapacity(series.slices.count)
         var pending = 0
-        // With a lane, batches alternate between the two halves of the engine's input slots.
-        var half = 0
+        var cursor = BatchCursor(lanes: lanes.count, batchSize: batchSize)
         var accumulator: EvidenceAccumulator?
         var size: (width: Int, height: Int)?
         var unusable = SliceProblemList(limit: maxListedSliceProblems)
@@ -103,23 +105,23 @@ public final class StudyScorer {
             // In place (no copy of the accumulator's slice ring): it was created just above if it was nil.
             convert(slice: index, with: map)
             if provenance != nil { suv.withUnsafeBufferPointer { accumulator!.add($0) } }
-            if pending == 0, let lane {
+            if pending == 0, !lanes.isEmpty {
                 timings.quantifySeconds += Self.lap(&clock)
-                lane.waitUntilFree(firstSlot: half * batchSize)
-                _ = Self.lap(&clock)  // waiting for the lane is neither stage's work
+                lanes[cursor.lane].waitUntilFree(firstSlot: cursor.firstSlot)
+                _ = Self.lap(&clock)  // waiting for a lane is neither stage's work
             }
-            fillModelInput(slot: half * batchSize + pending, width: header.width, height: header.height)
+            fillModelInput(engines[cursor.lane], slot: cursor.firstSlot + pending, width: header.width, height: header.height)
             pending += 1
             timings.quantifySeconds += Self.lap(&clock)
             if pending == batchSize {
-                infer(&pending, half: &half, into: &logits, timings: &timings)
+                infer(&pending, cursor: &cursor, into: &logits, timings: &timings)
             }
         }
         if pending > 0, unusable.isEmpty {
-            infer(&pending, half: &half, into: &logits, timings: &timings)
+            infer(&pending, cursor: &cursor, into: &logits, timings: &timings)
         }
-        if let lane {
-            (logits, timings.modelSeconds) = lane.finish()
+        if !lanes.isEmpty {
+            (logits, timings.modelSeconds) = collectLanes(batches: cursor.batch)
         }
         guard unusable.isEmpty, size != nil else {
             let problems = unusable.problems(seriesFolder: series.folder.path)
@@ -145,18 +147,55 @@ public final class StudyScorer {
             warnings: warnings, timings: timings, thumbnailPNG: thumbnail))
     }
 
-    /// Infers the `pending` slices of the current batch: on the lane, which then takes the other half of
-    /// the slots, or here.
-    private func infer(_ pending: inout Int, half: inout Int, into logits: inout [Float], timings: inout StudyScoringResult.StageTimings) {
-        if let lane {
-            lane.submit(firstSlot: half * batchSize, count: pending)
-            half = 1 - half
-        } else {
-            var clock = DispatchTime.now().uptimeNanoseconds
-            logits += engine.run(batch: pending)
-            timings.modelSeconds += Self.lap(&clock)
+    /// Where the next batch goes: batch k to lane k mod L, into the half of that lane's input slots
+    /// that it is not reading; without lanes, slot 0 of the one engine.
+    struct BatchCursor {
+        let lanes: Int
+        let batchSize: Int
+        /// Batches handed out so far in this study.
+        private(set) var batch = 0
+        private var halves: [Int]
+
+        init(lanes: Int, batchSize: Int) {
+            self.lanes = lanes
+            self.batchSize = batchSize
+            halves = [Int](repeating: 0, count: max(lanes, 1))
         }
+
+        var lane: Int { lanes == 0 ? 0 : batch % lanes }
+        var firstSlot: Int { halves[lane] * batchSize }
+
+        mutating func advance() {
+            if lanes > 0 { halves[lane] = 1 - halves[lane] }
+            batch += 1
+        }
+    }
+
+    /// Infers the `pending` slices of the current batch: on its lane, or here.
+    private func infer(_ pending: inout Int, cursor: inout BatchCursor, into logits: inout [Float],
+                       timings: inout StudyScoringResult.StageTimings) {
+        if lanes.isEmpty {
+            var clock = DispatchTime.now().uptimeNanoseconds
+            logits += engines[0].run(batch: pending)
+            timings.modelSeconds += Self.lap(&clock)
+        } else {
+            lanes[cursor.lane].submit(firstSlot: cursor.firstSlot, count: pending)
+        }
+        cursor.advance()
         pending = 0
+    }
+
+    /// Every lane's logits, put back in batch order (batch k was lane k mod L's (k / L)-th; all batches
+    /// but the study's last are full), and the lanes' inference seconds together.
+    private func collectLanes(batches: Int) -> (logits: [Float], seconds: Double) {
+        let results = lanes.map { $0.finish() }
+        var logits: [Float] = []
+        for batch in 0..<batches {
+            let lane = results[batch % lanes.count].logits
+            let start = (batch / lanes.count) * batchSize
+            logits += lane[start..<min(start + batchSize, lane.count)]
+        }
+        return (logits, results.map(\.seconds).reduce(0, +))
     }
 
     /// Stored values → SUV (or HU) in `suv`.
@@ -168,7 +207,7 @@ public final class StudyScorer {
     }
 
     /// `suv` resampled to the model grid and normalised, into the engine's input slot.
-    private func fillModelInput(slot: Int, width: Int, height: Int) {
+    private func fillModelInput(_ engine: InferenceEngine, slot: Int, width: Int, height: Int) {
         let input = model.manifest.input
         if resampler?.inputWidth != width || resampler?.inputHeight != height {
             resampler = SliceResampler(inputWidth: width, inputHeight: height, outputWidth: input.width, outputHeight: input.height)

@@ -89,9 +89,9 @@ import TriageCore
         #expect(logits.allSatisfy { $0 != nil && $0 == logits[0] })
     }
 
-    /// Inference on a second thread, one batch behind the decoding, gives the same logits in the same
-    /// order and the same evidence, for any batch size, study after study on the same scorer; and a
-    /// study that fails half-way leaves the scorer ready for the next.
+    /// Inference on lanes of its own (one to three, batches handed out in turn) gives the same logits in
+    /// the same order and the same evidence, for any batch size, study after study on the same scorer;
+    /// and a study that fails half-way leaves the scorer ready for the next.
     @Test func overlappedInferenceChangesNothing() throws {
         let folder = try Self.studies(2, slices: 37)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -99,15 +99,16 @@ import TriageCore
         let studies = ["S0001", "S0002"].map { folder.appendingPathComponent($0) }
         let plain = StudyScorer(model: model, batchSize: 4)
         let expected = try studies.map { try #require(scored(plain.score(studyAt: $0))) }
-        for batch in [1, 4, 16, 64] {
-            let overlapped = StudyScorer(model: model, batchSize: batch, overlapInference: true)
+        for (batch, lanes) in [(1, 1), (4, 1), (16, 1), (64, 1), (4, 2), (5, 3), (16, 2)] {
+            let overlapped = StudyScorer(model: model, batchSize: batch, inferenceLanes: lanes)
             for (study, reference) in zip(studies, expected) {
                 let result = try #require(scored(overlapped.score(studyAt: study)))
-                #expect(result.sliceLogits == reference.sliceLogits && result.probability == reference.probability, "batch \(batch)")
+                #expect(result.sliceLogits == reference.sliceLogits && result.probability == reference.probability,
+                        "batch \(batch), \(lanes) lanes")
                 #expect(result.evidence == reference.evidence && result.keySlices == reference.keySlices)
             }
         }
-        let overlapped = StudyScorer(model: model, batchSize: 4, overlapInference: true)
+        let overlapped = StudyScorer(model: model, batchSize: 4, inferenceLanes: 2)
         let pt = studies[0].appendingPathComponent("PT")
         try Data(try Data(contentsOf: pt.appendingPathComponent("0020.png")).prefix(60)).write(to: pt.appendingPathComponent("0020.png"))
         #expect(failed(overlapped.score(studyAt: studies[0])) != nil)
