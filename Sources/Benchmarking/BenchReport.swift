@@ -41,15 +41,17 @@ public struct BenchReport: Codable, Sendable {
         self.threadedGEMMBound = threadedGEMMBound
         self.runs = runs
         let single = runs.first { $0.jobs == 1 }?.slicesPerSecond ?? 0
-        let decodePlusGEMM = 1 / (1 / max(decodeBound.slicesPerSecond, 1e-9) + gemmBound.secondsPerSlice)
         ratios = Ratios(
             toDecodeOnly: single / max(decodeBound.slicesPerSecond, 1e-9), toSGEMMOnly: single / max(gemmBound.slicesPerSecond, 1e-9),
-            toDecodePlusSGEMM: single / decodePlusGEMM,
+            toDecodePlusSGEMM: single / Self.decodePlusSGEMM(decodeBound, gemmBound),
             scaling: Dictionary(uniqueKeysWithValues: runs.map { ("\($0.jobs)", $0.slicesPerSecond / max(single, 1e-9)) }))
     }
 
-    public var decodePlusSGEMMSlicesPerSecond: Double {
-        1 / (1 / max(decodeBound.slicesPerSecond, 1e-9) + gemmBound.secondsPerSlice)
+    public var decodePlusSGEMMSlicesPerSecond: Double { Self.decodePlusSGEMM(decodeBound, gemmBound) }
+
+    /// A slice decoded and multiplied on one thread, nothing else: 1 / (t_decode + t_sgemm).
+    static func decodePlusSGEMM(_ decode: DecodeBound.Measurement, _ gemm: GEMMBound.Measurement) -> Double {
+        1 / (1 / max(decode.slicesPerSecond, 1e-9) + gemm.secondsPerSlice)
     }
 
     public var text: String {

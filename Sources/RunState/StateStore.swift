@@ -45,10 +45,9 @@ public final class StateStore: Sendable {
 
     /// Every study in the state, without the slice logits (which runs never read back).
     public func studies() throws(StateError) -> [String: StudyRecord] {
-        let columns = Self.studyColumns.filter { $0 != "sliceLogits" }.map { Column($0) }
-        return try access {
+        try access {
             try database.read { db in
-                let records = try StudyRecord.select(columns).fetchAll(db)
+                let records = try StudyRecord.select(.allColumns(excluding: ["sliceLogits"])).fetchAll(db)
                 return Dictionary(records.map { ($0.folder, $0) }, uniquingKeysWith: { first, _ in first })
             }
         }
@@ -140,11 +139,6 @@ public final class StateStore: Sendable {
             throw StateError(.unusable, path: path, reason: "the database is damaged (quick_check: \(check.prefix(3).joined(separator: "; ")))")
         }
     }
-
-    static let studyColumns = [
-        "folder", "studyId", "fingerprint", "fileCount", "toolVersion", "modelId", "weightsSHA256", "status", "probability", "reason",
-        "slices", "outcome", "thumbnail", "sliceLogits", "runId", "scoredAt", "lastSeenAt", "seconds",
-    ]
 
     /// Named, append-only migrations: never edit one that has shipped; add the next.
     static var migrator: DatabaseMigrator {

@@ -23,29 +23,26 @@ public struct StudyFingerprint: Equatable, Sendable {
         self.fileCount = fileCount
     }
 
-    /// Fingerprints the folder; a folder that cannot be listed or stat'ed throws, and is then simply scored
+    /// Fingerprints the folder; a folder that cannot be listed throws, and the study is then simply scored
     /// again (the scorer reports what is wrong with it).
     public static func of(folder: URL) throws -> StudyFingerprint {
+        let files = try regularFiles(under: folder.path)
         var listing = ""
-        var count = 0
-        for relativePath in try regularFiles(under: folder.path) {
-            let path = folder.path + "/" + relativePath
-            var info = stat()
-            guard stat(path, &info) == 0 else { throw FingerprintError(path: path, reason: String(cString: strerror(errno))) }
+        for (relativePath, info) in files {
             listing += "\(relativePath)\t\(info.st_size)\t\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)\n"
-            count += 1
         }
         let sidecar = folder.appendingPathComponent(sidecarName)
         if let content = FileManager.default.contents(atPath: sidecar.path) {
             listing += "sha256(\(sidecarName))\t\(SHA256.hex(content))\n"
         }
-        return StudyFingerprint(digest: SHA256.hex(Array(listing.utf8)), fileCount: count)
+        return StudyFingerprint(digest: SHA256.hex(Array(listing.utf8)), fileCount: files.count)
     }
 
-    /// Relative paths of the regular files below `root`, sorted so the listing does not depend on the
-    /// order the file system returns entries in.
-    private static func regularFiles(under root: String) throws -> [String] {
-        var files: [String] = []
+    /// The regular files below `root` with their `stat` (one call each: a study has thousands), by
+    /// relative path, sorted so the listing does not depend on the order the file system lists them in.
+    /// An entry that cannot be stat'ed (a dangling link) is left out.
+    private static func regularFiles(under root: String) throws -> [(path: String, info: stat)] {
+        var files: [(path: String, info: stat)] = []
         var pending = [""]
         while let relative = pending.popLast() {
             let absolute = relative.isEmpty ? root : root + "/" + relative
@@ -57,12 +54,12 @@ public struct StudyFingerprint: Equatable, Sendable {
             }
             for name in entries {
                 let child = relative.isEmpty ? name : relative + "/" + name
-                var isDirectory: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: root + "/" + child, isDirectory: &isDirectory) else { continue }
-                if isDirectory.boolValue { pending.append(child) } else { files.append(child) }
+                var info = stat()
+                guard stat(root + "/" + child, &info) == 0 else { continue }
+                if info.st_mode & S_IFMT == S_IFDIR { pending.append(child) } else { files.append((child, info)) }
             }
         }
-        return files.sorted()
+        return files.sorted { $0.path < $1.path }
     }
 }
 

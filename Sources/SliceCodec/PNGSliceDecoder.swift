@@ -104,9 +104,7 @@ public struct PNGSliceDecoder: Sendable {
         }
         switch status {
         case PNGSHIM_OK:
-            decoded.color_type = 0
-            decoded.interlaced = 0
-            return .decoded(PNGHeader(decoded))
+            return .decoded(PNGHeader(decoded))  // gray, not interlaced: the only kind the fast path takes
         case PNGSHIM_ERR_BUFFER: return .bufferTooSmall
         default: return .declined
         }

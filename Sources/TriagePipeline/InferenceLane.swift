@@ -44,8 +44,9 @@ final class InferenceLane: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         while !queued.isEmpty || running != nil { condition.wait() }
-        defer { (logits, seconds) = ([], 0) }
-        return (logits, seconds)
+        let result = (logits: logits, seconds: seconds)
+        (logits, seconds) = ([], 0)
+        return result
     }
 
     /// Ends the thread once the queue is empty; the scorer calls it when it goes away.

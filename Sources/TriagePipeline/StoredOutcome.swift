@@ -6,7 +6,7 @@ import TriageCore
 /// What a stored result must match to be reused instead of scoring the study again: the same inputs
 /// (fingerprint), the same model weights, and the same tool version. The configuration is not part of
 /// it: it only weighs and groups results, and ranking is redone from the stored results on every run.
-struct ScoringKey: Equatable {
+struct ScoringKey {
     var toolVersion: String
     var modelId: String
     var weightsSHA256: String
@@ -32,24 +32,17 @@ extension StudyRecord {
         var compact = outcome
         var sliceLogits: [Float] = []
         var thumbnail: [UInt8]?
-        if case .scored(var result) = outcome {
-            sliceLogits = result.sliceLogits
-            thumbnail = result.thumbnailPNG
+        var probability: Double?
+        let studyId: String?
+        var failure: StudyFailure?
+        switch outcome {
+        case .scored(var result):
+            (studyId, probability, sliceLogits, thumbnail) = (result.studyId, result.probability, result.sliceLogits, result.thumbnailPNG)
             result.sliceLogits = []
             compact = .scored(result)
-        }
-        let studyId: String?
-        let failure: StudyFailure?
-        switch outcome {
-        case .scored(let result):
-            studyId = result.studyId
-            failure = nil
         case .failed(let failed):
-            studyId = failed.studyId
-            failure = failed
+            (studyId, failure) = (failed.studyId, failed)
         }
-        var probability: Double?
-        if case .scored(let result) = outcome { probability = result.probability }
         self.init(
             folder: folder, studyId: studyId, fingerprint: fingerprint?.digest ?? "", fileCount: fingerprint?.fileCount ?? 0,
             toolVersion: key.toolVersion, modelId: key.modelId, weightsSHA256: key.weightsSHA256, status: failure == nil ? .scored : .failed,

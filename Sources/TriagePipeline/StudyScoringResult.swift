@@ -44,6 +44,12 @@ public struct StudyScoringResult: Sendable, Codable {
         /// Stored values → SUV, evidence, resampling to the model grid.
         public var quantifySeconds: Double = 0
         public var modelSeconds: Double = 0
+
+        static func += (total: inout StageTimings, more: StageTimings) {
+            total.decodeSeconds += more.decodeSeconds
+            total.quantifySeconds += more.quantifySeconds
+            total.modelSeconds += more.modelSeconds
+        }
     }
 
     public var studyId: String

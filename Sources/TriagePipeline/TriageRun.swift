@@ -254,9 +254,7 @@ public struct TriageRun: Sendable {
                             if case .scored(let result) = fresh {
                                 $0.pass.scored += 1
                                 $0.pass.slices += result.sliceLogits.count
-                                $0.pass.stageSeconds.decodeSeconds += result.timings.decodeSeconds
-                                $0.pass.stageSeconds.quantifySeconds += result.timings.quantifySeconds
-                                $0.pass.stageSeconds.modelSeconds += result.timings.modelSeconds
+                                $0.pass.stageSeconds += result.timings
                             } else {
                                 $0.pass.failed += 1
                             }

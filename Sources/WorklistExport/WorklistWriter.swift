@@ -60,7 +60,7 @@ public struct WorklistWriter {
         }
     }
 
-    /// A worklist and its pool files in one call; see `write(_:)` for the guarantees.
+    /// One worklist's three files; see `write(_: [Worklist])` for the guarantees.
     @discardableResult
     public func write(_ worklist: Worklist) throws -> [URL] {
         try write([worklist])
