@@ -86,4 +86,32 @@ import Testing
         let folder = URL(fileURLWithPath: "/nonexistent/radtriage-out")
         #expect(throws: WorklistWriter.WriteError.self) { try WorklistWriter(directory: folder).write(Self.worklist) }
     }
+
+    /// The error names the file and the cause, and no temporary file stays behind.
+    @Test func writeErrorsNameTheFileAndTheCause() throws {
+        let missing = URL(fileURLWithPath: "/nonexistent/radtriage-out")
+        #expect { try WorklistWriter(directory: missing).write(Self.worklist) } throws: { error in
+            "\(error)" == "/nonexistent/radtriage-out/worklist.csv: cannot write: No such file or directory"
+        }
+        // A folder where worklist.json should go: the rename onto it fails after all files were staged.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("radtriage-worklist-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("worklist.json"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        #expect { try WorklistWriter(directory: folder).write(Self.worklist) } throws: { error in
+            "\(error)" == "\(folder.path)/worklist.json: cannot write: Is a directory"
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix(".tmp-") }.isEmpty)
+    }
+
+    /// Temporary files a killed run left are removed; nothing else is.
+    @Test func leftoversOfAKilledRunAreRemoved() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("radtriage-worklist-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for name in [".tmp-worklist.csv.4242", ".tmp-worklist-north.html.17", ".radtriage.lock", "worklist.csv", "notes.tmp-worklist"] {
+            try Data("x".utf8).write(to: folder.appendingPathComponent(name))
+        }
+        WorklistWriter(directory: folder).removeLeftovers()
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: folder.path)) == [".radtriage.lock", "worklist.csv", "notes.tmp-worklist"])
+    }
 }
