@@ -47,7 +47,9 @@ public struct PipelineBench {
             try StudySynthesizer(options: options).writeStudies(to: studies)
         }
         let files = try sliceFiles(under: studies)
-        guard !files.paths.isEmpty else { throw BenchError("\(studies.path): no readable \(model.manifest.input.modality) slices") }
+        guard !files.paths.isEmpty else {
+            throw BenchError("\(studies.path): no readable \(model.manifest.input.modality) slices", kind: .input)
+        }
 
         progress("decode bound: plain libpng loop over \(min(files.paths.count, decodeSample)) files, one thread")
         let stride = max(1, files.paths.count / decodeSample)
@@ -87,7 +89,13 @@ public struct PipelineBench {
         var studies = 0
         var sliceSize = "?"
         let modality = model.manifest.input.modality.uppercased()
-        for folder in try StudyDiscovery.studyFolders(at: root) {
+        let folders: [URL]
+        do {
+            folders = try StudyDiscovery.studyFolders(at: root)
+        } catch {
+            throw BenchError("\(error)", kind: .input)
+        }
+        for folder in folders {
             guard let study = try? StudyReader().read(folder: folder),
                   let series = study.series.first(where: { $0.modality.uppercased() == modality }) else { continue }
             studies += 1

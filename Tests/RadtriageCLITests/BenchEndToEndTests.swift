@@ -27,9 +27,17 @@ import Testing
         #expect(result.stderr.contains("bench: radtriage run --jobs 2"), "progress on stderr")
     }
 
+    /// Usage errors, and studies that cannot be measured, exit 64 with the folder named.
     @Test func benchNeedsStudiesOrAGenerateSpecification() throws {
         let neither = try ExecutableRunner.run(["bench"])
         #expect(neither.status == 64 && neither.stderr.contains("give either --studies DIR or --generate NxM"))
+        let missing = try ExecutableRunner.run(["bench", "--studies", "/nonexistent/studies"])
+        #expect(missing.status == 64 && missing.stderr.contains("Error: /nonexistent/studies: not a readable directory"))
+        let empty = ExecutableRunner.temporaryFolder()
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: empty) }
+        let nothing = try ExecutableRunner.run(["bench", "--studies", empty.path])
+        #expect(nothing.status == 64 && nothing.stderr.contains("Error: \(empty.path): no readable PT slices"))
         let malformed = try ExecutableRunner.run(["bench", "--generate", "8by300"])
         #expect(malformed.status == 64 && malformed.stderr.contains("--generate must be N×M studies × slices, such as 8x300 (got 8by300)"))
     }
