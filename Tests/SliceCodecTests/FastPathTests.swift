@@ -43,9 +43,11 @@ import TriageCore
             + PNGFixture.chunk("IDAT", PNGFixture.zlibStored(scanlines)) + PNGFixture.chunk("IEND", [])
     }
 
-    @Test(arguments: [8, 16])
-    func everyFilterTypeIsReversedExactly(bitDepth: Int) throws {
-        let (width, height) = (37, 23)
+    /// Widths around the 16-byte blocks that Sub is summed in: a lone pixel, one block exactly, a block
+    /// and a tail, and a slice's width.
+    @Test(arguments: [8, 16], [1, 8, 16, 37, 256])
+    func everyFilterTypeIsReversedExactly(bitDepth: Int, width: Int) throws {
+        let height = 23
         let samples = DecodedValuesTests.pattern(width: width, height: height, bitDepth: bitDepth, seed: 11)
         for filters: [UInt8] in [[0], [1], [2], [3], [4], [4, 3, 2, 1, 0]] {
             let file = Self.filtered(samples, width: width, height: height, bitDepth: bitDepth, filters: filters)
