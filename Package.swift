@@ -41,6 +41,8 @@ let package = Package(
         // The decoding bound for `radtriage bench` and Benchmarks/: the plain libpng loop a C programmer would write.
         .target(name: "CDecodeBaseline", dependencies: ["CLibPNG"], linkerSettings: [.linkedLibrary("png16")]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        // The bound the throughput target is stated against: the plain C pipeline (libpng + im2col/sgemm model).
+        .target(name: "CPipelineBaseline", dependencies: ["CDecodeBaseline", "COpenBLAS"]),
 
         // Libraries, by pipeline stage: format → decoding → quantification → inspection.
         .target(name: "TriageCore"),
@@ -54,7 +56,9 @@ let package = Package(
         .target(name: "Triage", dependencies: ["TriageCore", "StudyFormat", yams]),
         .target(name: "WorklistExport", dependencies: ["TriageCore", "Triage", "SliceCodec", plot, csv]),
         .target(name: "RunState", dependencies: ["TriageCore", grdb]),
-        .target(name: "Benchmarking", dependencies: ["CDecodeBaseline", "Scoring", "SliceCodec", "StudyFormat", "Synthesis"]),
+        .target(name: "Benchmarking", dependencies: [
+            "CDecodeBaseline", "CPipelineBaseline", "Scoring", "SliceCodec", "StudyFormat", "Quantification", "Synthesis",
+        ]),
         .target(name: "TriagePipeline", dependencies: [
             "TriageCore", "RunState", "StudyFormat", "SliceCodec", "Quantification", "Scoring", "Evidence", "Triage", "WorklistExport", logging,
         ]),
@@ -76,6 +80,7 @@ let package = Package(
         .testTarget(name: "TriageTests", dependencies: ["Triage", "StudyFormat", "TriageCore"]),
         .testTarget(name: "WorklistExportTests", dependencies: ["WorklistExport", "Triage", "StudyFormat", "TriageCore", csv]),
         .testTarget(name: "TriagePipelineTests", dependencies: ["TriagePipeline", "Scoring", "Evidence", "Quantification", "Synthesis", "StudyFormat", "TriageCore"]),
+        .testTarget(name: "BenchmarkingTests", dependencies: ["Benchmarking", "TriagePipeline", "Scoring", "Synthesis"]),
         .testTarget(name: "RunStateTests", dependencies: ["RunState", "TriageCore", grdb]),
         .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Synthesis", "StudyFormat", "TriageCore", "PNGFixtures"]),
         .testTarget(name: "RadtriageCLITests", dependencies: ["radtriage", "RunState", grdb, "Synthesis", "StudyFormat", "TriageCore", argumentParser]),

@@ -15,6 +15,7 @@ public enum DecodeBound {
     public static func measure(files: [String], rounds: Int = 3) throws -> Measurement {
         var bytes = [UInt8](repeating: 0, count: 1 << 20)
         var samples = [UInt16](repeating: 0, count: 4096 * 4096)
+        var (width, height): (UInt32, UInt32) = (0, 0)
         var best = Double.infinity
         for _ in 0..<max(rounds, 1) {
             let start = DispatchTime.now().uptimeNanoseconds
@@ -22,7 +23,7 @@ public enum DecodeBound {
                 let size = try readFile(path, into: &bytes)
                 let decoded = bytes.withUnsafeBufferPointer { input in
                     samples.withUnsafeMutableBufferPointer { output in
-                        baseline_decode_gray(input.baseAddress, size, output.baseAddress, output.count)
+                        baseline_decode_gray(input.baseAddress, size, output.baseAddress, output.count, &width, &height)
                     }
                 }
                 guard decoded > 0 else { throw BenchError("\(path): the plain libpng loop could not decode it") }
@@ -33,7 +34,7 @@ public enum DecodeBound {
     }
 
     /// The whole file into `buffer` (grown when needed); returns its size.
-    private static func readFile(_ path: String, into buffer: inout [UInt8]) throws -> Int {
+    static func readFile(_ path: String, into buffer: inout [UInt8]) throws -> Int {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw BenchError("\(path): \(String(cString: strerror(errno)))") }
         defer { close(descriptor) }

@@ -1,12 +1,13 @@
 import Foundation
+import Quantification
 import Scoring
 import SliceCodec
 import StudyFormat
 import Synthesis
 
 /// `radtriage bench`: the real pipeline (`radtriage run` as a child process) at 1…N jobs, and in the
-/// same run the bounds it is judged against: decode-only of the same files and sgemm-only at the
-/// model's shapes, both on one thread.
+/// same run the bounds it is judged against, all on one thread: the plain C pipeline on the same files,
+/// decode-only of the same files, and sgemm-only at the model's shapes.
 public struct PipelineBench {
     public enum Source: Sendable {
         case studies(URL)
@@ -21,6 +22,8 @@ public struct PipelineBench {
     public var modelArgument: String?
     /// At most this many slice files are decoded for the decode bound (spread over the studies).
     public var decodeSample = 1500
+    /// At most this many are scored by the plain C pipeline (about 1.5 ms each).
+    public var pipelineSample = 600
 
     public init(source: Source, jobs: Int, model: ScoringModel, modelArgument: String?) {
         self.source = source
@@ -47,14 +50,14 @@ public struct PipelineBench {
             try StudySynthesizer(options: options).writeStudies(to: studies)
         }
         let files = try sliceFiles(under: studies)
-        guard !files.paths.isEmpty else {
+        guard !files.slices.isEmpty else {
             throw BenchError("\(studies.path): no readable \(model.manifest.input.modality) slices", kind: .input)
         }
 
-        progress("decode bound: plain libpng loop over \(min(files.paths.count, decodeSample)) files, one thread")
-        let stride = max(1, files.paths.count / decodeSample)
-        let sample = Swift.stride(from: 0, to: files.paths.count, by: stride).prefix(decodeSample).map { files.paths[$0] }
-        let decode = try DecodeBound.measure(files: sample, rounds: 2)
+        progress("pipeline bound: the plain C pipeline over \(min(files.slices.count, pipelineSample)) files, one thread")
+        let (pipeline, _) = try PlainPipelineBound.measure(slices: Self.spread(files.slices, atMost: pipelineSample), model: model)
+        progress("decode bound: plain libpng loop over \(min(files.slices.count, decodeSample)) files, one thread")
+        let decode = try DecodeBound.measure(files: Self.spread(files.slices, atMost: decodeSample).map(\.path), rounds: 2)
         progress("compute bound: sgemm at the model's \(model.gemmShapes.count) GEMM shapes, one thread")
         let gemm = GEMMBound.measure(model: model)
         // The BLAS thread policy, measured: N threads on one GEMM at a time, against N workers of one thread each.
@@ -67,9 +70,9 @@ public struct PipelineBench {
             runs.append(try PipelineRun.measure(executable: executable, studies: studies, model: modelArgument, jobs: jobCount, scratch: scratch))
         }
         return BenchReport(
-            studies: files.studies, slices: files.paths.count, sliceSize: files.sliceSize, model: model.id,
+            studies: files.studies, slices: files.slices.count, sliceSize: files.sliceSize, model: model.id,
             modelMFLOPPerSlice: Double(model.flopsPerSlice) / 1e6, cores: ProcessInfo.processInfo.activeProcessorCount,
-            decodeBound: decode, gemmBound: gemm, threadedGEMMBound: threadedGEMM, runs: runs)
+            pipelineBound: pipeline, decodeBound: decode, gemmBound: gemm, threadedGEMMBound: threadedGEMM, runs: runs)
     }
 
     /// 1, 2, 4, … and N itself.
@@ -83,9 +86,16 @@ public struct PipelineBench {
         return counts + [max(jobs, 1)]
     }
 
-    /// The model's series' slice files of every readable study, and the first slice's size.
-    private func sliceFiles(under root: URL) throws -> (paths: [String], studies: Int, sliceSize: String) {
-        var paths: [String] = []
+    /// At most `count` items, evenly spread over all of them (every study is represented).
+    static func spread<Item>(_ items: [Item], atMost count: Int) -> [Item] {
+        let step = max(1, items.count / max(count, 1))
+        return Swift.stride(from: 0, to: items.count, by: step).prefix(count).map { items[$0] }
+    }
+
+    /// The model's series' slice files of every study radtriage can score, each with the map of its stored
+    /// values to the model's units (as radtriage computes it), and the first slice's size.
+    func sliceFiles(under root: URL) throws -> (slices: [PlainPipelineBound.Slice], studies: Int, sliceSize: String) {
+        var slices: [PlainPipelineBound.Slice] = []
         var studies = 0
         var sliceSize = "?"
         let modality = model.manifest.input.modality.uppercased()
@@ -98,13 +108,22 @@ public struct PipelineBench {
         for folder in folders {
             guard let study = try? StudyReader().read(folder: folder),
                   let series = study.series.first(where: { $0.modality.uppercased() == modality }) else { continue }
+            let map: AffineSliceMap
+            if model.manifest.input.units.uppercased() == "SUV" {
+                guard case .calibrated(let calibration) = SUVCalibrator.calibrate(series: series, of: study) else { continue }
+                map = calibration.map
+            } else {
+                map = AffineSliceMap(rescaleOf: series)
+            }
             studies += 1
-            paths += series.slices.map(\.url.path)
+            slices += series.slices.enumerated().map { index, slice in
+                PlainPipelineBound.Slice(path: slice.url.path, slope: Float(map.scales[index]), intercept: Float(map.offsets[index]))
+            }
             if sliceSize == "?", let first = series.slices.first, let bytes = FileManager.default.contents(atPath: first.url.path),
                let header = try? PNGSliceDecoder().header(of: [UInt8](bytes), file: first.url.path) {
                 sliceSize = "\(header.width)×\(header.height) \(modality)"
             }
         }
-        return (paths, studies, sliceSize)
+        return (slices, studies, sliceSize)
     }
 }

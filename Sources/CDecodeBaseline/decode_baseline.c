@@ -13,7 +13,7 @@ static void read_from_memory(png_structp png, png_bytep dest, png_size_t length)
     src->offset += length;
 }
 
-long baseline_decode_gray(const uint8_t *data, size_t size, uint16_t *out, size_t capacity) {
+long baseline_decode_gray(const uint8_t *data, size_t size, uint16_t *out, size_t capacity, uint32_t *width_out, uint32_t *height_out) {
     png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
     if (!png) return -1;
     png_infop info = png_create_info_struct(png);
@@ -50,5 +50,7 @@ long baseline_decode_gray(const uint8_t *data, size_t size, uint16_t *out, size_
     }
     free((void *)rows);
     png_destroy_read_struct(&png, &info, NULL);
+    *width_out = width;
+    *height_out = height;
     return (long)width * height;
 }

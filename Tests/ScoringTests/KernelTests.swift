@@ -99,8 +99,8 @@ import TriageCore
 
 @Suite struct DirectKernelTests {
     /// The direct 3 × 3 first-layer kernel against a naive loop in Double, on sizes that exercise its
-    /// edges: one row, two columns, odd shapes.
-    @Test(arguments: [(1, 2), (2, 2), (3, 5), (7, 2), (16, 9), (5, 33)])
+    /// edges: one row, two columns, odd shapes, and rows long enough for whole vectors and a tail.
+    @Test(arguments: [(1, 2), (2, 2), (3, 5), (7, 2), (16, 9), (5, 33), (9, 130)])
     func singleChannel3x3MatchesANaiveLoop(_ height: Int, _ width: Int) {
         let channels = 3
         let input = (0..<height * width).map { Float(($0 * 37) % 11) - 5 }

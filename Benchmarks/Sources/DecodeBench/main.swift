@@ -58,6 +58,7 @@ func measure(_ label: String, files: [[UInt8]], rounds: Int) {
     var baseline = [UInt16](repeating: 0, count: 4096 * 4096)
     var swiftTimes: [Double] = []
     var cTimes: [Double] = []
+    var (width, height): (UInt32, UInt32) = (0, 0)
     for _ in 0..<rounds {
         swiftTimes.append(seconds {
             for file in files {
@@ -67,7 +68,7 @@ func measure(_ label: String, files: [[UInt8]], rounds: Int) {
         cTimes.append(seconds {
             baseline.withUnsafeMutableBufferPointer { out in
                 for file in files {
-                    let count = file.withUnsafeBufferPointer { baseline_decode_gray($0.baseAddress, $0.count, out.baseAddress, out.count) }
+                    let count = file.withUnsafeBufferPointer { baseline_decode_gray($0.baseAddress, $0.count, out.baseAddress, out.count, &width, &height) }
                     precondition(count > 0, "baseline failed to decode")
                 }
             }
@@ -75,7 +76,7 @@ func measure(_ label: String, files: [[UInt8]], rounds: Int) {
     }
     // The same pixels from both paths, or the comparison means nothing.
     baseline.withUnsafeMutableBufferPointer { out in
-        let count = files[0].withUnsafeBufferPointer { baseline_decode_gray($0.baseAddress, $0.count, out.baseAddress, out.count) }
+        let count = files[0].withUnsafeBufferPointer { baseline_decode_gray($0.baseAddress, $0.count, out.baseAddress, out.count, &width, &height) }
         _ = try? decoder.decode(files[0], file: label, into: &samples)
         precondition(Array(out.prefix(count)) == samples, "SliceCodec and the baseline disagree")
     }

@@ -1,0 +1,62 @@
+import Foundation
+import Scoring
+import Synthesis
+import Testing
+import TriagePipeline
+@testable import Benchmarking
+
+/// The plain C pipeline is a bound only if it does the same work: it must give radtriage's slice logits
+/// (within float32 rounding; it sums in another order and runs every convolution through sgemm).
+@Suite struct PlainPipelineBoundTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("ScoringTests/Fixtures")
+    static let defaultModel = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Models/pet-default")
+
+    /// The default model at the usual PET size (resampling halves it) and at a size that needs fractional
+    /// weights; the test models with strides, 5 × 5 kernels, average pooling, sigmoid and dense stacks.
+    @Test(arguments: [
+        (defaultModel, 256), (defaultModel, 200), (fixtures.appendingPathComponent("odd-stride2"), 40),
+        (fixtures.appendingPathComponent("kernel5-avgpool"), 40), (fixtures.appendingPathComponent("flatten-dense"), 40),
+        (fixtures.appendingPathComponent("chunked"), 40),
+    ])
+    func givesRadtriagesSliceLogits(modelFolder: URL, matrix: Int) throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("radtriage-plain-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var options = SynthesisOptions(studies: 2, slicesPerStudy: 6, seed: 9)
+        options.petMatrix = matrix
+        options.lesionProbability = 1
+        try StudySynthesizer(options: options).writeStudies(to: folder)
+        let model = try ScoringModel.load(from: modelFolder)
+
+        let scorer = StudyScorer(model: model)
+        var expected: [Float] = []
+        for study in ["S0001", "S0002"] {
+            guard case .scored(let result) = scorer.score(studyAt: folder.appendingPathComponent(study)) else {
+                Issue.record("\(study) was not scored")
+                return
+            }
+            expected += result.sliceLogits
+        }
+        let bench = PipelineBench(source: .studies(folder), jobs: 1, model: model, modelArgument: nil)
+        let slices = try bench.sliceFiles(under: folder).slices
+        let (measurement, logits) = try PlainPipelineBound.measure(slices: slices, model: model, rounds: 1)
+
+        #expect(measurement.slices == 12 && measurement.seconds > 0)
+        #expect(logits.count == expected.count)
+        for (index, (plain, ours)) in zip(logits, expected).enumerated() {
+            #expect(abs(plain - ours) <= 1e-4 * max(1, abs(ours)), "slice \(index): plain C \(plain), radtriage \(ours)")
+        }
+    }
+
+    @Test func aFileItCannotDecodeIsNamed() throws {
+        let model = try ScoringModel.load(from: Self.defaultModel)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("radtriage-not-a-png-\(UUID().uuidString).png")
+        try Data("not a PNG".utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let error = #expect(throws: BenchError.self) {
+            _ = try PlainPipelineBound.measure(slices: [.init(path: file.path, slope: 1, intercept: 0)], model: model)
+        }
+        #expect(error?.description == "\(file.path): the plain C pipeline could not decode it")
+    }
+}
