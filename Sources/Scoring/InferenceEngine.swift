@@ -22,11 +22,14 @@ public final class InferenceEngine {
         return positions
     }
 
-    /// Slices per forward pass, chosen by measurement (scoring-bench --batch, default model, one thread):
-    /// 1: 1590–1690, 2: 1540, 4: 1700, 16: 1307 slices/s. A batch's activations are [C][B][H][W]; at 16
-    /// the first layer's output alone is 8 MiB and falls out of cache between layers, and since GEMMs
-    /// run per slice anyway (see `convolve`), larger batches bring nothing to win that back.
-    public static let preferredBatch = 4
+    /// Slices per forward pass, chosen by measurement in the pipeline, where decoding, SUV and evidence
+    /// share the caches with the model. `radtriage score` over 600 slices, best of six alternating runs:
+    /// default model, batch 1 0.44 s, 2 0.48, 4 0.53; the 42.5 MFLOP reference-cost model 0.67, 0.69,
+    /// 0.73. `radtriage run` over 8 × 300 slices (four alternating runs each) was as fast or faster with
+    /// 1 than with 4 at 1 and 2 jobs and with inference lanes. A batch's activations are [C][B][H][W]:
+    /// with one slice, each layer's output stays in the 1 MiB L2 cache for the next; and since GEMMs run
+    /// per slice anyway (see `convolve`), larger batches have little to amortise.
+    public static let preferredBatch = 1
 
     /// The im2col block's size limit in floats (256 Ki floats: the 1 MiB L2 cache).
     public static let chunkFloats = 262_144
