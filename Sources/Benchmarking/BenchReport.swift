@@ -88,13 +88,14 @@ public struct BenchReport: Codable, Sendable {
         lines += [
             "",
             "radtriage run, end to end (decode, SUV, evidence, MIP, model, ranking, worklists):",
-            "  (decode, quantify and model: milliseconds per slice within a worker)",
-            "  jobs  seconds  slices/s  studies/min  peak RSS   decode  quantify   model  scaling",
+            "  (the fastest round at each job count; decode, quantify and model: milliseconds per slice within a worker)",
+            "  jobs  seconds  slices/s  studies/min  peak RSS   decode  quantify   model  scaling  every round (s)",
         ]
         for run in runs {
             lines.append("  " + pad("\(run.jobs)", 4) + pad(f(run.seconds, 2), 9) + pad(f(run.slicesPerSecond), 10) + pad(f(run.studiesPerMinute, 1), 13)
                          + pad(f(run.peakRSSMB) + " MB", 10) + pad(f(run.decodeMsPerSlice, 3), 9) + pad(f(run.quantifyMsPerSlice, 3), 10)
-                         + pad(f(run.modelMsPerSlice, 3), 8) + pad(f(ratios.scaling["\(run.jobs)"] ?? 0, 2) + " ×", 9))
+                         + pad(f(run.modelMsPerSlice, 3), 8) + pad(f(ratios.scaling["\(run.jobs)"] ?? 0, 2) + " ×", 9)
+                         + "  " + run.roundSeconds.map { f($0, 2) }.joined(separator: " "))
         }
         lines += [
             "",

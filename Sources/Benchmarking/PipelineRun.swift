@@ -13,6 +13,9 @@ public struct PipelineRun: Codable, Sendable {
     public var decodeMsPerSlice: Double
     public var quantifyMsPerSlice: Double
     public var modelMsPerSlice: Double
+    /// With several rounds (`radtriage bench --rounds`): every round's seconds at this job count. The run
+    /// reported is the fastest, the one least disturbed by the machine's other tenants.
+    public var roundSeconds: [Double] = []
 
     public var slicesPerSecond: Double { Double(slices) / max(seconds, 1e-9) }
     public var studiesPerMinute: Double { Double(studies) * 60 / max(seconds, 1e-9) }

@@ -5,7 +5,7 @@ import Testing
 /// jobs and reports the bounds beside it.
 @Suite(.tags(.endToEnd)) struct BenchEndToEndTests {
     @Test func benchReportsTheRunsTheBoundsAndTheirRatiosAsJSON() throws {
-        let result = try ExecutableRunner.run(["bench", "--generate", "2x6", "--matrix", "64", "--jobs", "2", "--json"])
+        let result = try ExecutableRunner.run(["bench", "--generate", "2x6", "--matrix", "64", "--jobs", "2", "--rounds", "2", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect(report["studies"] as? Int == 2 && report["slices"] as? Int == 12 && report["sliceSize"] as? String == "64×64 PT")
@@ -15,6 +15,9 @@ import Testing
             #expect(run["slices"] as? Int == 12 && run["studies"] as? Int == 2, "every study scored: \(run)")
             #expect((run["peakRSSMB"] as? Double ?? 0) > 1 && (run["seconds"] as? Double ?? 0) > 0)
             #expect((run["decodeMsPerSlice"] as? Double ?? 0) > 0 && (run["modelMsPerSlice"] as? Double ?? 0) > 0)
+            // Two rounds at each job count, interleaved; the one reported is the faster.
+            let rounds = run["roundSeconds"] as? [Double] ?? []
+            #expect(rounds.count == 2 && run["seconds"] as? Double == rounds.min(), "\(rounds)")
         }
         let decode = try #require(report["decodeBound"] as? [String: Any])
         #expect(decode["slices"] as? Int == 12 && (decode["seconds"] as? Double ?? 0) > 0)
@@ -27,7 +30,7 @@ import Testing
         #expect((ratios["scaling"] as? [String: Double])?["1"] == 1)
         #expect((ratios["toDecodeOnly"] as? Double ?? 0) > 0 && (ratios["toSGEMMOnly"] as? Double ?? 0) > 0)
         #expect((ratios["toPlainPipeline"] as? Double ?? 0) > 0)
-        #expect(result.stderr.contains("bench: radtriage run --jobs 2"), "progress on stderr")
+        #expect(result.stderr.contains("bench: radtriage run --jobs 2 (round 2 of 2)"), "progress on stderr")
     }
 
     /// Usage errors, and studies that cannot be measured, exit 64 with the folder named.
@@ -43,5 +46,7 @@ import Testing
         #expect(nothing.status == 64 && nothing.stderr.contains("Error: \(empty.path): no readable PT slices"))
         let malformed = try ExecutableRunner.run(["bench", "--generate", "8by300"])
         #expect(malformed.status == 64 && malformed.stderr.contains("--generate must be N×M studies × slices, such as 8x300 (got 8by300)"))
+        let noRounds = try ExecutableRunner.run(["bench", "--generate", "1x2", "--rounds", "0"])
+        #expect(noRounds.status == 64 && noRounds.stderr.contains("--rounds must be at least 1"))
     }
 }

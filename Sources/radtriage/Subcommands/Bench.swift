@@ -6,13 +6,15 @@ import Scoring
 /// `radtriage bench`: throughput of the real pipeline next to the machine's bounds, in one run.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure radtriage run end to end, with the decode-only and sgemm-only bounds, at 1 to N jobs.",
+        abstract: "Measure radtriage run end to end at 1 to N jobs, beside a plain C pipeline and the decode-only and sgemm-only bounds.",
         discussion: """
             Runs `radtriage run` as a child process over the studies at 1, 2, 4, … and --jobs workers (each into \
-            a fresh scratch folder, so every study is scored), and in the same run the bounds on one thread: the \
-            same slice files decoded by a plain libpng loop, and cblas_sgemm at the model's GEMM shapes. Prints \
-            slices/s, studies/min, time per stage per slice, peak resident memory, the ratios to the bounds and \
-            the scaling. The machine is shared and noisy: compare the ratios, measured in one run.
+            a fresh scratch folder, so every study is scored; --rounds times, interleaved, keeping the fastest), \
+            and in the same run the bounds on one thread: the \
+            plain C pipeline (libpng, SUV, resampling, im2col + sgemm for every convolution) scoring the same \
+            slice files, the same files decoded by a plain libpng loop, and cblas_sgemm at the model's GEMM \
+            shapes. Prints slices/s, studies/min, time per stage per slice, peak resident memory, the ratios to \
+            the bounds and the scaling. The machine is shared and noisy: compare the ratios, measured in one run.
             """)
 
     @Option(help: "Folder of study folders to measure on.")
@@ -27,6 +29,9 @@ struct Bench: ParsableCommand {
     @Option(help: "Largest number of workers to measure (default: the number of cores).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
+    @Option(help: "Runs per job count, interleaved; the fastest counts (the machine may be shared).")
+    var rounds: Int = 3
+
     @Option(help: "Model folder. Default: $RADTRIAGE_MODEL, else Models/pet-default.")
     var model: String?
 
@@ -36,6 +41,7 @@ struct Bench: ParsableCommand {
     func validate() throws {
         guard (studies == nil) != (generate == nil) else { throw ValidationError("give either --studies DIR or --generate NxM") }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1") }
         guard matrix >= 16 && matrix <= 4096 else { throw ValidationError("--matrix must be 16...4096") }
         if let generate { _ = try Self.parseGenerate(generate) }
     }
@@ -57,7 +63,8 @@ struct Bench: ParsableCommand {
         } else {
             source = .studies(URL(fileURLWithPath: studies!))
         }
-        let bench = PipelineBench(source: source, jobs: jobs, model: loaded, modelArgument: loaded.folder)
+        var bench = PipelineBench(source: source, jobs: jobs, model: loaded, modelArgument: loaded.folder)
+        bench.rounds = rounds
         let report: BenchReport
         do {
             report = try bench.run(executable: Self.executablePath) { step in
