@@ -1,4 +1,5 @@
 import COpenBLAS
+import Glibc
 
 /// C = A·B (+ C when `accumulate`), row-major, through OpenBLAS `cblas_sgemm`.
 /// A is m×k with row stride `lda`, B is k×n with row stride `ldb`, C is m×n with row stride `ldc`.
@@ -23,7 +24,20 @@ func gemm(
 public enum BLASThreads {
     public static func useOneThreadPerWorker() {
         openblas_set_num_threads(1)
+        _ = idlePoolStopped
     }
+
+    /// OpenBLAS (the pthreads build Debian ships) starts its thread pool when the library loads, and an
+    /// idle pool thread spins in sched_yield for about 0.1 s before it sleeps. With one thread per
+    /// worker the pool is never used, yet on 2 cores that spin took one core for the whole of a cron
+    /// run with nothing to score (median 86 against 78 ms without the pool). So the pool is shut down,
+    /// once, through the function OpenBLAS's own fork handler calls; OpenBLAS starts it again if a
+    /// later call asks for more threads (`radtriage bench` measuring the policy). Builds without that
+    /// function (OpenMP, serial) have no such pool.
+    private static let idlePoolStopped: Void = {
+        guard let symbol = dlsym(nil, "blas_thread_shutdown_") else { return }
+        _ = unsafeBitCast(symbol, to: (@convention(c) () -> Int32).self)()
+    }()
 
     /// For measuring the policy (`radtriage bench`); the engine itself always uses one.
     public static func set(_ threads: Int) {

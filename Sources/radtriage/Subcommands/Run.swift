@@ -48,6 +48,8 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
+        // First, before anything else: stops OpenBLAS's idle pool from spinning through the run.
+        BLASThreads.useOneThreadPerWorker()
         logging.bootstrap()
         let configuration: TriageConfiguration
         do {

@@ -31,6 +31,7 @@ struct Score: ParsableCommand {
     }
 
     func run() throws {
+        BLASThreads.useOneThreadPerWorker()
         let loaded = try ModelLocation.load(model)
         let scorer = StudyScorer(model: loaded, batchSize: batch)
         var results: [StudyScoringResult] = []
