@@ -58,35 +58,30 @@ public final class StateStore: Sendable {
         try access { try database.write { db in try record.upsert(db) } }
     }
 
-    /// Marks the studies this run found (and did not re-score) as seen, in one transaction.
-    public func markSeen(_ folders: [String], at date: Date) throws(StateError) {
-        guard !folders.isEmpty else { return }
+    public func begin(_ run: RunRecord) throws(StateError) {
+        try access { try database.write { db in try run.insert(db) } }
+    }
+
+    /// Ends a run in one transaction: the studies it found and did not score again are marked as seen at
+    /// `date`, the studies no run has found since `forgetBefore` are forgotten, and the run's row gets
+    /// its end. One commit, not three: each costs fsyncs, and a cron run that finds nothing new is mostly
+    /// such fixed costs. Returns how many studies were forgotten.
+    @discardableResult
+    public func finish(_ run: RunRecord, seen folders: [String] = [], at date: Date = Date(), forgetBefore: Date? = nil) throws(StateError) -> Int {
         try access {
             try database.write { db in
                 for folder in folders {
                     try db.execute(sql: "UPDATE study SET lastSeenAt = ? WHERE folder = ?", arguments: [date, folder])
                 }
+                var forgotten = 0
+                if let forgetBefore {
+                    try db.execute(sql: "DELETE FROM study WHERE lastSeenAt < ?", arguments: [forgetBefore])
+                    forgotten = db.changesCount
+                }
+                try run.update(db)
+                return forgotten
             }
         }
-    }
-
-    /// Forgets studies that no run has found since `date`; returns how many.
-    @discardableResult
-    public func forget(notSeenSince date: Date) throws(StateError) -> Int {
-        try access {
-            try database.write { db in
-                try db.execute(sql: "DELETE FROM study WHERE lastSeenAt < ?", arguments: [date])
-                return db.changesCount
-            }
-        }
-    }
-
-    public func begin(_ run: RunRecord) throws(StateError) {
-        try access { try database.write { db in try run.insert(db) } }
-    }
-
-    public func finish(_ run: RunRecord) throws(StateError) {
-        try access { try database.write { db in try run.update(db) } }
     }
 
     /// The latest run that ended (completed, or stopped by a signal); killed runs have no end.

@@ -38,24 +38,26 @@ public struct StudyFingerprint: Equatable, Sendable {
         return StudyFingerprint(digest: SHA256.hex(Array(listing.utf8)), fileCount: files.count)
     }
 
-    /// The regular files below `root` with their `stat` (one call each: a study has thousands), by
-    /// relative path, sorted so the listing does not depend on the order the file system lists them in.
-    /// An entry that cannot be stat'ed (a dangling link) is left out.
+    /// The regular files below `root` with their `stat` (one `fstatat` each, relative to the open
+    /// folder: a study has thousands, and a cron run fingerprints every study), by relative path, sorted
+    /// so the listing does not depend on the order the file system lists them in. An entry that cannot be
+    /// stat'ed (a dangling link) is left out.
     private static func regularFiles(under root: String) throws -> [(path: String, info: stat)] {
         var files: [(path: String, info: stat)] = []
         var pending = [""]
         while let relative = pending.popLast() {
             let absolute = relative.isEmpty ? root : root + "/" + relative
-            let entries: [String]
-            do {
-                entries = try FileManager.default.contentsOfDirectory(atPath: absolute)
-            } catch {
-                throw FingerprintError(path: absolute, reason: "cannot list the folder")
-            }
-            for name in entries {
-                let child = relative.isEmpty ? name : relative + "/" + name
+            guard let directory = opendir(absolute) else { throw FingerprintError(path: absolute, reason: "cannot list the folder") }
+            defer { closedir(directory) }
+            let descriptor = dirfd(directory)
+            while let entry = readdir(directory) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                    String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+                }
+                guard name != "." && name != ".." else { continue }
                 var info = stat()
-                guard stat(root + "/" + child, &info) == 0 else { continue }
+                guard fstatat(descriptor, name, &info, 0) == 0 else { continue }
+                let child = relative.isEmpty ? name : relative + "/" + name
                 if info.st_mode & S_IFMT == S_IFDIR { pending.append(child) } else { files.append((child, info)) }
             }
         }

@@ -133,8 +133,6 @@ public struct TriageRun: Sendable {
             throw Stopped(signal: signal, scored: pass.scored, remaining: pass.outcomes.filter { $0 == nil }.count)
         }
         let outcomes = pass.outcomes.compactMap { $0 }
-        try state.markSeen(pass.skipped, at: start)
-        try state.forget(notSeenSince: start.addingTimeInterval(-forgetAfter))
         let seen = Set(folders.map(Self.key))
         let absent = stored.values.filter { record in
             !seen.contains(record.folder) && previousRun.map { record.lastSeenAt >= $0.startedAt } ?? false
@@ -150,7 +148,9 @@ public struct TriageRun: Sendable {
         record.finishedAt = Date()
         record.seconds = seconds
         record.exitCode = Int(summary.exitCode)
-        try state.finish(record)
+        // After the worklists: a run killed before this point is recorded as never finished, and the next
+        // run marks what it sees again.
+        try state.finish(record, seen: pass.skipped, at: start, forgetBefore: start.addingTimeInterval(-forgetAfter))
         logger.info("run finished", metadata: [
             "run.id": "\(runID)", "studies": "\(folders.count)", "scored": "\(pass.scored)", "skipped": "\(pass.skipped.count)",
             "failed": "\(pass.failed)", "absent": "\(absent)", "slices": "\(pass.slices)", "duration_s": "\(String(format: "%.2f", seconds))",

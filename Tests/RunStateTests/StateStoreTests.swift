@@ -59,9 +59,13 @@ import Testing
         try store.begin(RunRecord(id: "r1", startedAt: old, toolVersion: "t", modelId: "m", weightsSHA256: "b", full: false, jobs: 1))
         try store.save(Self.record("S1", run: "r1", at: old))
         try store.save(Self.record("S2", run: "r1", at: old))
-        try store.markSeen(["/studies/S2"], at: recent)
-        #expect(try store.forget(notSeenSince: recent.addingTimeInterval(-86400)) == 1)
+        var run = RunRecord(id: "r2", startedAt: recent, toolVersion: "t", modelId: "m", weightsSHA256: "b", full: false, jobs: 1)
+        try store.begin(run)
+        run.finishedAt = recent
+        // The run found S2 (and not S1): S2 is seen now, S1 was last seen before the cut-off.
+        #expect(try store.finish(run, seen: ["/studies/S2"], at: recent, forgetBefore: recent.addingTimeInterval(-86400)) == 1)
         #expect(try Set(store.studies().keys) == ["/studies/S2"])
+        #expect(try store.lastFinishedRun()?.id == "r2")
     }
 
     @Test func theSchemaIsMadeByNamedMigrationsAndMarkedAsRadtriages() throws {
