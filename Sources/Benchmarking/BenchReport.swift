@@ -10,6 +10,9 @@ public struct BenchReport: Codable, Sendable {
     public var cores: Int
     /// The plain C pipeline (libpng + im2col/sgemm model) on the same files, one thread.
     public var pipelineBound: PlainPipelineBound.Measurement
+    /// The same on as many threads as the most jobs measured (nil for one job): the scaling that this
+    /// machine gives a plain pipeline, against which radtriage's scaling is read.
+    public var parallelPipelineBound: PlainPipelineBound.Measurement?
     public var decodeBound: DecodeBound.Measurement
     public var gemmBound: GEMMBound.Measurement
     /// The same GEMMs with one OpenBLAS thread per core on each call (nil on one core).
@@ -29,10 +32,13 @@ public struct BenchReport: Codable, Sendable {
         public var toDecodePlusSGEMM: Double
         /// Slices per second at each job count over one job's.
         public var scaling: [String: Double]
+        /// The plain C pipeline's slices per second on N threads over one thread's (N = the most jobs).
+        public var plainPipelineScaling: Double?
     }
 
     public init(studies: Int, slices: Int, sliceSize: String, model: String, modelMFLOPPerSlice: Double, cores: Int,
-                pipelineBound: PlainPipelineBound.Measurement, decodeBound: DecodeBound.Measurement, gemmBound: GEMMBound.Measurement, threadedGEMMBound: GEMMBound.Measurement?,
+                pipelineBound: PlainPipelineBound.Measurement, parallelPipelineBound: PlainPipelineBound.Measurement? = nil,
+                decodeBound: DecodeBound.Measurement, gemmBound: GEMMBound.Measurement, threadedGEMMBound: GEMMBound.Measurement?,
                 runs: [PipelineRun]) {
         self.studies = studies
         self.slices = slices
@@ -41,6 +47,7 @@ public struct BenchReport: Codable, Sendable {
         self.modelMFLOPPerSlice = modelMFLOPPerSlice
         self.cores = cores
         self.pipelineBound = pipelineBound
+        self.parallelPipelineBound = parallelPipelineBound
         self.decodeBound = decodeBound
         self.gemmBound = gemmBound
         self.threadedGEMMBound = threadedGEMMBound
@@ -50,7 +57,8 @@ public struct BenchReport: Codable, Sendable {
             toPlainPipeline: single / max(pipelineBound.slicesPerSecond, 1e-9),
             toDecodeOnly: single / max(decodeBound.slicesPerSecond, 1e-9), toSGEMMOnly: single / max(gemmBound.slicesPerSecond, 1e-9),
             toDecodePlusSGEMM: single / Self.decodePlusSGEMM(decodeBound, gemmBound),
-            scaling: Dictionary(uniqueKeysWithValues: runs.map { ("\($0.jobs)", $0.slicesPerSecond / max(single, 1e-9)) }))
+            scaling: Dictionary(uniqueKeysWithValues: runs.map { ("\($0.jobs)", $0.slicesPerSecond / max(single, 1e-9)) }),
+            plainPipelineScaling: parallelPipelineBound.map { $0.slicesPerSecond / max(pipelineBound.slicesPerSecond, 1e-9) })
     }
 
     public var decodePlusSGEMMSlicesPerSecond: Double { Self.decodePlusSGEMM(decodeBound, gemmBound) }
@@ -102,6 +110,11 @@ public struct BenchReport: Codable, Sendable {
             "1 job against the one-thread bounds: \(f(ratios.toPlainPipeline, 2)) × the plain C pipeline, \(f(ratios.toDecodeOnly, 2)) × decode only, \(f(ratios.toSGEMMOnly, 2)) × sgemm only, "
                 + "\(f(ratios.toDecodePlusSGEMM, 2)) × decode + sgemm",
         ]
+        if let parallel = parallelPipelineBound, let plainScaling = ratios.plainPipelineScaling, let most = runs.last {
+            let threads = most.jobs
+            lines.append("scaling 1 → \(threads) jobs: radtriage \(f(ratios.scaling["\(threads)"] ?? 0, 2)) ×; the plain C pipeline on "
+                         + "\(threads) threads in the same run: \(f(parallel.slicesPerSecond)) slices/s, \(f(plainScaling, 2)) × (this machine's own scaling)")
+        }
         return lines.joined(separator: "\n")
     }
 }

@@ -58,7 +58,15 @@ public struct PipelineBench {
         }
 
         progress("pipeline bound: the plain C pipeline over \(min(files.slices.count, pipelineSample)) files, one thread")
-        let (pipeline, _) = try PlainPipelineBound.measure(slices: Self.spread(files.slices, atMost: pipelineSample), model: model)
+        let pipelineSlices = Self.spread(files.slices, atMost: pipelineSample)
+        let (pipeline, _) = try PlainPipelineBound.measure(slices: pipelineSlices, model: model)
+        // The machine's own scaling for this kind of work, beside radtriage's: a shared machine (or a VM
+        // on one) rarely gives each of N busy cores what it gives one.
+        var parallelPipeline: PlainPipelineBound.Measurement?
+        if jobs > 1 {
+            progress("pipeline bound: the plain C pipeline on \(jobs) threads")
+            parallelPipeline = try PlainPipelineBound.measure(slices: pipelineSlices, model: model, threads: jobs).0
+        }
         progress("decode bound: plain libpng loop over \(min(files.slices.count, decodeSample)) files, one thread")
         let decode = try DecodeBound.measure(files: Self.spread(files.slices, atMost: decodeSample).map(\.path), rounds: 2)
         progress("compute bound: sgemm at the model's \(model.gemmShapes.count) GEMM shapes, one thread")
@@ -84,7 +92,7 @@ public struct PipelineBench {
         return BenchReport(
             studies: files.studies, slices: files.slices.count, sliceSize: files.sliceSize, model: model.id,
             modelMFLOPPerSlice: Double(model.flopsPerSlice) / 1e6, cores: ProcessInfo.processInfo.activeProcessorCount,
-            pipelineBound: pipeline, decodeBound: decode, gemmBound: gemm, threadedGEMMBound: threadedGEMM, runs: runs)
+            pipelineBound: pipeline, parallelPipelineBound: parallelPipeline, decodeBound: decode, gemmBound: gemm, threadedGEMMBound: threadedGEMM, runs: runs)
     }
 
     /// 1, 2, 4, … and N itself.

@@ -1,6 +1,7 @@
 import CPipelineBaseline
 import Dispatch
 import Scoring
+import Synchronization
 
 /// The bound the throughput target is stated against: the plain C pipeline (Sources/CPipelineBaseline,
 /// no radtriage code in its loop) scoring the same slice files one at a time on one thread: libpng,
@@ -27,37 +28,65 @@ public enum PlainPipelineBound {
     }
 
     /// Reads and scores each slice once per round; the best round counts (the page cache is warm for all).
+    /// With `threads` > 1, that many threads share the slices (slice i goes to thread i mod N), each
+    /// with its own buffers and one BLAS thread: how a plain pipeline scales on this machine, measured.
     /// Returns the slices' logits too, so that callers can check it computes what radtriage computes.
-    public static func measure(slices: [Slice], model: ScoringModel, rounds: Int = 2) throws -> (Measurement, logits: [Float]) {
-        // One BLAS thread, as in radtriage's workers: this is the bound per core.
+    public static func measure(slices: [Slice], model: ScoringModel, rounds: Int = 2, threads: Int = 1) throws -> (Measurement, logits: [Float]) {
+        // One BLAS thread per thread, as in radtriage's workers.
         BLASThreads.useOneThreadPerWorker()
         let network = PlainNetwork(model)
-        guard let workspace = baseline_workspace_create(&network.description, 4096 * 4096) else {
+        let threads = max(1, min(threads, slices.count))
+        let results = Mutex([(index: Int, logit: Float)]())
+        let failure = Mutex<BenchError?>(nil)
+        var best = Double.infinity
+        for _ in 0..<max(rounds, 1) {
+            results.withLock { $0.removeAll(keepingCapacity: true) }
+            let start = DispatchTime.now().uptimeNanoseconds
+            DispatchQueue.concurrentPerform(iterations: threads) { thread in
+                do {
+                    let scored = try score(Swift.stride(from: thread, to: slices.count, by: threads).map { ($0, slices[$0]) }, network: network)
+                    results.withLock { $0 += scored }
+                } catch let error as BenchError {
+                    failure.withLock { $0 = $0 ?? error }
+                } catch {
+                    failure.withLock { $0 = $0 ?? BenchError("\(error)") }
+                }
+            }
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            if let error = failure.withLock({ $0 }) { throw error }
+        }
+        var logits = [Float](repeating: .nan, count: slices.count)
+        for (index, logit) in results.withLock({ $0 }) { logits[index] = logit }
+        return (Measurement(slices: slices.count, seconds: best), logits)
+    }
+
+    /// One thread's share: its own workspace and file buffer.
+    private static func score(_ share: [(index: Int, slice: Slice)], network: PlainNetwork) throws -> [(index: Int, logit: Float)] {
+        guard let workspace = baseline_workspace_create(network.model, 4096 * 4096) else {
             throw BenchError("the plain C pipeline could not allocate its buffers")
         }
         defer { baseline_workspace_destroy(workspace) }
         var bytes = [UInt8](repeating: 0, count: 1 << 20)
-        var logits = [Float](repeating: .nan, count: slices.count)
-        var best = Double.infinity
-        for _ in 0..<max(rounds, 1) {
-            let start = DispatchTime.now().uptimeNanoseconds
-            for (index, slice) in slices.enumerated() {
-                let size = try DecodeBound.readFile(slice.path, into: &bytes)
-                let status = bytes.withUnsafeBufferPointer { png in
-                    baseline_score_slice(&network.description, workspace, png.baseAddress, size, slice.slope, slice.intercept, &logits[index])
-                }
-                guard status == 0 else { throw BenchError("\(slice.path): the plain C pipeline could not decode it") }
+        var scored: [(index: Int, logit: Float)] = []
+        scored.reserveCapacity(share.count)
+        for (index, slice) in share {
+            let size = try DecodeBound.readFile(slice.path, into: &bytes)
+            var logit: Float = .nan
+            let status = bytes.withUnsafeBufferPointer { png in
+                baseline_score_slice(network.model, workspace, png.baseAddress, size, slice.slope, slice.intercept, &logit)
             }
-            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            guard status == 0 else { throw BenchError("\(slice.path): the plain C pipeline could not decode it") }
+            scored.append((index, logit))
         }
-        return (Measurement(slices: slices.count, seconds: best), logits)
+        return scored
     }
 }
 
 /// The model as the C pipeline reads it: its layers, with pointers into one block that holds every
 /// weight and bias, owned here for as long as the C code uses them.
-private final class PlainNetwork {
-    var description: baseline_model
+private final class PlainNetwork: @unchecked Sendable {
+    /// Read-only once built: threads share it.
+    let model: UnsafeMutablePointer<baseline_model>
     private let layers: UnsafeMutableBufferPointer<baseline_layer>
     private let parameters: UnsafeMutableBufferPointer<Float>
 
@@ -80,14 +109,16 @@ private final class PlainNetwork {
                 pad_h: layer.padding.height, pad_w: layer.padding.width, weights: stored(layer.weights), bias: stored(layer.bias))
         }
         let input = model.manifest.input
-        description = baseline_model(
+        self.model = .allocate(capacity: 1)
+        self.model.initialize(to: baseline_model(
             height: input.height, width: input.width, clip_min: input.clipMin, clip_max: input.clipMax, scale: input.scale,
-            offset: input.offset, layers: UnsafePointer(layers.baseAddress!), layer_count: source.count)
+            offset: input.offset, layers: UnsafePointer(layers.baseAddress!), layer_count: source.count))
         self.layers = layers
         self.parameters = parameters
     }
 
     deinit {
+        model.deallocate()
         layers.deallocate()
         parameters.deallocate()
     }

@@ -44,6 +44,9 @@ import TriagePipeline
 
         #expect(measurement.slices == 12 && measurement.seconds > 0)
         #expect(logits.count == expected.count)
+        // Shared among threads, each slice is scored the same way.
+        let (_, threaded) = try PlainPipelineBound.measure(slices: slices, model: model, rounds: 1, threads: 3)
+        #expect(threaded == logits)
         for (index, (plain, ours)) in zip(logits, expected).enumerated() {
             #expect(abs(plain - ours) <= 1e-4 * max(1, abs(ours)), "slice \(index): plain C \(plain), radtriage \(ours)")
         }

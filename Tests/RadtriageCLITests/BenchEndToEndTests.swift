@@ -23,13 +23,16 @@ import Testing
         #expect(decode["slices"] as? Int == 12 && (decode["seconds"] as? Double ?? 0) > 0)
         let pipeline = try #require(report["pipelineBound"] as? [String: Any])
         #expect(pipeline["slices"] as? Int == 12 && (pipeline["seconds"] as? Double ?? 0) > 0)
+        // The same plain pipeline on 2 threads: the machine's own scaling, beside radtriage's.
+        let parallel = try #require(report["parallelPipelineBound"] as? [String: Any])
+        #expect(parallel["slices"] as? Int == 12 && (parallel["seconds"] as? Double ?? 0) > 0)
         // The default model's two GEMM layers: 2·16·72·64² + 2·32·144·32² multiply-adds' FLOPs.
         let gemm = try #require(report["gemmBound"] as? [String: Any])
         #expect(gemm["flopPerSlice"] as? Double == Double(2 * 16 * 72 * 4096 + 2 * 32 * 144 * 1024))
         let ratios = try #require(report["ratios"] as? [String: Any])
         #expect((ratios["scaling"] as? [String: Double])?["1"] == 1)
         #expect((ratios["toDecodeOnly"] as? Double ?? 0) > 0 && (ratios["toSGEMMOnly"] as? Double ?? 0) > 0)
-        #expect((ratios["toPlainPipeline"] as? Double ?? 0) > 0)
+        #expect((ratios["toPlainPipeline"] as? Double ?? 0) > 0 && (ratios["plainPipelineScaling"] as? Double ?? 0) > 0)
         #expect(result.stderr.contains("bench: radtriage run --jobs 2 (round 2 of 2)"), "progress on stderr")
     }
 
