@@ -143,7 +143,10 @@ pngshim_status pngshim_fast_decode_gray(const uint8_t *data, size_t size, const 
     if (idat_state == 0) return PNGSHIM_FAST_DECLINED;
 
     size_t bpp = (size_t)depth / 8, rowbytes = (size_t)width * bpp, raw_size = (size_t)height * (rowbytes + 1);
-    uint8_t *stream = malloc(idat_bytes ? idat_bytes : 1), *raw = malloc(raw_size), *zero_row = calloc(rowbytes, 1);
+    /* The inflated rows, then one row of zeros: the "previous row" of the first (no allocation of its own). */
+    uint8_t *stream = malloc(idat_bytes ? idat_bytes : 1), *raw = malloc(raw_size + rowbytes);
+    uint8_t *zero_row = raw ? raw + raw_size : NULL;
+    if (zero_row) memset(zero_row, 0, rowbytes);
     struct libdeflate_decompressor *inflater = libdeflate_alloc_decompressor();
     pngshim_status status = PNGSHIM_FAST_DECLINED;
     if (stream && raw && zero_row && inflater) {
@@ -183,7 +186,6 @@ pngshim_status pngshim_fast_decode_gray(const uint8_t *data, size_t size, const 
     }
     libdeflate_free_decompressor(inflater);
     free(raw);
-    free(zero_row);
     free(stream);
     return status;
 }
