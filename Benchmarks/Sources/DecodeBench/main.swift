@@ -8,6 +8,8 @@ import Synthesis
 // both and their ratio. Single-threaded: this measures the cost per slice, not the machine's cores.
 //
 // Usage: decode-bench [--slices N] [--rounds R] [--compression L] [--folder DIR]
+//   --folder DIR: where the generated slices are written (pet-256/, ct-512/ inside it; default a
+//   folder under the temporary directory). It is a scratch folder: not a study folder to read.
 
 struct Arguments {
     var slices = 200
