@@ -21,11 +21,7 @@ public enum PlainPipelineBound {
         }
     }
 
-    public struct Measurement: Codable, Sendable {
-        public var slices: Int
-        public var seconds: Double
-        public var slicesPerSecond: Double { Double(slices) / max(seconds, 1e-9) }
-    }
+    public typealias Measurement = BoundRate
 
     /// Reads and scores each slice once per round; the best round counts (the page cache is warm for all).
     /// With `threads` > 1, that many threads share the slices (slice i goes to thread i mod N), each
@@ -38,10 +34,8 @@ public enum PlainPipelineBound {
         let threads = max(1, min(threads, slices.count))
         let results = Mutex([(index: Int, logit: Float)]())
         let failure = Mutex<BenchError?>(nil)
-        var best = Double.infinity
-        for _ in 0..<max(rounds, 1) {
+        let measurement = try BoundRate.fastest(of: rounds, slices: slices.count) {
             results.withLock { $0.removeAll(keepingCapacity: true) }
-            let start = DispatchTime.now().uptimeNanoseconds
             DispatchQueue.concurrentPerform(iterations: threads) { thread in
                 do {
                     let scored = try score(Swift.stride(from: thread, to: slices.count, by: threads).map { ($0, slices[$0]) }, network: network)
@@ -52,12 +46,11 @@ public enum PlainPipelineBound {
                     failure.withLock { $0 = $0 ?? BenchError("\(error)") }
                 }
             }
-            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
             if let error = failure.withLock({ $0 }) { throw error }
         }
         var logits = [Float](repeating: .nan, count: slices.count)
         for (index, logit) in results.withLock({ $0 }) { logits[index] = logit }
-        return (Measurement(slices: slices.count, seconds: best), logits)
+        return (measurement, logits)
     }
 
     /// One thread's share: its own workspace and file buffer.
@@ -66,14 +59,14 @@ public enum PlainPipelineBound {
             throw BenchError("the plain C pipeline could not allocate its buffers")
         }
         defer { baseline_workspace_destroy(workspace) }
-        var bytes = [UInt8](repeating: 0, count: 1 << 20)
+        var bytes: [UInt8] = []
         var scored: [(index: Int, logit: Float)] = []
         scored.reserveCapacity(share.count)
         for (index, slice) in share {
-            let size = try DecodeBound.readFile(slice.path, into: &bytes)
+            try BoundRate.read(slice.path, into: &bytes)
             var logit: Float = .nan
             let status = bytes.withUnsafeBufferPointer { png in
-                baseline_score_slice(network.model, workspace, png.baseAddress, size, slice.slope, slice.intercept, &logit)
+                baseline_score_slice(network.model, workspace, png.baseAddress, png.count, slice.slope, slice.intercept, &logit)
             }
             guard status == 0 else { throw BenchError("\(slice.path): the plain C pipeline could not decode it") }
             scored.append((index, logit))

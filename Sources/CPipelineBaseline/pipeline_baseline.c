@@ -142,6 +142,27 @@ static void im2col(const baseline_layer *l, const float *in, float *columns) {
             }
 }
 
+/* The maximum or the mean of a rows × columns window whose rows are `row_stride` apart. */
+static inline float reduce(const float *window, size_t rows, size_t columns, size_t row_stride, int maximum) {
+    float acc = maximum ? -INFINITY : 0;
+    for (size_t y = 0; y < rows; y++)
+        for (size_t x = 0; x < columns; x++) {
+            float v = window[y * row_stride + x];
+            acc = maximum ? (v > acc ? v : acc) : acc + v;
+        }
+    return maximum ? acc : acc / (float)(rows * columns);
+}
+
+static void pool(const baseline_layer *l, const float *in, float *out, int maximum) {
+    size_t in_plane = l->in_h * l->in_w, out_plane = l->out_h * l->out_w;
+    for (size_t c = 0; c < l->out_c; c++)
+        for (size_t oy = 0; oy < l->out_h; oy++)
+            for (size_t ox = 0; ox < l->out_w; ox++) {
+                const float *window = in + c * in_plane + oy * l->stride_h * l->in_w + ox * l->stride_w;
+                out[c * out_plane + oy * l->out_w + ox] = reduce(window, l->kernel_h, l->kernel_w, l->in_w, maximum);
+            }
+}
+
 static void layer_forward(const baseline_layer *l, const float *in, float *out, float *columns) {
     size_t out_plane = l->out_h * l->out_w, in_plane = l->in_h * l->in_w;
     switch (l->kind) {
@@ -161,40 +182,12 @@ static void layer_forward(const baseline_layer *l, const float *in, float *out, 
         for (size_t i = 0; i < l->in_c * in_plane; i++) out[i] = 1.0f / (1.0f + expf(-in[i]));
         break;
     case BASELINE_MAX_POOL:
-        for (size_t c = 0; c < l->out_c; c++)
-            for (size_t oy = 0; oy < l->out_h; oy++)
-                for (size_t ox = 0; ox < l->out_w; ox++) {
-                    const float *window = in + c * in_plane + oy * l->stride_h * l->in_w + ox * l->stride_w;
-                    float largest = -INFINITY;
-                    for (size_t ky = 0; ky < l->kernel_h; ky++)
-                        for (size_t kx = 0; kx < l->kernel_w; kx++) largest = window[ky * l->in_w + kx] > largest ? window[ky * l->in_w + kx] : largest;
-                    out[c * out_plane + oy * l->out_w + ox] = largest;
-                }
-        break;
     case BASELINE_AVERAGE_POOL:
-        for (size_t c = 0; c < l->out_c; c++)
-            for (size_t oy = 0; oy < l->out_h; oy++)
-                for (size_t ox = 0; ox < l->out_w; ox++) {
-                    const float *window = in + c * in_plane + oy * l->stride_h * l->in_w + ox * l->stride_w;
-                    float sum = 0;
-                    for (size_t ky = 0; ky < l->kernel_h; ky++)
-                        for (size_t kx = 0; kx < l->kernel_w; kx++) sum += window[ky * l->in_w + kx];
-                    out[c * out_plane + oy * l->out_w + ox] = sum / (float)(l->kernel_h * l->kernel_w);
-                }
+        pool(l, in, out, l->kind == BASELINE_MAX_POOL);
         break;
     case BASELINE_GLOBAL_MAX:
-        for (size_t c = 0; c < l->in_c; c++) {
-            float largest = -INFINITY;
-            for (size_t i = 0; i < in_plane; i++) largest = in[c * in_plane + i] > largest ? in[c * in_plane + i] : largest;
-            out[c] = largest;
-        }
-        break;
     case BASELINE_GLOBAL_AVERAGE:
-        for (size_t c = 0; c < l->in_c; c++) {
-            float sum = 0;
-            for (size_t i = 0; i < in_plane; i++) sum += in[c * in_plane + i];
-            out[c] = sum / (float)in_plane;
-        }
+        for (size_t c = 0; c < l->in_c; c++) out[c] = reduce(in + c * in_plane, 1, in_plane, 1, l->kind == BASELINE_GLOBAL_MAX);
         break;
     case BASELINE_DENSE: {
         size_t features = l->in_c * in_plane;

@@ -1,10 +1,11 @@
 import Glibc
 
 /// Reads whole files into a reusable byte buffer, so that decoding thousands of slices does not
-/// allocate a new buffer for each one.
-enum FileBytes {
+/// allocate a new buffer for each one. Public for the bounds `radtriage bench` measures against, which
+/// read their files the same way.
+public enum FileBytes {
     /// Replaces `buffer`'s contents with the file's bytes; the buffer's capacity is kept for the next file.
-    static func read(path: String, into buffer: inout [UInt8]) throws(SliceDecodingError) {
+    public static func read(path: String, into buffer: inout [UInt8]) throws(SliceDecodingError) {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw .unreadable(file: path, reason: errnoText()) }
         defer { close(descriptor) }

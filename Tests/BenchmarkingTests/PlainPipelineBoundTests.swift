@@ -62,4 +62,23 @@ import TriagePipeline
         }
         #expect(error?.description == "\(file.path): the plain C pipeline could not decode it")
     }
+
+    /// Both file-reading bounds name the file they could not use, and fail the measurement.
+    @Test func theBoundsNameAFileTheyCannotReadOrDecode() throws {
+        let model = try ScoringModel.load(from: Self.defaultModel)
+        let notPNG = FileManager.default.temporaryDirectory.appendingPathComponent("radtriage-not-a-png-\(UUID().uuidString).png")
+        try Data("not a PNG".utf8).write(to: notPNG)
+        defer { try? FileManager.default.removeItem(at: notPNG) }
+        let missing = "/nonexistent/radtriage/0001.png"
+
+        let undecodable = #expect(throws: BenchError.self) { _ = try DecodeBound.measure(files: [notPNG.path]) }
+        #expect(undecodable?.description == "\(notPNG.path): the plain libpng loop could not decode it")
+        #expect(undecodable?.kind == .measurement)
+        let unreadable = #expect(throws: BenchError.self) { _ = try DecodeBound.measure(files: [missing]) }
+        #expect(unreadable?.description == "\(missing): cannot read the file: No such file or directory")
+        let unreadableSlice = #expect(throws: BenchError.self) {
+            _ = try PlainPipelineBound.measure(slices: [.init(path: missing, slope: 1, intercept: 0)], model: model)
+        }
+        #expect(unreadableSlice?.description == "\(missing): cannot read the file: No such file or directory")
+    }
 }
