@@ -168,7 +168,9 @@ enum RunFixtures {
         try RunFixtures.synth(into: studies, count: 2)
         #expect(try RunFixtures.run(studies, out).status == 0)
         let previous = RunFixtures.worklist(in: out)
-        try RunFixtures.synth(into: studies, count: 4, first: 3)
+        // Studies large enough that the signal lands while some are still to score: with 12 slices each,
+        // the last three could all finish between the first "study scored" line and the signal.
+        try RunFixtures.synth(into: studies, count: 4, first: 3, slices: 120)
 
         let run = try BackgroundRun(["run", "--studies", studies.path, "--out", out.path, "--now", RunFixtures.now, "--jobs", "1",
                                      "--log-format", "json"])
