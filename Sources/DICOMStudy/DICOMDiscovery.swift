@@ -1,0 +1,118 @@
+import DICOMFormat
+import Foundation
+
+/// The DICOM files of one study, wherever they were found under the studies folder.
+public struct DICOMStudyFiles: Sendable {
+    public let studyInstanceUID: String
+    /// The deepest folder that holds every file of the study.
+    public let root: URL
+    /// Image instances, in path order.
+    public let instances: [DICOMInstance]
+}
+
+/// Finds DICOM studies under a folder in any layout (a folder per study or per series, flat, nested),
+/// grouped by StudyInstanceUID. DICOMDIR files and non-image objects (reports, RT plans, …) are left out;
+/// folders holding a `study.json` are PNG studies and are not searched.
+public struct DICOMDiscovery: Sendable {
+    public struct Ignored: Sendable {
+        public let url: URL
+        public let reason: String
+    }
+
+    public struct Result: Sendable {
+        public var studies: [DICOMStudyFiles] = []
+        /// DICOM files that are not slices of a study, and files that look like DICOM but do not parse.
+        public var ignored: [Ignored] = []
+    }
+
+    /// Bytes read to parse a file's header; a header longer than this is read whole.
+    public var headerPrefixBytes = 64 << 10
+    /// Folders deeper than this below the studies folder are not searched (and a link loop ends).
+    public var maxDepth = 12
+    public var parser = DICOMParser()
+
+    public init() {}
+
+    public func scan(_ root: URL) -> Result {
+        var result = Result()
+        var byStudy: [String: [DICOMInstance]] = [:]
+        for url in candidateFiles(root) {
+            guard let bytes = Self.read(url, limit: headerPrefixBytes), Self.looksLikeDICOM(bytes.prefix, name: url.lastPathComponent) else { continue }
+            let file: DICOMFile
+            do {
+                file = try parser.parse(bytes.prefix, headerOnly: true)
+            } catch let error where bytes.isPrefix {
+                guard error.kind == .truncated, let whole = Self.read(url, limit: Int.max), let parsed = try? parser.parse(whole.prefix, headerOnly: true) else {
+                    result.ignored.append(Ignored(url: url, reason: error.description))
+                    continue
+                }
+                file = parsed
+            } catch {
+                result.ignored.append(Ignored(url: url, reason: error.description))
+                continue
+            }
+            let instance = DICOMInstance(url: url, file: file)
+            if url.lastPathComponent.uppercased() == "DICOMDIR" || instance.sopClassUID == DICOMInstance.mediaStorageDirectoryClass {
+                result.ignored.append(Ignored(url: url, reason: "a DICOMDIR (file-set directory), not an image"))
+            } else if !instance.isImage {
+                result.ignored.append(Ignored(url: url, reason: "not an image (SOPClassUID \(instance.sopClassUID ?? "absent"), no Rows/Columns/PixelData)"))
+            } else if let uid = instance.studyInstanceUID {
+                byStudy[uid, default: []].append(instance)
+            } else {
+                result.ignored.append(Ignored(url: url, reason: "no StudyInstanceUID (0020,000D)"))
+            }
+        }
+        result.studies = byStudy.map { uid, instances in
+            let sorted = instances.sorted { $0.url.path < $1.url.path }
+            return DICOMStudyFiles(studyInstanceUID: uid, root: Self.commonFolder(sorted.map(\.url)), instances: sorted)
+        }.sorted { ($0.root.path, $0.studyInstanceUID) < ($1.root.path, $1.studyInstanceUID) }
+        return result
+    }
+
+    /// Regular files under `root`, hidden entries and PNG study folders left out, in path order.
+    private func candidateFiles(_ root: URL) -> [URL] {
+        var files: [URL] = []
+        var pending: [(URL, Int)] = [(root, 0)]
+        let manager = FileManager.default
+        while let (folder, depth) = pending.popLast() {
+            guard let names = try? manager.contentsOfDirectory(atPath: folder.path) else { continue }
+            if depth > 0 && names.contains("study.json") { continue }
+            for name in names where !name.hasPrefix(".") {
+                let url = folder.appendingPathComponent(name)
+                guard let values = try? url.resourceValues(forKeys: [.isRegularFileKey, .isDirectoryKey, .isSymbolicLinkKey]) else { continue }
+                if values.isDirectory == true, values.isSymbolicLink != true, depth < maxDepth {
+                    pending.append((url, depth + 1))
+                } else if values.isRegularFile == true {
+                    files.append(url)
+                }
+            }
+        }
+        return files.sorted { $0.path < $1.path }
+    }
+
+    /// A DICM marker at byte 128, or (for files without a preamble) a `.dcm` name or a first element of group 0008.
+    static func looksLikeDICOM(_ bytes: [UInt8], name: String) -> Bool {
+        if bytes.count >= 132 && bytes[128..<132].elementsEqual("DICM".utf8) { return true }
+        if name.lowercased().hasSuffix(".dcm") || name.uppercased() == "DICOMDIR" { return true }
+        guard bytes.count >= 8 else { return false }
+        return (bytes[0] == 0x08 && bytes[1] == 0x00) || (bytes[0] == 0x00 && bytes[1] == 0x08)
+    }
+
+    /// At most `limit` bytes of the file; `isPrefix` when the file is longer.
+    static func read(_ url: URL, limit: Int) -> (prefix: [UInt8], isPrefix: Bool)? {
+        guard let handle = try? FileHandle(forReadingFrom: url) else { return nil }
+        defer { try? handle.close() }
+        guard let data = try? handle.read(upToCount: limit == Int.max ? Int.max : limit + 1) else { return ([], false) }
+        if data.count > limit { return ([UInt8](data.prefix(limit)), true) }
+        return ([UInt8](data), false)
+    }
+
+    static func commonFolder(_ urls: [URL]) -> URL {
+        guard var common = urls.first?.deletingLastPathComponent().standardizedFileURL.pathComponents else { return URL(fileURLWithPath: "/") }
+        for url in urls.dropFirst() {
+            let parts = url.deletingLastPathComponent().standardizedFileURL.pathComponents
+            common = Array(zip(common, parts).prefix { $0 == $1 }.map(\.0))
+        }
+        return URL(fileURLWithPath: NSString.path(withComponents: common), isDirectory: true)
+    }
+}
