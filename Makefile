@@ -2,7 +2,7 @@
 #   make demo   install system packages, build in release mode, run on SampleData/
 #   make test   install system packages, run the whole test suite
 SHELL := /bin/bash
-SYSTEM_PACKAGES := libpng-dev libdeflate-dev libopenblas-dev libsqlite3-dev pkg-config zlib1g-dev python3-venv
+SYSTEM_PACKAGES := libpng-dev libdeflate-dev libopenblas-dev libsqlite3-dev pkg-config zlib1g-dev python3-venv dicom3tools
 # Test-only Python packages, in a virtual environment under .build/ (gitignored): pydicom is the
 # independent DICOM reader the DICOM tests compare with.
 TEST_VENV := .build/venv

@@ -5,7 +5,7 @@ import StudyFormat
 import Synchronization
 import TriageCore
 
-/// Writes synthetic PET (and optionally CT) studies in the study format, with their ground truth.
+/// Writes synthetic PET (and optionally CT) studies in the study format or as DICOM, with their ground truth.
 ///
 /// Deterministic: the bytes depend only on the options and the seed, not on thread count, because
 /// each slice draws its noise from its own random stream.
@@ -83,7 +83,9 @@ public struct StudySynthesizer: Sendable {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try encoder.encode(study.sidecar(petSlopes: petSlopes, includeCT: ctWritten)).write(to: staging.appendingPathComponent("study.json"))
+        if options.format == .png {
+            try encoder.encode(study.sidecar(petSlopes: petSlopes, includeCT: ctWritten)).write(to: staging.appendingPathComponent("study.json"))
+        }
         let truth = study.groundTruth
         try encoder.encode(truth).write(to: staging.appendingPathComponent("ground_truth.json"))
         if manager.fileExists(atPath: final.path) { try manager.removeItem(at: final) }
@@ -97,6 +99,7 @@ public struct StudySynthesizer: Sendable {
         let slopes = Mutex([Double](repeating: 1, count: count))
         let failure = Mutex<(any Error)?>(nil)
         let encoder = PNGSliceEncoder(compressionLevel: options.compressionLevel, filters: .sub, huffmanOnly: options.compressionLevel < 6)
+        let dicom = SyntheticDICOMWriter(study: study)
         let workers = workers ?? max(ProcessInfo.processInfo.activeProcessorCount, 1)
         // Contiguous blocks per worker, so each keeps one reusable buffer.
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
@@ -105,8 +108,13 @@ public struct StudySynthesizer: Sendable {
                 if failure.withLock({ $0 != nil }) { return }
                 do {
                     let (image, slope) = study.storedSlice(slice, modality: modality, values: &values)
-                    let url = folder.appendingPathComponent(SyntheticStudy.fileName(slice, of: count))
-                    try Data(encoder.encode(image)).write(to: url)
+                    var url = folder.appendingPathComponent(SyntheticStudy.fileName(slice, of: count))
+                    if options.format == .dicom {
+                        url = url.deletingPathExtension().appendingPathExtension("dcm")
+                        try Data(dicom.slice(slice, modality: modality, image: image, slope: slope)).write(to: url)
+                    } else {
+                        try Data(encoder.encode(image)).write(to: url)
+                    }
                     slopes.withLock { $0[slice] = slope }
                 } catch {
                     failure.withLock { $0 = $0 ?? WriteError(path: folder.path, reason: "\(error)") }

@@ -16,6 +16,12 @@ public struct SynthesisOptions: Sendable {
     public var compressionLevel: Int = 1
     /// The first study is `S` followed by this number, zero-padded to four digits.
     public var firstStudyNumber: Int = 1
+    /// How the slices are written: PNG with a `study.json` sidecar, or DICOM files (no sidecar).
+    public var format: SliceFormat = .png
+
+    public enum SliceFormat: String, Sendable, CaseIterable {
+        case png, dicom
+    }
 
     public init(studies: Int, slicesPerStudy: Int, seed: UInt64) {
         self.studies = studies

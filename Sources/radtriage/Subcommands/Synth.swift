@@ -8,7 +8,8 @@ struct Synth: ParsableCommand {
         abstract: "Write synthetic PET (and CT) studies with known lesions, in the study format.",
         discussion: """
             Each study folder holds study.json, PT/ (and CT/ with --ct) and ground_truth.json (lesion positions, \
-            sizes and SUVs). The same options and seed always write the same bytes. Not real patients: for tests, \
+            sizes and SUVs); with --format dicom, PT/ and CT/ hold DICOM PET and CT Image Storage files and there \
+            is no study.json. The same options and seed always write the same bytes. Not real patients: for tests, \
             benchmarks, demos and training.
             """)
 
@@ -45,6 +46,9 @@ struct Synth: ParsableCommand {
     @Option(help: "Number of the first study (S0001 for 1).")
     var firstStudy: Int = 1
 
+    @Option(help: "Slice format: png (with a study.json sidecar) or dicom.")
+    var format: String = "png"
+
     func validate() throws {
         guard studies >= 0 else { throw ValidationError("--studies must be 0 or more") }
         guard slices >= 1 else { throw ValidationError("--slices must be at least 1") }
@@ -52,6 +56,7 @@ struct Synth: ParsableCommand {
         guard (0...1).contains(lesionProbability) else { throw ValidationError("--lesion-probability must be within 0...1") }
         guard noise >= 0 else { throw ValidationError("--noise must not be negative") }
         guard (0...9).contains(compression) else { throw ValidationError("--compression must be 0...9") }
+        guard SynthesisOptions.SliceFormat(rawValue: format) != nil else { throw ValidationError("--format must be png or dicom") }
     }
 
     func run() throws {
@@ -63,6 +68,7 @@ struct Synth: ParsableCommand {
         options.noiseLevel = noise
         options.compressionLevel = compression
         options.firstStudyNumber = firstStudy
+        options.format = SynthesisOptions.SliceFormat(rawValue: format) ?? .png
         let progress = ProgressLine(total: studies, unit: "studies")
         let start = Date()
         let truths = try StudySynthesizer(options: options).writeStudies(to: URL(fileURLWithPath: out)) { done in
