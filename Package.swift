@@ -64,13 +64,13 @@ let package = Package(
             "CDecodeBaseline", "CPipelineBaseline", "Scoring", "SliceCodec", "StudyFormat", "Quantification", "Synthesis",
         ]),
         .target(name: "TriagePipeline", dependencies: [
-            "TriageCore", "RunState", "StudyFormat", "SliceCodec", "Quantification", "Scoring", "Evidence", "Triage", "WorklistExport", logging,
+            "TriageCore", "RunState", "StudyFormat", "DICOMFormat", "DICOMStudy", "SliceCodec", "Quantification", "Scoring", "Evidence", "Triage", "WorklistExport", logging,
         ]),
 
         // The executable: argument parsing, logging set-up, exit codes.
         .executableTarget(
             name: "radtriage",
-            dependencies: ["TriageCore", "StudyFormat", "Synthesis", "Inspection", "Scoring", "Evidence", "Triage", "RunState", "TriagePipeline", "Benchmarking", argumentParser, logging]
+            dependencies: ["TriageCore", "StudyFormat", "DICOMStudy", "Synthesis", "Inspection", "Scoring", "Evidence", "Triage", "RunState", "TriagePipeline", "Benchmarking", argumentParser, logging]
         ),
 
         // Tests: one target per library, a PNG fixture writer independent of libpng, and the CLI end to end.
@@ -85,7 +85,7 @@ let package = Package(
         .testTarget(name: "EvidenceTests", dependencies: ["Evidence"]),
         .testTarget(name: "TriageTests", dependencies: ["Triage", "StudyFormat", "TriageCore"]),
         .testTarget(name: "WorklistExportTests", dependencies: ["WorklistExport", "Triage", "StudyFormat", "TriageCore", csv]),
-        .testTarget(name: "TriagePipelineTests", dependencies: ["TriagePipeline", "Scoring", "Evidence", "Quantification", "Synthesis", "StudyFormat", "TriageCore"]),
+        .testTarget(name: "TriagePipelineTests", dependencies: ["TriagePipeline", "DICOMStudy", "Triage", "Scoring", "Evidence", "Quantification", "Synthesis", "StudyFormat", "TriageCore"]),
         .testTarget(name: "BenchmarkingTests", dependencies: ["Benchmarking", "TriagePipeline", "Scoring", "Synthesis"]),
         .testTarget(name: "RunStateTests", dependencies: ["RunState", "TriageCore", grdb]),
         .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Synthesis", "StudyFormat", "TriageCore", "PNGFixtures"]),

@@ -23,6 +23,8 @@ public struct DICOMDiscovery: Sendable {
         public var studies: [DICOMStudyFiles] = []
         /// DICOM files that are not slices of a study, and files that look like DICOM but do not parse.
         public var ignored: [Ignored] = []
+
+        public init() {}
     }
 
     /// Bytes read to parse a file's header; a header longer than this is read whole.

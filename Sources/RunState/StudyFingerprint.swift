@@ -38,6 +38,22 @@ public struct StudyFingerprint: Equatable, Sendable {
         return StudyFingerprint(digest: SHA256.hex(Array(listing.utf8)), fileCount: files.count)
     }
 
+    /// Fingerprints a study made of the listed files (a DICOM study, whose files may lie anywhere under
+    /// the studies folder): each file's path, size and modification time to the nanosecond, in path order.
+    /// A file that cannot be stat'ed is listed as missing, so its return changes the digest.
+    public static func of(files: [URL]) -> StudyFingerprint {
+        var listing = ""
+        for path in files.map(\.path).sorted() {
+            var info = stat()
+            if stat(path, &info) == 0 {
+                listing += "\(path)\t\(info.st_size)\t\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)\n"
+            } else {
+                listing += "\(path)\tmissing\n"
+            }
+        }
+        return StudyFingerprint(digest: SHA256.hex(Array(listing.utf8)), fileCount: files.count)
+    }
+
     /// The regular files below `root` with their `stat` (one `fstatat` each, relative to the open
     /// folder: a study has thousands, and a cron run fingerprints every study), by relative path, sorted
     /// so the listing does not depend on the order the file system lists them in. An entry that cannot be

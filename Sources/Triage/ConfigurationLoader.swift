@@ -39,7 +39,7 @@ public struct ConfigurationLoader {
         var configuration = TriageConfiguration.builtIn
         guard let root else { return configuration }
         guard let top = reader.mapping(root, path: "") else { throw ConfigurationError(file: file, problems: reader.problems) }
-        reader.rejectUnknown(top, path: "", known: ["weights", "priorities", "centres", "pools"])
+        reader.rejectUnknown(top, path: "", known: ["weights", "priorities", "centres", "pools", "dicom"])
         if let node = top["weights"], let weights = reader.mapping(node, path: "weights") {
             reader.rejectUnknown(weights, path: "weights", known: ["modelProbability", "priority", "waiting", "deadline", "deadlineHorizonHours"])
             let w = configuration.weights
@@ -82,6 +82,26 @@ public struct ConfigurationLoader {
                 configuration.pools.append(TriageConfiguration.ReadingPool(
                     name: name, sites: reader.strings(fields["sites"], path: "\(path).sites"),
                     centres: reader.strings(fields["centres"], path: "\(path).centres")))
+            }
+        }
+        if let node = top["dicom"], let dicom = reader.mapping(node, path: "dicom") {
+            reader.rejectUnknown(dicom, path: "dicom", known: ["timeZone", "organCentres"])
+            if let zoneText = reader.string(dicom["timeZone"], path: "dicom.timeZone") {
+                configuration.dicom.timeZone = TimeZone(identifier: zoneText)
+                if configuration.dicom.timeZone == nil {
+                    reader.problem(dicom["timeZone"], path: "dicom.timeZone", value: zoneText, allowed: "an IANA time zone such as Europe/Berlin")
+                }
+            }
+            if let list = dicom["organCentres"], let items = reader.sequence(list, path: "dicom.organCentres") {
+                for (index, item) in items.enumerated() {
+                    let path = "dicom.organCentres[\(index)]"
+                    guard let fields = reader.mapping(item, path: path) else { continue }
+                    reader.rejectUnknown(fields, path: path, known: ["pattern", "centre"])
+                    if let pattern = reader.string(fields["pattern"], path: "\(path).pattern", required: true),
+                       let centre = reader.string(fields["centre"], path: "\(path).centre", required: true) {
+                        configuration.dicom.organCentres.append(.init(pattern: pattern, centre: centre))
+                    }
+                }
             }
         }
         guard reader.problems.isEmpty else { throw ConfigurationError(file: file, problems: reader.problems) }

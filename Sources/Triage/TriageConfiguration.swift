@@ -57,7 +57,21 @@ public struct TriageConfiguration: Sendable {
         public var centres: [String]
     }
 
+    /// How DICOM studies map to the clinical context: the zone of their local times when a file has no
+    /// TimezoneOffsetFromUTC, and which words in their descriptions name which organ centre.
+    public struct DICOMMapping: Sendable, Equatable {
+        public struct CentrePattern: Sendable, Equatable {
+            public var pattern: String
+            public var centre: String
+        }
+        /// Nil: the machine's zone.
+        public var timeZone: TimeZone?
+        /// Matched case-insensitively in RequestedProcedureDescription, StudyDescription, SeriesDescription; first match wins.
+        public var organCentres: [CentrePattern] = []
+    }
+
     public var weights = Weights()
+    public var dicom = DICOMMapping()
     public var priorityClasses: [OrderedPriority: PriorityClass]
     public var centres: [String: OrganCentre]
     public var pools: [ReadingPool]

@@ -1,3 +1,5 @@
+import DICOMFormat
+import DICOMStudy
 import Dispatch
 import Evidence
 import Foundation
@@ -17,6 +19,9 @@ public final class StudyScorer {
     public let model: ScoringModel
     public let batchSize: Int
     public var decoder = PNGSliceDecoder()
+    public var dicomDecoder = DICOMPixelDecoder()
+    /// How DICOM attributes map to the clinical context (time zone, organ centre patterns).
+    public var dicomOptions = DICOMReadingOptions()
     /// At most this many unusable slices are listed one by one.
     public var maxListedSliceProblems = 10
 
@@ -43,6 +48,13 @@ public final class StudyScorer {
         for lane in lanes { lane.close() }
     }
 
+    public func score(_ source: StudySource) -> StudyOutcome {
+        switch source {
+        case .sidecarFolder(let folder): score(studyAt: folder)
+        case .dicom(let files): score(dicom: files)
+        }
+    }
+
     public func score(studyAt folder: URL) -> StudyOutcome {
         let study: Study
         do {
@@ -50,20 +62,78 @@ public final class StudyScorer {
         } catch {
             return .failed(StudyFailure(path: folder.path, studyId: nil, metadata: nil, problems: error.problems))
         }
+        return score(study, slices: .png, seriesField: "$.series") { reasons, series in
+            reasons.map { $0.problem(study: study, series: series) }
+        }
+    }
+
+    /// A DICOM study: mapped to the study model from its tags, refusals named by tag.
+    public func score(dicom files: DICOMStudyFiles) -> StudyOutcome {
+        let reading: DICOMStudyReading
+        do {
+            reading = try DICOMStudyMapper(options: dicomOptions).map(
+                studyInstanceUID: files.studyInstanceUID, instances: files.instances, root: files.root)
+        } catch {
+            return .failed(StudyFailure(path: files.root.path, studyId: files.studyInstanceUID, metadata: nil, problems: error.problems))
+        }
+        return score(reading.study, slices: .dicom, seriesField: "Modality (0008,0060)") { reasons, series in
+            reasons.map { DICOMSUVProblems.problem($0, instances: reading.seriesInstances[series.index]) }
+        }
+    }
+
+    /// How a study's slice files are encoded.
+    enum SliceEncoding {
+        case png, dicom
+    }
+
+    enum SliceDecoding {
+        case success((width: Int, height: Int))
+        case failure(InputProblem)
+    }
+
+    private func score(
+        _ study: Study, slices encoding: SliceEncoding, seriesField: String,
+        problems: ([SUVUnavailableReason], Series) -> [InputProblem]
+    ) -> StudyOutcome {
         let modality = model.manifest.input.modality.uppercased()
         guard let series = study.series.first(where: { $0.modality.uppercased() == modality }) else {
-            return failure(study, [InputProblem(file: study.sidecarPath, field: "$.series", value: study.series.map(\.modality).joined(separator: ", "),
+            return failure(study, [InputProblem(file: study.sidecarPath, field: seriesField, value: study.series.map(\.modality).joined(separator: ", "),
                                                 message: "no \(modality) series for model \(model.id)")])
         }
         guard model.manifest.input.units.uppercased() == "SUV" else {
             // A CT model reads Hounsfield units: the series' rescale alone.
-            return score(series, of: study, map: AffineSliceMap(rescaleOf: series), provenance: nil)
+            return score(series, of: study, map: AffineSliceMap(rescaleOf: series), provenance: nil, encoding: encoding)
         }
         switch SUVCalibrator.calibrate(series: series, of: study) {
         case .unavailable(let reasons):
-            return failure(study, reasons.map { $0.problem(study: study, series: series) })
+            return failure(study, problems(reasons, series))
         case .calibrated(let calibration):
-            return score(series, of: study, map: calibration.map, provenance: calibration.provenance)
+            return score(series, of: study, map: calibration.map, provenance: calibration.provenance, encoding: encoding)
+        }
+    }
+
+    /// Decodes one slice file into `samples`; its size, or the problem naming the file.
+    private func decodeSlice(_ url: URL, encoding: SliceEncoding) -> SliceDecoding {
+        switch encoding {
+        case .png:
+            do {
+                let header = try decoder.decodeFile(atPath: url.path, bytes: &bytes, into: &samples)
+                return .success((header.width, header.height))
+            } catch {
+                return .failure(InputProblem(file: error.file, message: error.reason))
+            }
+        case .dicom:
+            do {
+                try FileBytes.read(path: url.path, into: &bytes)
+            } catch {
+                return .failure(InputProblem(file: error.file, message: error.reason))
+            }
+            do {
+                let frame = try dicomDecoder.grayscaleFrame(0, of: DICOMParser().parse(bytes), into: &samples)
+                return .success((frame.width, frame.height))
+            } catch {
+                return .failure(InputProblem(file: url.path, message: error.description))
+            }
         }
     }
 
@@ -71,7 +141,7 @@ public final class StudyScorer {
         .failed(StudyFailure(path: study.folder.path, studyId: study.id, metadata: StudyMetadata(study), problems: problems + study.warnings))
     }
 
-    private func score(_ series: Series, of study: Study, map: AffineSliceMap, provenance: SUVProvenance?) -> StudyOutcome {
+    private func score(_ series: Series, of study: Study, map: AffineSliceMap, provenance: SUVProvenance?, encoding: SliceEncoding) -> StudyOutcome {
         var timings = StudyScoringResult.StageTimings()
         var logits: [Float] = []
         logits.reserveCapacity(series.slices.count)
@@ -82,11 +152,11 @@ public final class StudyScorer {
         var unusable = SliceProblemList(limit: maxListedSliceProblems)
         for (index, slice) in series.slices.enumerated() {
             var clock = DispatchTime.now().uptimeNanoseconds
-            let header: PNGHeader
-            do {
-                header = try decoder.decodeFile(atPath: slice.url.path, bytes: &bytes, into: &samples)
-            } catch {
-                unusable.append(InputProblem(file: error.file, message: error.reason))
+            let header: (width: Int, height: Int)
+            switch decodeSlice(slice.url, encoding: encoding) {
+            case .success(let size): header = size
+            case .failure(let problem):
+                unusable.append(problem)
                 continue
             }
             timings.decodeSeconds += Self.lap(&clock)

@@ -1,3 +1,4 @@
+import DICOMStudy
 import Evidence
 import Dispatch
 import Foundation
@@ -82,6 +83,8 @@ public struct TriageRun: Sendable {
     public var logger = Logger(label: "radtriage")
     /// Patient ids, accession numbers and file paths appear in logs only when this is set.
     public var logIdentifiers = false
+    /// How DICOM studies' attributes map to the clinical context (from the configuration's `dicom:`).
+    public var dicomOptions = DICOMReadingOptions()
 
     public init(model: ScoringModel, configuration: TriageConfiguration) {
         self.model = model
@@ -92,9 +95,9 @@ public struct TriageRun: Sendable {
         studies root: URL, output: URL, now: Date = Date(), progress: @escaping @Sendable (_ done: Int, _ total: Int) -> Void = { _, _ in }
     ) throws -> Summary {
         let start = Date()
-        let folders: [URL]
+        let folders: [StudySource]
         do {
-            folders = try StudyDiscovery.studyFolders(at: root)
+            folders = try StudySource.discover(at: root)
         } catch {
             throw RunError(kind: .studies, description: "\(error)")
         }
@@ -133,7 +136,7 @@ public struct TriageRun: Sendable {
             throw Stopped(signal: signal, scored: pass.scored, remaining: pass.outcomes.filter { $0 == nil }.count)
         }
         let outcomes = pass.outcomes.compactMap { $0 }
-        let seen = Set(folders.map(Self.key))
+        let seen = Set(folders.map(\.key))
         let absent = stored.values.filter { record in
             !seen.contains(record.folder) && previousRun.map { record.lastSeenAt >= $0.startedAt } ?? false
         }.count
@@ -166,16 +169,13 @@ public struct TriageRun: Sendable {
         String(format: "%.3f", slices > 0 ? seconds * 1000 / Double(slices) : 0)
     }
 
-    /// The key of a study folder in the state: its absolute, standardised path.
-    static func key(_ folder: URL) -> String { folder.standardizedFileURL.path }
-
     /// Ranks every study and writes the main worklist and one per reading pool.
-    private func writeWorklists(_ outcomes: [StudyOutcome], folders: [URL], to writer: WorklistWriter, now: Date) throws -> [URL] {
+    private func writeWorklists(_ outcomes: [StudyOutcome], folders: [StudySource], to writer: WorklistWriter, now: Date) throws -> [URL] {
         var outcomesBySource: [String: StudyOutcome] = [:]
         var candidates: [TriageCandidate] = []
         for (folder, outcome) in zip(folders, outcomes) {
-            outcomesBySource[folder.path] = outcome
-            candidates.append(Self.candidate(for: outcome, folder: folder))
+            outcomesBySource[folder.name] = outcome
+            candidates.append(Self.candidate(for: outcome, source: folder))
         }
         let ranked = TriageRanker(configuration: configuration).rank(candidates, now: now)
         let rows = ranked.map { Self.row($0, outcome: outcomesBySource[$0.candidate.source]) }
@@ -208,7 +208,7 @@ public struct TriageRun: Sendable {
     /// still matches its inputs, model and tool version is not scored again. Each new result is
     /// committed to the state before the next study starts. The outcomes come back in the folders'
     /// order, so the result does not depend on the worker count.
-    private func score(_ folders: [URL], stored: [String: StudyRecord], state: StateStore, runID: String,
+    private func score(_ folders: [StudySource], stored: [String: StudyRecord], state: StateStore, runID: String,
                        progress: @escaping @Sendable (_ done: Int, _ total: Int) -> Void) throws -> Pass {
         let workers = max(1, min(jobs, folders.count))
         // Fewer studies than cores: each study's inference runs on threads of its own, one per spare core,
@@ -228,9 +228,9 @@ public struct TriageRun: Sendable {
                 }
                 guard let index else { return }
                 let folder = folders[index]
-                let folderKey = Self.key(folder)
+                let folderKey = folder.key
                 let clock = Date()
-                let fingerprint = try? StudyFingerprint.of(folder: folder)
+                let fingerprint = try? folder.fingerprint()
                 if !full, let record = stored[folderKey], key.isReusable(record, fingerprint: fingerprint),
                    let outcome = try? record.decodedOutcome() {
                     logger.debug("study unchanged", metadata: ["run.id": "\(runID)", "study.id": "\(record.studyId ?? "?")", "stage": "state"])
@@ -239,8 +239,11 @@ public struct TriageRun: Sendable {
                         $0.pass.skipped.append(folderKey)
                     }
                 } else {
-                    if scorer == nil { scorer = StudyScorer(model: model, batchSize: batchSize, inferenceLanes: lanesPerStudy) }
-                    let fresh = scorer!.score(studyAt: folder)
+                    if scorer == nil {
+                        scorer = StudyScorer(model: model, batchSize: batchSize, inferenceLanes: lanesPerStudy)
+                        scorer!.dicomOptions = dicomOptions
+                    }
+                    let fresh = scorer!.score(folder)
                     let seconds = Date().timeIntervalSince(clock)
                     log(fresh, folder: folder, runID: runID, seconds: seconds)
                     do {
@@ -279,7 +282,7 @@ public struct TriageRun: Sendable {
 
     /// One line per study. Without `logIdentifiers`, no patient id, accession or path: a failure is
     /// logged by its message alone (the worklist, in the output directory, has the file).
-    private func log(_ outcome: StudyOutcome, folder: URL, runID: String, seconds: Double) {
+    private func log(_ outcome: StudyOutcome, folder: StudySource, runID: String, seconds: Double) {
         var metadata: Logger.Metadata = ["run.id": "\(runID)", "stage": "score", "duration_ms": "\(Int(seconds * 1000))"]
         switch outcome {
         case .scored(let result):
@@ -301,7 +304,7 @@ public struct TriageRun: Sendable {
         }
     }
 
-    static func candidate(for outcome: StudyOutcome, folder: URL) -> TriageCandidate {
+    static func candidate(for outcome: StudyOutcome, source: StudySource) -> TriageCandidate {
         switch outcome {
         case .scored(let result):
             let metadata = result.metadata
@@ -309,13 +312,13 @@ public struct TriageRun: Sendable {
                 studyId: metadata.studyId, priority: metadata.orderedPriority, site: metadata.site, centre: metadata.organCentre,
                 received: metadata.received ?? metadata.acquired,
                 finding: .scored(probability: result.probability, suvMax: result.evidence?.suvMax, suvMaxZmm: result.evidence?.suvMaxPositionMm[2]),
-                source: folder.path)
+                source: source.name)
         case .failed(let failure):
             let metadata = failure.metadata
             return TriageCandidate(
-                studyId: metadata?.studyId ?? folder.lastPathComponent, priority: metadata?.orderedPriority ?? .routine,
+                studyId: metadata?.studyId ?? source.fallbackId, priority: metadata?.orderedPriority ?? .routine,
                 site: metadata?.site, centre: metadata?.organCentre, received: metadata?.received ?? metadata?.acquired,
-                finding: .failed(reason: failure.reason), source: folder.path)
+                finding: .failed(reason: failure.reason), source: source.name)
         }
     }
 

@@ -1,6 +1,8 @@
 import ArgumentParser
+import DICOMStudy
 import Foundation
 import Inspection
+import TriagePipeline
 
 /// `radtriage inspect PATH`: explains a study, a folder of studies, or one slice.
 struct Inspect: ParsableCommand {
@@ -11,7 +13,7 @@ struct Inspect: ParsableCommand {
             SUV was computed. Exit code 0 when everything inspected is usable, 1 when something is not.
             """)
 
-    @Argument(help: "A study folder, a folder of studies, or a PNG file.")
+    @Argument(help: "A study folder, a folder of studies (PNG or DICOM, in any layout), or a PNG file.")
     var path: String
 
     @Flag(help: "Print JSON instead of text.")
@@ -30,14 +32,20 @@ struct Inspect: ParsableCommand {
         case .slice(let slice):
             usable = slice.isUsable
             try emit(slice, text: InspectionText.render(slice))
-        case .studies(let studies):
-            usable = studies.allSatisfy(\.isUsable) && !studies.isEmpty
+        case .studies(let pngStudies):
+            // DICOM studies beside the PNG ones: a folder that holds DICOM files is not a PNG study without a sidecar.
+            let sources = (try? StudySource.discover(at: URL(fileURLWithPath: path))) ?? []
+            let dicomFiles = sources.compactMap { if case .dicom(let files) = $0 { files } else { nil } }
+            let pngPaths = Set(sources.compactMap { if case .sidecarFolder(let folder) = $0 { folder.standardizedFileURL.path } else { nil } })
+            let studies = dicomFiles.isEmpty ? pngStudies : pngStudies.filter { pngPaths.contains(URL(fileURLWithPath: $0.path).standardizedFileURL.path) }
+            let dicom = dicomFiles.map { DICOMInspection($0, options: DICOMReadingOptions()) }
+            usable = studies.allSatisfy(\.isUsable) && dicom.allSatisfy(\.isUsable) && !(studies.isEmpty && dicom.isEmpty)
             if json {
                 try emit(studies, text: "")
-            } else if studies.isEmpty {
+            } else if studies.isEmpty && dicom.isEmpty {
                 print("\(path): no study folders found")
             } else {
-                print(studies.map(InspectionText.render).joined(separator: "\n\n"))
+                print((studies.map(InspectionText.render) + dicom.map(\.text)).joined(separator: "\n\n"))
             }
         }
         if !usable { throw ExitCode.someInputUnusable }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DICOMStudy
 import Foundation
 import RunState
 import Scoring
@@ -69,6 +70,7 @@ struct Run: ParsableCommand {
         StopSignals.install()
         do {
             var triage = TriageRun(model: loaded, configuration: configuration)
+            triage.dicomOptions = DICOMReadingOptions(configuration.dicom)
             triage.jobs = jobs
             triage.full = full
             triage.stopRequest = { StopSignals.pending }

@@ -14,7 +14,7 @@ struct Score: ParsableCommand {
             is missing or invalid.
             """)
 
-    @Argument(help: "Study folders.")
+    @Argument(help: "Study folders (PNG with study.json), or folders of DICOM files (every study in them is scored).")
     var studies: [String]
 
     @Option(help: "Model folder (manifest.json + weights). Default: $RADTRIAGE_MODEL, else Models/pet-default.")
@@ -37,9 +37,11 @@ struct Score: ParsableCommand {
         var results: [StudyScoringResult] = []
         var failures: [StudyFailure] = []
         for path in studies {
-            switch scorer.score(studyAt: URL(fileURLWithPath: path)) {
-            case .scored(let result): results.append(result)
-            case .failed(let failure): failures.append(failure)
+            for source in StudySource.studies(at: URL(fileURLWithPath: path)) {
+                switch scorer.score(source) {
+                case .scored(let result): results.append(result)
+                case .failed(let failure): failures.append(failure)
+                }
             }
         }
         if json {

@@ -1,0 +1,87 @@
+import DICOMStudy
+import Foundation
+import RunState
+import StudyFormat
+import Triage
+
+/// Where one study's inputs are: a folder with a `study.json` sidecar and PNG slices, or the DICOM
+/// files of one StudyInstanceUID wherever they lie under the studies folder.
+public enum StudySource: Sendable {
+    case sidecarFolder(URL)
+    case dicom(DICOMStudyFiles)
+
+    /// The study's key in the run state: the folder's path, or the DICOM study's UID (its identity).
+    public var key: String {
+        switch self {
+        case .sidecarFolder(let folder): folder.standardizedFileURL.path
+        case .dicom(let files): "dicom:" + files.studyInstanceUID
+        }
+    }
+
+    /// The path the worklist and errors show: the study folder, or the folder holding its DICOM files.
+    public var path: String {
+        switch self {
+        case .sidecarFolder(let folder): folder.path
+        case .dicom(let files): files.root.path
+        }
+    }
+
+    /// Unique among the studies of a run (several DICOM studies may share a folder): the path, and for
+    /// DICOM the StudyInstanceUID.
+    public var name: String {
+        switch self {
+        case .sidecarFolder(let folder): folder.path
+        case .dicom(let files): "\(files.root.path) (StudyInstanceUID \(files.studyInstanceUID))"
+        }
+    }
+
+    /// A name for a study that failed before its identifier was read.
+    public var fallbackId: String {
+        switch self {
+        case .sidecarFolder(let folder): folder.lastPathComponent
+        case .dicom(let files): files.studyInstanceUID
+        }
+    }
+
+    public func fingerprint() throws -> StudyFingerprint {
+        switch self {
+        case .sidecarFolder(let folder): try StudyFingerprint.of(folder: folder)
+        case .dicom(let files): StudyFingerprint.of(files: files.instances.map(\.url))
+        }
+    }
+
+    /// Every study under `root`: PNG study folders as `StudyDiscovery` finds them, and DICOM studies in
+    /// any layout. A sub-folder that is neither a PNG study nor holds DICOM slices is still returned (as
+    /// a sidecar folder), so that it is reported as failed rather than silently skipped.
+    public static func discover(at root: URL, dicom: DICOMDiscovery = DICOMDiscovery()) throws(StudyDiscovery.NotADirectory) -> [StudySource] {
+        let folders = try StudyDiscovery.studyFolders(at: root)
+        let scan = folders == [root] ? DICOMDiscovery.Result() : dicom.scan(root)
+        let dicomRoots = scan.studies.map { $0.root.standardizedFileURL.path }
+        let sidecarFolders = folders.filter { folder in
+            let path = folder.standardizedFileURL.path
+            let hasSidecar = FileManager.default.fileExists(atPath: folder.appendingPathComponent(StudyReader.sidecarName).path)
+            // A folder that holds (or lies inside) a DICOM study's files is that study's, not a PNG study.
+            return hasSidecar || !dicomRoots.contains { $0 == path || $0.hasPrefix(path + "/") || path.hasPrefix($0 + "/") }
+        }
+        let sources = sidecarFolders.map(StudySource.sidecarFolder) + scan.studies.map(StudySource.dicom)
+        return sources.sorted { ($0.path, $0.key) < ($1.path, $1.key) }
+    }
+
+    /// The studies one path names (`score`, `bench`): a PNG study folder, or the DICOM studies under
+    /// it; a folder with neither is returned as a PNG study, so that its missing sidecar is reported.
+    public static func studies(at path: URL) -> [StudySource] {
+        if FileManager.default.fileExists(atPath: path.appendingPathComponent(StudyReader.sidecarName).path) {
+            return [.sidecarFolder(path)]
+        }
+        let found = DICOMDiscovery().scan(path).studies
+        return found.isEmpty ? [.sidecarFolder(path)] : found.map(StudySource.dicom)
+    }
+}
+
+extension DICOMReadingOptions {
+    /// The configuration's `dicom:` section (time zone, organ-centre patterns); the standard priorities.
+    public init(_ mapping: TriageConfiguration.DICOMMapping) {
+        self.init(timeZone: mapping.timeZone ?? .current,
+                  organCentres: mapping.organCentres.map { OrganCentreRule(pattern: $0.pattern, centre: $0.centre) })
+    }
+}

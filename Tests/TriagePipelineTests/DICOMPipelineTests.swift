@@ -1,0 +1,71 @@
+import DICOMStudy
+import Evidence
+import Quantification
+import Foundation
+import Scoring
+import Synthesis
+import Testing
+import Triage
+import TriageCore
+@testable import TriagePipeline
+
+/// DICOM studies through the pipeline beside PNG ones: the same study as DICOM and as PNG scores the
+/// same, a hostile DICOM file fails its study with its reason and the run goes on, and an unchanged
+/// DICOM study is not scored again.
+@Suite struct DICOMPipelineTests {
+    static func synthesize(_ format: SynthesisOptions.SliceFormat, into folder: URL, studies: Int = 2) throws {
+        var options = SynthesisOptions(studies: studies, slicesPerStudy: 24, seed: 9)
+        options.petMatrix = 40
+        options.lesionProbability = 1
+        options.format = format
+        try StudySynthesizer(options: options).writeStudies(to: folder)
+    }
+
+    static func temporary() -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("radtriage-dicom-pipeline-\(UUID().uuidString)")
+    }
+
+    @Test func theSameStudyAsDICOMAndAsPNGScoresTheSame() throws {
+        let png = Self.temporary(), dicom = Self.temporary()
+        defer { for url in [png, dicom] { try? FileManager.default.removeItem(at: url) } }
+        try Self.synthesize(.png, into: png, studies: 1)
+        try Self.synthesize(.dicom, into: dicom, studies: 1)
+        let model = try ScoringModel.load(from: StudyScorerTests.modelFolder)
+        let sources = StudySource.studies(at: dicom.appendingPathComponent("S0001"))
+        #expect(sources.count == 1)
+        guard case .scored(let fromPNG) = StudyScorer(model: model).score(studyAt: png.appendingPathComponent("S0001")),
+              case .scored(let fromDICOM) = StudyScorer(model: model).score(sources[0]) else {
+            Issue.record("both must score")
+            return
+        }
+        #expect(fromDICOM.sliceLogits == fromPNG.sliceLogits)
+        #expect(fromDICOM.probability == fromPNG.probability)
+        #expect(fromDICOM.evidence?.suvMax == fromPNG.evidence?.suvMax)
+        #expect(fromDICOM.metadata.accessionNumber == fromPNG.metadata.accessionNumber)
+        #expect(fromDICOM.metadata.orderedPriority == fromPNG.metadata.orderedPriority)
+        #expect(fromDICOM.suvProvenance?.decayIntervalSeconds == fromPNG.suvProvenance?.decayIntervalSeconds)
+    }
+
+    @Test func aRunTakesDICOMBesidePNGAndAHostileFileFailsOnlyItsStudy() throws {
+        let root = Self.temporary(), out = Self.temporary()
+        defer { for url in [root, out] { try? FileManager.default.removeItem(at: url) } }
+        // PNG study folders directly under the studies folder; DICOM as an export nested below it.
+        try Self.synthesize(.png, into: root, studies: 1)
+        try Self.synthesize(.dicom, into: root.appendingPathComponent("export/pacs"), studies: 2)
+        // Study S0002's slice 5 cut inside its pixel data: that study fails naming the element, the others score.
+        let victim = root.appendingPathComponent("export/pacs/S0002/PT/0005.dcm")
+        let bytes = try Data(contentsOf: victim)
+        try bytes.prefix(bytes.count - 100).write(to: victim)
+        let model = try ScoringModel.load(from: StudyScorerTests.modelFolder)
+        var run = TriageRun(model: model, configuration: .builtIn)
+        run.jobs = 1
+        let summary = try run.run(studies: root, output: out)
+        #expect(summary.studies == 3)
+        #expect(summary.scored == 2)
+        #expect(summary.failed == 1)
+        let csv = try String(contentsOf: out.appendingPathComponent("worklist.csv"), encoding: .utf8)
+        #expect(csv.contains("PixelData (7FE0,0010) declares"), "\(csv)")
+        let again = try run.run(studies: root, output: out)
+        #expect(again.skipped == 3 && again.scored == 0, "unchanged studies are not scored again")
+    }
+}
