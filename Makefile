@@ -37,10 +37,12 @@ demo: release
 	echo "run exit code: $$status (0 all scored, 1 finished with some studies failed); worklists in $(DEMO_OUT)/"; \
 	[ $$status -le 1 ]
 
-# The end-to-end tests run the built executable, so build it before testing.
+# The end-to-end tests run the built executable, so build it before testing. The sharded run is then
+# tested on a real one-node Slurm cluster on loopback (installed from Debian's packages by the script).
 test: deps
 	swift build
 	swift test
+	Tests/Cluster/slurm-array-test.sh .build/debug/radtriage
 
 clean:
 	rm -rf .build out

@@ -12,7 +12,6 @@
 set -euo pipefail
 
 repository=$(cd "$(dirname "$0")/../.." && pwd)
-binary=$(realpath "${1:-$repository/.build/debug/radtriage}")
 shards=4
 packages="slurmctld slurmd slurm-client munge iproute2"
 
@@ -22,12 +21,13 @@ skip() {
 }
 
 if [ "${1:-}" != "--inside" ]; then
+    binary=$(realpath "${1:-$repository/.build/debug/radtriage}")
     [ -x "$binary" ] || { echo "slurm-array-test: no radtriage binary at $binary (build first)" >&2; exit 2; }
     if [ "$(id -u)" -ne 0 ]; then
-        if sudo -n true 2>/dev/null; then exec sudo -n "$0" "$@"; fi
+        if sudo -n true 2>/dev/null; then exec sudo -n "$0" "$binary"; fi
         skip "it needs root or passwordless sudo (to install Slurm and run slurmd)"
     fi
-    missing=$(for p in $packages; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done)
+    missing=$(for p in $packages; do dpkg -s "$p" >/dev/null 2>&1 || printf '%s ' "$p"; done)
     if [ -n "$missing" ]; then
         echo "slurm-array-test: installing $missing" >&2
         # Without systemd the packages' maintainer scripts start the daemons through /etc/init.d; a
@@ -70,6 +70,9 @@ started=$(date +%s.%N)
 if [ "$4" = namespace ]; then
     # A fresh network namespace has only `lo`, down; the UTS namespace's hostname is ours to set.
     ip link set lo up
+    # Slurm resolves names with AI_ADDRCONFIG, which glibc answers with nothing for IPv4 when 127.0.0.1
+    # is the only IPv4 address: a second loopback address (still only on lo) makes it resolve.
+    ip addr add 127.0.0.2/8 dev lo
     hostname localhost
 fi
 node=$(hostname)
@@ -97,7 +100,7 @@ marked_processes() {
     for environ in /proc/[0-9]*/environ; do
         pid=${environ#/proc/}; pid=${pid%/environ}
         [ "$pid" = $$ ] || [ "$pid" = "$BASHPID" ] && continue
-        tr '\0' '\n' < "$environ" 2>/dev/null | grep -qx "RADTRIAGE_SLURM_TEST_MARK=$RADTRIAGE_SLURM_TEST_MARK" && echo "$pid"
+        { tr '\0' '\n' < "$environ"; } 2>/dev/null | grep -qx "RADTRIAGE_SLURM_TEST_MARK=$RADTRIAGE_SLURM_TEST_MARK" && echo "$pid"
     done
     return 0
 }
@@ -117,7 +120,7 @@ chmod 755 "$work/munge"
 mungekey --create --keyfile="$work/munge/munge.key" 2>/dev/null || dd if=/dev/urandom of="$work/munge/munge.key" bs=1024 count=1 status=none
 chmod 600 "$work/munge/munge.key"
 munged --foreground --socket="$work/munge/munge.sock" --key-file="$work/munge/munge.key" --pid-file="$work/munge/munged.pid" \
-    --seed-file="$work/munge/munged.seed" --log-file="$work/log/munged.log" --origin=127.0.0.1 --force &
+    --seed-file="$work/munge/munged.seed" --log-file="$work/log/munged.log" --origin=127.0.0.1 >"$work/log/munged.out" 2>&1 &
 pids+=($!)
 
 memory=$(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) / 2048 ))
@@ -161,15 +164,18 @@ pids+=($!)
 slurmd -D -f "$SLURM_CONF" >"$work/log/slurmd.out" 2>&1 &
 pids+=($!)
 
+daemons_alive() { for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null || return 1; done; }
 up=""
+state=""
 for _ in $(seq 150); do
-    state=$(sinfo -h -n "$node" -o %T 2>/dev/null || true)
+    daemons_alive || break
+    state=$(timeout 5 sinfo -h -n "$node" -o %T 2>/dev/null || true)
     if [ "$state" = idle ]; then up=yes; break; fi
     sleep 0.2
 done
 if [ -z "$up" ]; then
     echo "slurm-array-test: the node did not come up (state '${state:-}')" >&2
-    tail -n 20 "$work"/log/*.log >&2 || true
+    for file in "$work"/log/*.log; do echo "--- $file" >&2; tail -n 20 "$file" >&2; done
     exit 1
 fi
 
@@ -187,14 +193,15 @@ array_job=$(echo "$submitted" | awk '/^array/ {print $2}')
 merge_job=$(echo "$submitted" | awk '/^merge/ {print $2}')
 [ -n "$array_job" ] && [ -n "$merge_job" ] || { echo "slurm-array-test: submit.sh did not report both jobs" >&2; exit 1; }
 
-job_state() { scontrol show job "$1" 2>/dev/null | tr ' ' '\n' | awk -F= '$1 == "JobState" {print $2; exit}'; }
+job_state() { timeout 5 scontrol show job "$1" 2>/dev/null | tr ' ' '\n' | awk -F= '$1 == "JobState" {print $2; exit}'; }
 final=""
 for _ in $(seq 600); do
+    daemons_alive || { echo "slurm-array-test: a daemon ended during the jobs" >&2; break; }
     final=$(job_state "$merge_job")
     case "$final" in COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY|BOOT_FAIL|DEADLINE) break ;; esac
     sleep 0.2
 done
-array_states=$(scontrol show job "$array_job" 2>/dev/null | tr ' ' '\n' | awk -F= '$1 == "JobState" {print $2}' | sort | uniq -c | tr -s ' ')
+array_states=$(timeout 5 scontrol show job "$array_job" 2>/dev/null | tr ' ' '\n' | awk -F= '$1 == "JobState" {print $2}' | sort | uniq -c | tr -s ' ')
 echo "slurm-array-test: array $array_job:$array_states; merge $merge_job: $final" >&2
 if [ "$final" != COMPLETED ]; then
     for file in "$RADTRIAGE_WORK"/logs/*; do echo "--- $file" >&2; cat "$file" >&2; done
@@ -211,9 +218,12 @@ merged_files=$(cd "$RADTRIAGE_WORK/worklists" && ls worklist*)
 for file in $single_files; do
     cmp "$work/single/$file" "$RADTRIAGE_WORK/worklists/$file" || { echo "slurm-array-test: $file differs" >&2; exit 1; }
 done
-rows=$(($(wc -l < "$work/single/worklist.csv") - 1))
+rows=$(($(grep -c '' "$work/single/worklist.csv") - 1))
 
 # ---- down, and nothing of it left -------------------------------------------------------------
+# The check below must see the cluster's processes while they run, or it would pass for nothing.
+seen=$(marked_processes | wc -l)
+[ "$seen" -ge "${#pids[@]}" ] || { echo "slurm-array-test: sees $seen of the cluster's ${#pids[@]} daemons by their mark" >&2; exit 1; }
 trap - EXIT
 stop_cluster
 left=$(marked_processes)
