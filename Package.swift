@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "WorklistExport", targets: ["WorklistExport"]),
         .library(name: "CDecodeBaseline", targets: ["CDecodeBaseline"]),
         .library(name: "TriagePipeline", targets: ["TriagePipeline"]),
+        .library(name: "Simulation", targets: ["Simulation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -60,6 +61,8 @@ let package = Package(
         .target(name: "Triage", dependencies: ["TriageCore", "StudyFormat", yams]),
         .target(name: "WorklistExport", dependencies: ["TriageCore", "Triage", "SliceCodec", plot, csv]),
         .target(name: "RunState", dependencies: ["TriageCore", grdb]),
+        // Reading-week simulation: arrivals and readers through the configured ranking and its alternatives.
+        .target(name: "Simulation", dependencies: ["StudyFormat", "Triage", plot]),
         .target(name: "Benchmarking", dependencies: [
             "CDecodeBaseline", "CPipelineBaseline", "Scoring", "SliceCodec", "StudyFormat", "Quantification", "Synthesis",
         ]),
@@ -70,7 +73,7 @@ let package = Package(
         // The executable: argument parsing, logging set-up, exit codes.
         .executableTarget(
             name: "radtriage",
-            dependencies: ["TriageCore", "StudyFormat", "DICOMStudy", "Synthesis", "Inspection", "Scoring", "Evidence", "Triage", "RunState", "TriagePipeline", "Benchmarking", argumentParser, logging]
+            dependencies: ["TriageCore", "StudyFormat", "DICOMStudy", "Synthesis", "Inspection", "Scoring", "Evidence", "Triage", "RunState", "TriagePipeline", "Benchmarking", "Simulation", argumentParser, logging]
         ),
 
         // Tests: one target per library, a PNG fixture writer independent of libpng, and the CLI end to end.
@@ -85,11 +88,12 @@ let package = Package(
         .testTarget(name: "EvidenceTests", dependencies: ["Evidence"]),
         .testTarget(name: "TriageTests", dependencies: ["Triage", "StudyFormat", "TriageCore"]),
         .testTarget(name: "WorklistExportTests", dependencies: ["WorklistExport", "Triage", "StudyFormat", "TriageCore", csv]),
-        .testTarget(name: "TriagePipelineTests", dependencies: ["TriagePipeline", "DICOMStudy", "Triage", "Scoring", "Evidence", "Quantification", "Synthesis", "StudyFormat", "TriageCore"]),
+        .testTarget(name: "TriagePipelineTests", dependencies: ["TriagePipeline", "DICOMStudy", "Scoring", "Evidence", "Quantification", "Synthesis", "StudyFormat", "TriageCore", "Triage", "WorklistExport"]),
         .testTarget(name: "BenchmarkingTests", dependencies: ["Benchmarking", "TriagePipeline", "Scoring", "Synthesis"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Triage", "StudyFormat"]),
         .testTarget(name: "RunStateTests", dependencies: ["RunState", "TriageCore", grdb]),
         .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Synthesis", "StudyFormat", "TriageCore", "PNGFixtures"]),
-        .testTarget(name: "RadtriageCLITests", dependencies: ["radtriage", "RunState", grdb, "Synthesis", "StudyFormat", "TriageCore", argumentParser]),
+        .testTarget(name: "RadtriageCLITests", dependencies: ["radtriage", "RunState", grdb, "Synthesis", "StudyFormat", "TriageCore", argumentParser, yams]),
     ]
 )
 

@@ -26,20 +26,13 @@ public enum StudySource: Sendable {
         }
     }
 
-    /// Unique among the studies of a run (several DICOM studies may share a folder): the path, and for
-    /// DICOM the StudyInstanceUID.
-    public var name: String {
+    /// Where the worklist and the shard results place the study, unique among a run's studies (several
+    /// DICOM studies may share a folder): the PNG study's folder, or for DICOM the folder of its files
+    /// followed by its StudyInstanceUID (a name, not a folder on disk), whose last component is the UID.
+    public var location: URL {
         switch self {
-        case .sidecarFolder(let folder): folder.path
-        case .dicom(let files): "\(files.root.path) (StudyInstanceUID \(files.studyInstanceUID))"
-        }
-    }
-
-    /// A name for a study that failed before its identifier was read.
-    public var fallbackId: String {
-        switch self {
-        case .sidecarFolder(let folder): folder.lastPathComponent
-        case .dicom(let files): files.studyInstanceUID
+        case .sidecarFolder(let folder): folder
+        case .dicom(let files): files.root.appendingPathComponent(files.studyInstanceUID, isDirectory: false)
         }
     }
 
