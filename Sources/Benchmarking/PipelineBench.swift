@@ -54,7 +54,9 @@ public struct PipelineBench {
         }
         let files = try sliceFiles(under: studies)
         guard !files.slices.isEmpty else {
-            throw BenchError("\(studies.path): no readable \(model.manifest.input.modality) slices", kind: .input)
+            // The bounds are PNG pipelines (libpng); DICOM studies are measured by scripts/dicom-bench.py.
+            let hint = " (bench measures PNG studies, its bounds decode with libpng; for DICOM studies, scripts/dicom-bench.py measures run on DICOM against the same studies as PNG, and the DICOM decoding against pydicom)"
+            throw BenchError("\(studies.path): no readable \(model.manifest.input.modality) slices\(hint)", kind: .input)
         }
 
         progress("pipeline bound: the plain C pipeline over \(min(files.slices.count, pipelineSample)) files, one thread")

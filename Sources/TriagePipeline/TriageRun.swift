@@ -350,7 +350,7 @@ public struct TriageRun: Sendable {
         }
         let candidate = study.candidate
         let components = study.components
-        return WorklistRow(
+        var row = WorklistRow(
             rank: study.rank, studyId: candidate.studyId, accession: metadata?.accessionNumber, patientId: metadata?.patientId,
             site: candidate.site, centre: candidate.centre, pool: study.pool, priorityClass: candidate.priority.rawValue,
             dicomPriority: study.priorityClass.dicom, hl7Priority: study.priorityClass.hl7, fhirPriority: study.priorityClass.fhir,
@@ -362,5 +362,9 @@ public struct TriageRun: Sendable {
             board: study.board, deadline: study.deadline, hoursWaiting: study.hoursWaiting, overdue: study.overdue,
             status: result == nil ? "failed" : "scored", reason: study.reasonText, modelId: result?.modelId,
             thumbnailPNG: result?.thumbnailPNG)
+        row.qcFlags = (result?.warnings ?? []).map { warning in
+            [warning.field, warning.value.map { "= \($0)" }, warning.message].compactMap { $0 }.joined(separator: " ")
+        }
+        return row
     }
 }

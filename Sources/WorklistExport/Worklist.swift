@@ -35,6 +35,9 @@ public struct WorklistRow: Sendable, Codable, Equatable {
     public var status: String
     /// Why the study ranks where it does, or why it failed, in words.
     public var reason: String
+    /// What a reader should know that did not stop the study (an unmapped DICOM priority or centre, a gap
+    /// between slices, a half-life that disagrees with the table): the attribute, the value, the words.
+    public var qcFlags: [String] = []
     public var modelId: String?
     /// A coronal maximum-intensity projection (PNG, 8-bit), for the HTML page only.
     public var thumbnailPNG: [UInt8]?
@@ -79,7 +82,7 @@ public struct WorklistRow: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case rank, studyId, accession, patientId, site, centre, pool, priorityClass, dicomPriority, hl7Priority, fhirPriority,
              triageScore, scoreComponents, modelProbability, suvMax, suvMaxPositionMm, suvPeak, hotVolumeMl, keySlices,
-             keySliceFiles, board, deadline, hoursWaiting, overdue, status, reason, modelId
+             keySliceFiles, board, deadline, hoursWaiting, overdue, status, reason, qcFlags, modelId
     }
 }
 

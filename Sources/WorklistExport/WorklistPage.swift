@@ -50,7 +50,7 @@ enum WorklistPage {
                             .td(.class("num"), .text(row.suvPeak.map { String(format: "%.1f", $0) } ?? "")),
                             .td(.text(row.board.map { WorklistWriter.iso($0) } ?? "")),
                             .td(.class("num"), .text(String(format: "%.1f h", row.hoursWaiting))),
-                            .td(.class("reason"), .text(row.reason))
+                            .td(.class("reason"), .text(row.qcFlags.isEmpty ? row.reason : row.reason + " · QC: " + row.qcFlags.joined(separator: "; ")))
                         )
                     }
                 ),

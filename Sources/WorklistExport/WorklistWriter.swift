@@ -111,6 +111,7 @@ public struct WorklistWriter {
         "rank", "study_id", "accession", "patient_id", "site", "centre", "pool", "priority_class", "dicom_priority",
         "hl7_priority", "fhir_priority", "triage_score", "model_probability", "suv_max", "suv_max_position_mm", "suv_peak",
         "hot_volume_ml", "key_slices", "board", "deadline", "hours_waiting", "overdue", "status", "reason", "model_id",
+        "qc_flags",
     ]
 
     /// RFC 4180: a header row, CRLF line ends, fields quoted by the CSV library where they need it.
@@ -135,7 +136,7 @@ public struct WorklistWriter {
         let evidence: [String] = [number(row.modelProbability, "%.4f"), number(row.suvMax, "%.2f"), position, number(row.suvPeak, "%.2f"),
                                   number(row.hotVolumeMl, "%.1f"), row.keySlices.map(String.init).joined(separator: " ")]
         let timing: [String] = [row.board.map(iso) ?? "", row.deadline.map(iso) ?? "", number(row.hoursWaiting, "%.1f"), row.overdue ? "yes" : "no"]
-        return identity + priority + evidence + timing + [row.status, row.reason, row.modelId ?? ""]
+        return identity + priority + evidence + timing + [row.status, row.reason, row.modelId ?? "", row.qcFlags.joined(separator: " | ")]
     }
 
     static func json(_ worklist: Worklist) throws -> Data {

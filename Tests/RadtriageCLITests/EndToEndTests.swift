@@ -68,3 +68,18 @@ extension Tag {
         }
     }
 }
+
+/// The DICOM sample study through the executable: inspect explains it, score scores it.
+@Suite(.tags(.endToEnd)) struct DICOMEndToEndTests {
+    @Test func inspectAndScoreTheDICOMSampleStudy() throws {
+        let folder = ExecutableRunner.sampleData.appendingPathComponent("DICOM")
+        let inspect = try ExecutableRunner.run(["inspect", folder.path])
+        #expect(inspect.status == 0, "\(inspect.stdout)\(inspect.stderr)")
+        #expect(inspect.stdout.contains("DICOM study 2.25."))
+        #expect(inspect.stdout.contains("PET, scored: the first PET series by the rule"))
+        #expect(inspect.stdout.contains("SUV decay correction: START"))
+        let score = try ExecutableRunner.run(["score", folder.path])
+        #expect(score.status == 0, "\(score.stdout)\(score.stderr)")
+        #expect(score.stdout.contains("probability") && score.stdout.contains("(48 slices of PT series 2)"))
+    }
+}

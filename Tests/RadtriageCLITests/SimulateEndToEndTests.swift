@@ -35,8 +35,9 @@ import Testing
         let replay = try ExecutableRunner.run(["simulate", "--state", out.path, "--readers", "1", "--reader-hours", "always", "--json"])
         #expect(replay.status == 0, "\(replay.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(replay.stdout.utf8)) as? [String: Any])
-        #expect(report["studies"] as? Int == 3)
-        #expect((report["department"] as? [String])?.first?.hasPrefix("replayed history: 3 studies") == true)
+        // SampleData: three PNG studies and one DICOM study.
+        #expect(report["studies"] as? Int == 4)
+        #expect((report["department"] as? [String])?.first?.hasPrefix("replayed history: 4 studies") == true)
         let missing = try ExecutableRunner.run(["simulate", "--state", out.appendingPathComponent("nowhere").path])
         #expect(missing.status == 74)
         #expect(missing.stderr.contains("no run state here"))

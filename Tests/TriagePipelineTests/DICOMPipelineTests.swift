@@ -65,6 +65,8 @@ import TriageCore
         #expect(summary.failed == 1)
         let csv = try String(contentsOf: out.appendingPathComponent("worklist.csv"), encoding: .utf8)
         #expect(csv.contains("PixelData (7FE0,0010) declares"), "\(csv)")
+        // What was not mapped is on the row: no organ-centre patterns in the built-in configuration.
+        #expect(csv.contains("qc_flags") && csv.contains("no organ-centre patterns configured"), "\(csv)")
         let again = try run.run(studies: root, output: out)
         #expect(again.skipped == 3 && again.scored == 0, "unchanged studies are not scored again")
     }
