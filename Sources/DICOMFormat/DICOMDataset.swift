@@ -62,20 +62,28 @@ public struct DICOMDataset: Sendable {
     /// Person names and other free text are decoded in the data set's character set.
     public func string(_ tag: DICOMTag) -> String? {
         guard let element = element(tag), element.items.isEmpty, element.fragments == nil else { return nil }
-        let raw = bytes[element.value]
-        let text = Self.textVRs.contains(element.vr) ? characterSet.decode(raw) : String(decoding: raw, as: UTF8.self)
-        var trimmed = text.trimmingCharacters(in: Self.padding)
+        var raw = Self.trimmed(bytes[element.value])
         // A person name's trailing "=" only opens an empty component group.
-        if element.vr == .PN { while trimmed.hasSuffix("=") { trimmed.removeLast() } }
-        return trimmed.isEmpty ? nil : trimmed
+        if element.vr == .PN { while raw.last == UInt8(ascii: "=") { raw = Self.trimmed(raw.dropLast()) } }
+        guard !raw.isEmpty else { return nil }
+        return Self.textVRs.contains(element.vr) ? characterSet.decode(raw) : String(decoding: raw, as: UTF8.self)
     }
 
     /// A multi-valued text attribute split at backslashes, each value trimmed.
     public func strings(_ tag: DICOMTag) -> [String]? {
         guard let text = string(tag) else { return nil }
         return text.split(separator: "\\", omittingEmptySubsequences: false).map {
-            $0.trimmingCharacters(in: Self.padding)
+            String(decoding: Self.trimmed(ArraySlice($0.utf8)), as: UTF8.self)
         }
+    }
+
+    /// Without leading and trailing spaces and NULs, the padding DICOM values carry (bytes, before
+    /// decoding: both are single bytes in every character set DICOM allows).
+    private static func trimmed(_ raw: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        var slice = raw
+        while let first = slice.first, first == 0x20 || first == 0 { slice = slice.dropFirst() }
+        while let last = slice.last, last == 0x20 || last == 0 { slice = slice.dropLast() }
+        return slice
     }
 
     /// The first value of a decimal string (DS) or integer string (IS), or of a binary number.
@@ -138,6 +146,5 @@ public struct DICOMDataset: Sendable {
         return values
     }
 
-    private static let padding = CharacterSet(charactersIn: " \0")
     private static let textVRs: Set<ValueRepresentation> = [.PN, .LO, .SH, .LT, .ST, .UT, .UC]
 }

@@ -1,5 +1,7 @@
 import DICOMFormat
+import Dispatch
 import Foundation
+import Synchronization
 
 /// The DICOM files of one study, wherever they were found under the studies folder.
 public struct DICOMStudyFiles: Sendable {
@@ -28,32 +30,62 @@ public struct DICOMDiscovery: Sendable {
     }
 
     /// Bytes read to parse a file's header; a header longer than this is read whole.
-    public var headerPrefixBytes = 64 << 10
+    public var headerPrefixBytes = 16 << 10
+    /// Files read at the same time (headers are small: the cost is the system calls and parsing).
+    public var workers = ProcessInfo.processInfo.activeProcessorCount
     /// Folders deeper than this below the studies folder are not searched (and a link loop ends).
     public var maxDepth = 12
     public var parser = DICOMParser()
 
     public init() {}
 
+    /// What one file is: an instance, a file to leave out (with why), or not DICOM at all.
+    private enum Reading {
+        case instance(DICOMInstance)
+        case ignored(Ignored)
+        case notDICOM
+    }
+
+    private func readHeader(_ url: URL) -> Reading {
+        guard let bytes = Self.read(url, limit: headerPrefixBytes), Self.looksLikeDICOM(bytes.prefix, name: url.lastPathComponent) else {
+            return .notDICOM
+        }
+        do {
+            return .instance(DICOMInstance(url: url, file: try parser.parse(bytes.prefix, headerOnly: true)))
+        } catch let error where bytes.isPrefix && error.kind == .truncated {
+            guard let whole = Self.read(url, limit: Int.max) else { return .ignored(Ignored(url: url, reason: error.description)) }
+            do {
+                return .instance(DICOMInstance(url: url, file: try parser.parse(whole.prefix, headerOnly: true)))
+            } catch {
+                return .ignored(Ignored(url: url, reason: error.description))
+            }
+        } catch {
+            return .ignored(Ignored(url: url, reason: error.description))
+        }
+    }
+
     public func scan(_ root: URL) -> Result {
         var result = Result()
         var byStudy: [String: [DICOMInstance]] = [:]
-        for url in candidateFiles(root) {
-            guard let bytes = Self.read(url, limit: headerPrefixBytes), Self.looksLikeDICOM(bytes.prefix, name: url.lastPathComponent) else { continue }
-            let file: DICOMFile
-            do {
-                file = try parser.parse(bytes.prefix, headerOnly: true)
-            } catch let error where bytes.isPrefix {
-                guard error.kind == .truncated, let whole = Self.read(url, limit: Int.max), let parsed = try? parser.parse(whole.prefix, headerOnly: true) else {
-                    result.ignored.append(Ignored(url: url, reason: error.description))
-                    continue
-                }
-                file = parsed
-            } catch {
-                result.ignored.append(Ignored(url: url, reason: error.description))
-                continue
+        let files = candidateFiles(root)
+        let readings = Mutex([Reading?](repeating: nil, count: files.count))
+        let workers = max(1, min(self.workers, files.count))
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            for index in stride(from: worker, to: files.count, by: workers) {
+                let reading = readHeader(files[index])
+                readings.withLock { $0[index] = reading }
             }
-            let instance = DICOMInstance(url: url, file: file)
+        }
+        for reading in readings.withLock({ $0 }) {
+            let instance: DICOMInstance
+            switch reading {
+            case .instance(let read)?: instance = read
+            case .ignored(let ignored)?:
+                result.ignored.append(ignored)
+                continue
+            case .notDICOM?, nil: continue
+            }
+            let url = instance.url
             if url.lastPathComponent.uppercased() == "DICOMDIR" || instance.sopClassUID == DICOMInstance.mediaStorageDirectoryClass {
                 result.ignored.append(Ignored(url: url, reason: "a DICOMDIR (file-set directory), not an image"))
             } else if !instance.isImage {
@@ -80,12 +112,19 @@ public struct DICOMDiscovery: Sendable {
             guard let names = try? manager.contentsOfDirectory(atPath: folder.path) else { continue }
             if depth > 0 && names.contains("study.json") { continue }
             for name in names where !name.hasPrefix(".") {
-                let url = folder.appendingPathComponent(name)
-                guard let values = try? url.resourceValues(forKeys: [.isRegularFileKey, .isDirectoryKey, .isSymbolicLinkKey]) else { continue }
-                if values.isDirectory == true, values.isSymbolicLink != true, depth < maxDepth {
-                    pending.append((url, depth + 1))
-                } else if values.isRegularFile == true {
-                    files.append(url)
+                let path = folder.path + "/" + name
+                // lstat: a link to a folder is not followed (no loops); a link to a file is read through stat.
+                var info = stat()
+                guard lstat(path, &info) == 0 else { continue }
+                var kind = info.st_mode & S_IFMT
+                if kind == S_IFLNK {
+                    guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
+                    kind = S_IFREG
+                }
+                if kind == S_IFDIR, depth < maxDepth {
+                    pending.append((URL(fileURLWithPath: path, isDirectory: true), depth + 1))
+                } else if kind == S_IFREG {
+                    files.append(URL(fileURLWithPath: path, isDirectory: false))
                 }
             }
         }
@@ -102,11 +141,23 @@ public struct DICOMDiscovery: Sendable {
 
     /// At most `limit` bytes of the file; `isPrefix` when the file is longer.
     static func read(_ url: URL, limit: Int) -> (prefix: [UInt8], isPrefix: Bool)? {
-        guard let handle = try? FileHandle(forReadingFrom: url) else { return nil }
-        defer { try? handle.close() }
-        guard let data = try? handle.read(upToCount: limit == Int.max ? Int.max : limit + 1) else { return ([], false) }
-        if data.count > limit { return ([UInt8](data.prefix(limit)), true) }
-        return ([UInt8](data), false)
+        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { return nil }
+        let size = Int(info.st_size)
+        let wanted = min(size, limit)
+        var bytes = [UInt8](repeating: 0, count: wanted)
+        var total = 0
+        while total < wanted {
+            let count = bytes.withUnsafeMutableBytes { raw in Glibc.read(descriptor, raw.baseAddress! + total, wanted - total) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { break }
+            total += count
+        }
+        if total < wanted { bytes.removeSubrange(total...) }
+        return (bytes, size > limit)
     }
 
     static func commonFolder(_ urls: [URL]) -> URL {

@@ -73,7 +73,11 @@ public struct DICOMStudyMapper: Sendable {
         guard problems.isEmpty else {
             throw DICOMStudyError(studyInstanceUID: studyInstanceUID, problems: problems + warnings, selection: selection)
         }
-        let received = instances.compactMap { try? $0.url.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate }.max()
+        let received = instances.compactMap { instance -> Date? in
+            var info = stat()
+            guard stat(instance.url.path, &info) == 0 else { return nil }
+            return Date(timeIntervalSince1970: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9)
+        }.max()
         let study = Study.make(
             folder: root, sidecarPath: head.url.path, id: studyInstanceUID, accessionNumber: head.context.accessionNumber,
             patientId: head.context.patientID, site: head.context.institutionName, organCentre: context.centre,
