@@ -179,7 +179,9 @@ public struct TriageRun: Sendable {
         }
         let ranked = TriageRanker(configuration: configuration).rank(candidates, now: now)
         let rows = ranked.map { Self.row($0, outcome: outcomesBySource[$0.candidate.source]) }
-        var worklists = [Worklist(generatedAt: now, modelId: model.id, weightsSHA256: model.weightsSHA256, pool: nil, rows: rows)]
+        let warnings = distributionWarnings(outcomes)
+        var worklists = [Worklist(generatedAt: now, modelId: model.id, weightsSHA256: model.weightsSHA256, pool: nil, rows: rows,
+                                  warnings: warnings)]
         for pool in configuration.pools {
             // Ranks within a pool restart at 1: the pool's readers see their own reading order.
             let poolRows = rows.filter { $0.pool == pool.name }.enumerated().map { index, row in
@@ -187,9 +189,25 @@ public struct TriageRun: Sendable {
                 copy.rank = index + 1
                 return copy
             }
-            worklists.append(Worklist(generatedAt: now, modelId: model.id, weightsSHA256: model.weightsSHA256, pool: pool.name, rows: poolRows))
+            worklists.append(Worklist(generatedAt: now, modelId: model.id, weightsSHA256: model.weightsSHA256, pool: pool.name, rows: poolRows,
+                                      warnings: warnings))
         }
         return try writer.write(worklists)
+    }
+
+    /// The out-of-distribution guard over every study on the worklist that this model scored; logged and
+    /// put at the top of the worklists when the scores look unlike the model's validation studies.
+    private func distributionWarnings(_ outcomes: [StudyOutcome]) -> [String]? {
+        let probabilities = outcomes.compactMap { outcome -> Double? in
+            guard case .scored(let result) = outcome, result.modelId == model.id else { return nil }
+            return result.probability
+        }
+        guard let finding = ScoreDistributionGuard.check(probabilities, against: model.manifest.validationScores) else { return nil }
+        logger.warning("scores unlike validation", metadata: [
+            "studies": "\(finding.studies)", "ks_distance": "\(String(format: "%.3f", finding.distance))",
+            "critical": "\(String(format: "%.3f", finding.critical))", "share_above_0_99": "\(String(format: "%.2f", finding.shareAbove99))",
+        ])
+        return [finding.message]
     }
 
     /// What the workers did: an outcome per folder (nil where a stop request came first), in folder order.
@@ -344,6 +362,6 @@ public struct TriageRun: Sendable {
             keySlices: result?.keySlices.map(\.index) ?? [], keySliceFiles: result?.keySlices.map(\.file) ?? [],
             board: study.board, deadline: study.deadline, hoursWaiting: study.hoursWaiting, overdue: study.overdue,
             status: result == nil ? "failed" : "scored", reason: study.reasonText, modelId: result?.modelId,
-            thumbnailPNG: result?.thumbnailPNG)
+            thumbnailPNG: result?.thumbnailPNG, focalUptake: result?.evidence?.focalUptake?.candidates.prefix(3).map(\.summary))
     }
 }
