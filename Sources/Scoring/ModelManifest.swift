@@ -44,6 +44,11 @@ public struct ModelManifest: Codable, Sendable, Equatable {
         public var temperature: Double
         public var bias: Double?
 
+        public init(temperature: Double, bias: Double? = nil) {
+            self.temperature = temperature
+            self.bias = bias
+        }
+
         public func probability(logit: Double) -> Double {
             1 / (1 + exp(-(logit / temperature + (bias ?? 0))))
         }
@@ -58,6 +63,13 @@ public struct ModelManifest: Codable, Sendable, Equatable {
         /// How many validation studies each side had.
         public var negativeStudies: Int
         public var positiveStudies: Int
+
+        public init(negativeQuantiles: [Double], positiveQuantiles: [Double], negativeStudies: Int, positiveStudies: Int) {
+            self.negativeQuantiles = negativeQuantiles
+            self.positiveQuantiles = positiveQuantiles
+            self.negativeStudies = negativeStudies
+            self.positiveStudies = positiveStudies
+        }
     }
 
     /// One layer, in order. Shapes follow PyTorch: conv weight [out, in, kh, kw], dense weight [out, in].
