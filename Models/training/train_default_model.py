@@ -26,6 +26,7 @@ under `nice`, with OPENBLAS_NUM_THREADS=1 or 2.
 import argparse
 import hashlib
 import json
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -187,14 +188,22 @@ class Study:
                     self.lesion_at.setdefault(int(i), (row, column))
 
 
-def load(folders, tag):
-    cached = []
+def cache_inputs(folder):
+    """Decodes a study into its cached model inputs (run in worker processes: decoding is the slow part)."""
+    cached = os.path.join(folder, ".model-input.npy")
+    if not os.path.exists(cached):
+        np.save(cached + ".partial.npy", model_inputs(folder).astype(np.float16))
+        os.replace(cached + ".partial.npy", cached)
+    return folder
+
+
+def load(folders, tag, workers=3):
     start = time.time()
-    for index, folder in enumerate(folders):
-        cached.append(Study(folder))
-        if (index + 1) % 20 == 0:
-            print(f"  {tag}: {index + 1}/{len(folders)} studies loaded ({time.time() - start:.0f} s)", flush=True)
-    return cached
+    with multiprocessing.Pool(workers) as pool:
+        for index, _ in enumerate(pool.imap_unordered(cache_inputs, folders)):
+            if (index + 1) % 20 == 0:
+                print(f"  {tag}: {index + 1}/{len(folders)} studies decoded ({time.time() - start:.0f} s)", flush=True)
+    return [Study(folder) for folder in folders]
 
 
 # --- the network, forward and backward ------------------------------------------------------------

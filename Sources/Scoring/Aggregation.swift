@@ -10,10 +10,13 @@ public struct StudyScore: Sendable, Equatable, Codable {
 }
 
 extension ModelManifest {
-    /// The study's score: the aggregation's logit, then the calibration (or the plain sigmoid).
-    public func score(_ logits: [Float]) -> StudyScore {
+    /// The study's score: the aggregation's logit, then the calibration (or the plain sigmoid), with the
+    /// focal-uptake baseline's contrast where the calibration weighs it.
+    public func score(_ logits: [Float], focalContrast: Double? = nil) -> StudyScore {
         var score = aggregation.score(logits)
-        if let calibration, !logits.isEmpty { score.probability = calibration.probability(logit: score.logit) }
+        if let calibration, !logits.isEmpty {
+            score.probability = calibration.probability(logit: score.logit, focalContrast: focalContrast)
+        }
         return score
     }
 }

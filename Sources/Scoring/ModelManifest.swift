@@ -38,19 +38,24 @@ public struct ModelManifest: Codable, Sendable, Equatable {
         public var channelOffsetsMm: [Double] { sliceOffsetsMm ?? [0] }
     }
 
-    /// Temperature scaling (Guo et al., ICML 2017), fitted on validation studies: probability =
-    /// sigmoid(logit / temperature + bias).
+    /// Temperature scaling (Guo et al., ICML 2017), fitted on validation studies, optionally combined
+    /// with the focal-uptake baseline: probability = sigmoid(logit / temperature + bias
+    /// + focalWeight · ln(1 + focal contrast)), the contrast being the strongest focal candidate's
+    /// SUVpeak over the patient's background (0 without one).
     public struct Calibration: Codable, Sendable, Equatable {
         public var temperature: Double
         public var bias: Double?
+        public var focalWeight: Double?
 
-        public init(temperature: Double, bias: Double? = nil) {
+        public init(temperature: Double, bias: Double? = nil, focalWeight: Double? = nil) {
             self.temperature = temperature
             self.bias = bias
+            self.focalWeight = focalWeight
         }
 
-        public func probability(logit: Double) -> Double {
-            1 / (1 + exp(-(logit / temperature + (bias ?? 0))))
+        public func probability(logit: Double, focalContrast: Double? = nil) -> Double {
+            let focal = (focalWeight ?? 0) * log1p(max(focalContrast ?? 0, 0))
+            return 1 / (1 + exp(-(logit / temperature + (bias ?? 0) + focal)))
         }
     }
 

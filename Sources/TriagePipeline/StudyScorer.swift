@@ -127,11 +127,11 @@ public final class StudyScorer {
             let problems = unusable.problems(seriesFolder: series.folder.path)
             return failure(study, problems.isEmpty ? [InputProblem(file: series.folder.path, message: "no slices")] : problems)
         }
-        let score = model.manifest.score(logits)
+        let evidence = provenance == nil ? nil : accumulator?.result()
+        let score = model.manifest.score(logits, focalContrast: evidence?.focalUptake.map { $0.candidates.first?.contrast ?? 0 })
         let warnings = study.warnings + (provenance?.warnings ?? []).map {
             InputProblem(.warning, file: study.sidecarPath, field: series.jsonPath, message: $0)
         }
-        let evidence = provenance == nil ? nil : accumulator?.result()
         var thumbnail: [UInt8]?
         if let evidence, let accumulator {
             thumbnail = MIPThumbnail.png(

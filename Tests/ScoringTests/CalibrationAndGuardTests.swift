@@ -15,6 +15,12 @@ import Testing
         #expect(calibrated.logit == 2.5, "the logit and key slices stay the model's")
         #expect(calibrated.keySlices == plain.keySlices)
         #expect(abs(calibrated.probability - 1 / (1 + exp(-(2.5 / 2 - 0.5)))) < 1e-12)
+        // With the focal baseline weighed in: + w · ln(1 + contrast); without a weight the contrast is ignored.
+        #expect(manifest.score(logits, focalContrast: 9).probability == calibrated.probability)
+        manifest.calibration?.focalWeight = 0.8
+        let combined = manifest.score(logits, focalContrast: 9)
+        #expect(abs(combined.probability - 1 / (1 + exp(-(2.5 / 2 - 0.5 + 0.8 * log(10.0))))) < 1e-12)
+        #expect(manifest.score(logits, focalContrast: nil).probability == calibrated.probability)
     }
 
     @Test func aCalibrationWithoutAPositiveTemperatureIsRefused() throws {
