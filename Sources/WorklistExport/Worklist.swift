@@ -40,6 +40,8 @@ public struct WorklistRow: Sendable, Codable, Equatable {
     public var modelId: String?
     /// A coronal maximum-intensity projection (PNG, 8-bit), for the HTML page only.
     public var thumbnailPNG: [UInt8]?
+    /// The focal-uptake baseline's strongest candidates in words ("SUVmax 7.2, SUVpeak 5.1, 1.4 mL, at 312 mm").
+    public var focalUptake: [String]?
 
     public init(
         rank: Int, studyId: String, accession: String?, patientId: String?, site: String?, centre: String?, pool: String?,
@@ -47,7 +49,7 @@ public struct WorklistRow: Sendable, Codable, Equatable {
         scoreComponents: [String: Double], modelProbability: Double?, suvMax: Double?, suvMaxPositionMm: [Double]?,
         suvPeak: Double?, hotVolumeMl: Double?, keySlices: [Int], keySliceFiles: [String], board: Date?, deadline: Date?,
         hoursWaiting: Double, overdue: Bool, status: String, reason: String, modelId: String?, thumbnailPNG: [UInt8]?,
-        boardTimeZone: String? = nil
+        boardTimeZone: String? = nil, focalUptake: [String]? = nil
     ) {
         self.boardTimeZone = boardTimeZone
         self.rank = rank
@@ -78,12 +80,13 @@ public struct WorklistRow: Sendable, Codable, Equatable {
         self.reason = reason
         self.modelId = modelId
         self.thumbnailPNG = thumbnailPNG
+        self.focalUptake = focalUptake
     }
 
     enum CodingKeys: String, CodingKey {
         case rank, studyId, accession, patientId, site, centre, pool, priorityClass, dicomPriority, hl7Priority, fhirPriority,
              triageScore, scoreComponents, modelProbability, suvMax, suvMaxPositionMm, suvPeak, hotVolumeMl, keySlices,
-             keySliceFiles, board, deadline, boardTimeZone, hoursWaiting, overdue, status, reason, modelId
+             keySliceFiles, board, deadline, boardTimeZone, hoursWaiting, overdue, status, reason, modelId, focalUptake
     }
 }
 
@@ -98,12 +101,15 @@ public struct Worklist: Sendable, Codable {
     /// The reading pool, or nil for the worklist of all studies.
     public var pool: String?
     public var rows: [WorklistRow]
+    /// Warnings about the whole run, shown at the top of the page (the out-of-distribution guard).
+    public var warnings: [String]?
 
-    public init(generatedAt: Date, modelId: String, weightsSHA256: String, pool: String?, rows: [WorklistRow]) {
+    public init(generatedAt: Date, modelId: String, weightsSHA256: String, pool: String?, rows: [WorklistRow], warnings: [String]? = nil) {
         self.generatedAt = generatedAt
         self.modelId = modelId
         self.weightsSHA256 = weightsSHA256
         self.pool = pool
         self.rows = rows
+        self.warnings = warnings
     }
 }
