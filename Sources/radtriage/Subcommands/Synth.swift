@@ -46,6 +46,9 @@ struct Synth: ParsableCommand {
     @Option(help: "Number of the first study (S0001 for 1).")
     var firstStudy: Int = 1
 
+    @Option(help: "Phantom family: basic (a dozen ellipsoids), analytic (ellipsoids with the full physiology), lumpy (the same physiology as lumpy blobs, other resolution and noise texture). Docs/Synthesis.md lists what each draws.")
+    var family: String = PhantomFamily.basic.rawValue
+
     @Option(help: "Slice format: png (with a study.json sidecar) or dicom.")
     var format: String = "png"
 
@@ -56,6 +59,9 @@ struct Synth: ParsableCommand {
         guard (0...1).contains(lesionProbability) else { throw ValidationError("--lesion-probability must be within 0...1") }
         guard noise >= 0 else { throw ValidationError("--noise must not be negative") }
         guard (0...9).contains(compression) else { throw ValidationError("--compression must be 0...9") }
+        guard PhantomFamily(rawValue: family) != nil else {
+            throw ValidationError("--family must be one of \(PhantomFamily.allCases.map(\.rawValue).joined(separator: ", ")), found \(family)")
+        }
         guard SynthesisOptions.SliceFormat(rawValue: format) != nil else { throw ValidationError("--format must be png or dicom") }
     }
 
@@ -68,6 +74,7 @@ struct Synth: ParsableCommand {
         options.noiseLevel = noise
         options.compressionLevel = compression
         options.firstStudyNumber = firstStudy
+        options.family = PhantomFamily(rawValue: family) ?? .basic
         options.format = SynthesisOptions.SliceFormat(rawValue: format) ?? .png
         let progress = ProgressLine(total: studies, unit: "studies")
         let start = Date()
