@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import TriageCore
 
 /// Why a study folder could not be read: every problem found in it, not just the first.
@@ -27,10 +28,25 @@ public struct StudyReader: Sendable {
     public func read(folder: URL) throws(StudyReadError) -> Study {
         let sidecarURL = folder.appendingPathComponent(Self.sidecarName)
         var validator = SidecarValidator(file: sidecarURL.path)
-        guard let root = loadJSON(at: sidecarURL, validator: &validator) else {
+        guard let data = loadFile(at: sidecarURL, validator: &validator) else {
             throw StudyReadError(folder: folder, problems: validator.problems)
         }
-        let study = validateStudy(root, folder: folder, sidecarPath: sidecarURL.path, validator: &validator)
+        return try validate(data, folder: folder, sidecarPath: sidecarURL.path, validator: &validator)
+    }
+
+    /// Validates sidecar bytes already read, as if they were `folder`'s `study.json` (for the fuzzer,
+    /// and for callers that hold the bytes).
+    public func read(sidecar data: Data, folder: URL) throws(StudyReadError) -> Study {
+        let sidecarPath = folder.appendingPathComponent(Self.sidecarName).path
+        var validator = SidecarValidator(file: sidecarPath)
+        return try validate(data, folder: folder, sidecarPath: sidecarPath, validator: &validator)
+    }
+
+    private func validate(_ data: Data, folder: URL, sidecarPath: String, validator: inout SidecarValidator) throws(StudyReadError) -> Study {
+        guard let root = parseJSON(data, validator: &validator) else {
+            throw StudyReadError(folder: folder, problems: validator.problems)
+        }
+        let study = validateStudy(root, folder: folder, sidecarPath: sidecarPath, validator: &validator)
         guard let study, !validator.hasErrors else {
             throw StudyReadError(folder: folder, problems: ordered(validator.problems))
         }
@@ -41,25 +57,25 @@ public struct StudyReader: Sendable {
         problems.filter { $0.severity == .error } + problems.filter { $0.severity == .warning }
     }
 
-    private func loadJSON(at url: URL, validator: inout SidecarValidator) -> [String: JSONValue]? {
+    private func loadFile(at url: URL, validator: inout SidecarValidator) -> Data? {
         let path = url.path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+        var status = stat()
+        guard stat(path, &status) == 0 else {
             validator.error("$", nil, "\(Self.sidecarName) not found: every study folder needs one (Docs/StudyFormat.md)")
-            return nil
-        }
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-        guard size <= maxSidecarBytes else {
-            validator.error("$", nil, "file is \(size) bytes, above the \(maxSidecarBytes)-byte limit for a sidecar")
             return nil
         }
         let data: Data
         do {
-            data = try Data(contentsOf: url)
+            // Refuses a FIFO or device before opening it (an open would block), and an oversized file before reading it.
+            data = Data(try RegularFile.bytes(path: path, maxBytes: maxSidecarBytes))
         } catch {
-            validator.error("$", nil, "cannot read the file: \(error.localizedDescription)")
+            validator.error("$", nil, "cannot read the file: \(error.reason)")
             return nil
         }
+        return data
+    }
+
+    private func parseJSON(_ data: Data, validator: inout SidecarValidator) -> [String: JSONValue]? {
         guard !data.isEmpty else {
             validator.error("$", nil, "file is empty")
             return nil
@@ -175,8 +191,8 @@ public struct StudyReader: Sendable {
         let slope = rescaleSlope(fields, at: path, validator: &v) ?? 1
         let intercept = v.number(fields, "rescaleIntercept", at: path) ?? 0
         let spacing = pixelSpacing(fields["pixelSpacingMm"], at: "\(path).pixelSpacingMm", validator: &v)
-        let thickness = v.number(fields, "sliceThicknessMm", at: path, required: true, positive: true)
-        let sliceSpacing = v.number(fields, "sliceSpacingMm", at: path, positive: true)
+        let thickness = v.length(fields, "sliceThicknessMm", at: path, required: true)
+        let sliceSpacing = v.length(fields, "sliceSpacingMm", at: path)
         let seriesDate = v.dateTime(fields, "seriesDateTime", at: path, timeZone: timeZone)
         let units = v.string(fields, "units", at: path)
         let decay = v.string(fields, "decayCorrection", at: path)
@@ -190,7 +206,7 @@ public struct StudyReader: Sendable {
         let seriesFolder = folder.appendingPathComponent(name, isDirectory: true)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: seriesFolder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            v.error("\(path).folder", .string(name), "series folder not found: \(seriesFolder.path)")
+            v.error("\(path).folder", .string(name), "series folder not found in the study folder")
             return nil
         }
         let slices = listSlices(
@@ -225,6 +241,10 @@ public struct StudyReader: Sendable {
         }
         guard row > 0, column > 0, row.isFinite, column.isFinite else {
             v.error(path, value, "spacings must be greater than zero")
+            return nil
+        }
+        guard SidecarValidator.lengthRangeMm.contains(row), SidecarValidator.lengthRangeMm.contains(column) else {
+            v.error(path, value, "spacings " + SidecarValidator.lengthRangeMessage)
             return nil
         }
         return PixelSpacing(rowMm: row, columnMm: column)
@@ -278,7 +298,7 @@ public struct StudyReader: Sendable {
         }
         guard let listed, listed != .null else {
             guard !present.isEmpty else {
-                v.error("\(path).folder", .string(folder.lastPathComponent), "no PNG slices in \(folder.path)")
+                v.error("\(path).folder", .string(folder.lastPathComponent), "no PNG slices in the series folder")
                 return nil
             }
             return NaturalOrder.sorted(present).map {
@@ -307,7 +327,7 @@ public struct StudyReader: Sendable {
             }
             let url = folder.appendingPathComponent(name)
             guard available.contains(name) || FileManager.default.fileExists(atPath: url.path) else {
-                v.error("\(slicePath).file", .string(name), "slice file not found: \(url.path)")
+                v.error("\(slicePath).file", .string(name), "slice file not found in the series folder \(folder.lastPathComponent)/")
                 continue
             }
             slices.append(Slice(

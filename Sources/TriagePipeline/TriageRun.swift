@@ -101,7 +101,7 @@ public struct TriageRun: Sendable {
         do {
             try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         } catch {
-            throw RunError(kind: .output, description: "\(output.path): cannot create the output directory: \(error.localizedDescription)")
+            throw RunError(kind: .output, description: "\(output.path): cannot create the output directory: \(Self.whyNotCreatable(output) ?? error.localizedDescription)")
         }
         // Held until the worklists are written; RunLock.Busy goes to the caller untouched.
         let lock = try RunLock(directory: output)
@@ -166,6 +166,19 @@ public struct TriageRun: Sendable {
         String(format: "%.3f", slices > 0 ? seconds * 1000 / Double(slices) : 0)
     }
 
+    /// Foundation says "NSCocoaErrorDomain error 512" when a folder on the way is a file: name that file.
+    static func whyNotCreatable(_ folder: URL) -> String? {
+        var ancestor = folder.standardizedFileURL
+        while ancestor.path != "/" {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: ancestor.path, isDirectory: &isDirectory) {
+                return isDirectory.boolValue ? nil : "\(ancestor.path) is a file, not a folder"
+            }
+            ancestor.deleteLastPathComponent()
+        }
+        return nil
+    }
+
     /// The key of a study folder in the state: its absolute, standardised path.
     static func key(_ folder: URL) -> String { folder.standardizedFileURL.path }
 
@@ -178,7 +191,15 @@ public struct TriageRun: Sendable {
             candidates.append(Self.candidate(for: outcome, folder: folder))
         }
         let ranked = TriageRanker(configuration: configuration).rank(candidates, now: now)
-        let rows = ranked.map { Self.row($0, outcome: outcomesBySource[$0.candidate.source]) }
+        // One study id in two folders is a mix-up a reader must see (a copy, or two patients under one id).
+        let folderCounts = Dictionary(candidates.map { ($0.studyId, 1) }, uniquingKeysWith: +)
+        let rows = ranked.map { study in
+            var row = Self.row(study, outcome: outcomesBySource[study.candidate.source])
+            if let count = folderCounts[study.candidate.studyId], count > 1 {
+                row.flags.insert("study id \(study.candidate.studyId) is used by \(count) study folders", at: 0)
+            }
+            return row
+        }
         var worklists = [Worklist(generatedAt: now, modelId: model.id, weightsSHA256: model.weightsSHA256, pool: nil, rows: rows)]
         for pool in configuration.pools {
             // Ranks within a pool restart at 1: the pool's readers see their own reading order.
@@ -239,19 +260,22 @@ public struct TriageRun: Sendable {
                         $0.pass.skipped.append(folderKey)
                     }
                 } else {
-                    if scorer == nil { scorer = StudyScorer(model: model, batchSize: batchSize, inferenceLanes: lanesPerStudy) }
+                    if scorer == nil {
+                        scorer = StudyScorer(model: model, batchSize: batchSize, inferenceLanes: lanesPerStudy)
+                        scorer!.stopRequested = { [stopRequest] in stopRequest() != nil }
+                    }
                     let fresh = scorer!.score(studyAt: folder)
+                    if scorer!.wasInterrupted { return }  // left for the next run, like the studies not started
                     let seconds = Date().timeIntervalSince(clock)
                     log(fresh, folder: folder, runID: runID, seconds: seconds)
                     do {
                         // The worklist is built from what was stored, so a reused result and a fresh one rank alike.
-                        let record = try StudyRecord(fresh, folder: folderKey, fingerprint: fingerprint, key: key, runId: runID,
-                                                     at: Date(), seconds: seconds)
+                        let record = try Self.record(fresh, folder: folder, fingerprint: fingerprint, key: key, runId: runID, seconds: seconds)
                         try state.save(record)
                         let outcome = try record.decodedOutcome()
                         shared.withLock {
                             $0.pass.outcomes[index] = outcome
-                            if case .scored(let result) = fresh {
+                            if case .scored(let result) = fresh, case .scored = outcome {
                                 $0.pass.scored += 1
                                 $0.pass.slices += result.sliceLogits.count
                                 $0.pass.stageSeconds += result.timings
@@ -277,6 +301,20 @@ public struct TriageRun: Sendable {
         return pass
     }
 
+    /// The study's record for the state. An outcome that cannot be encoded (a value the checks before
+    /// missed) fails its study, never the run.
+    private static func record(_ outcome: StudyOutcome, folder: URL, fingerprint: StudyFingerprint?, key: ScoringKey,
+                               runId: String, seconds: Double) throws -> StudyRecord {
+        do {
+            return try StudyRecord(outcome, folder: Self.key(folder), fingerprint: fingerprint, key: key, runId: runId, at: Date(), seconds: seconds)
+        } catch let error as EncodingError {
+            var failure = StudyFailure(path: folder.path, studyId: nil, metadata: nil, problems: [])
+            if case .scored(let result) = outcome { (failure.studyId, failure.metadata) = (result.studyId, result.metadata) }
+            failure.problems = [InputProblem(file: folder.path, message: "the study's result cannot be stored: \(error)")]
+            return try StudyRecord(.failed(failure), folder: Self.key(folder), fingerprint: fingerprint, key: key, runId: runId, at: Date(), seconds: seconds)
+        }
+    }
+
     /// One line per study. Without `logIdentifiers`, no patient id, accession or path: a failure is
     /// logged by its message alone (the worklist, in the output directory, has the file).
     private func log(_ outcome: StudyOutcome, folder: URL, runID: String, seconds: Double) {
@@ -295,7 +333,8 @@ public struct TriageRun: Sendable {
         case .failed(let failure):
             metadata["study.id"] = "\(failure.studyId ?? "?")"
             let first = failure.errors.first
-            metadata["reason"] = "\(logIdentifiers ? failure.reason : first?.message ?? "unknown")"
+            // Messages name no path by design; a path that slipped into one (an OS error text) is cut out.
+            metadata["reason"] = "\(logIdentifiers ? failure.reason : (first?.message ?? "unknown").replacingOccurrences(of: folder.path, with: "<study folder>"))"
             if logIdentifiers, let field = first?.field { metadata["field"] = "\(field)" }
             logger.warning("study failed", metadata: metadata)
         }
@@ -317,6 +356,11 @@ public struct TriageRun: Sendable {
                 site: metadata?.site, centre: metadata?.organCentre, received: metadata?.received ?? metadata?.acquired,
                 finding: .failed(reason: failure.reason), source: folder.path)
         }
+    }
+
+    /// A warning as a worklist flag: the field, the value and the message (the file is the study's own).
+    static func flag(_ warning: InputProblem) -> String {
+        [warning.field, warning.value.map { "= \($0)" }].compactMap { $0 }.joined(separator: " ") + (warning.field == nil ? "" : ": ") + warning.message
     }
 
     static func row(_ study: RankedStudy, outcome: StudyOutcome?) -> WorklistRow {
@@ -344,6 +388,6 @@ public struct TriageRun: Sendable {
             keySlices: result?.keySlices.map(\.index) ?? [], keySliceFiles: result?.keySlices.map(\.file) ?? [],
             board: study.board, deadline: study.deadline, hoursWaiting: study.hoursWaiting, overdue: study.overdue,
             status: result == nil ? "failed" : "scored", reason: study.reasonText, modelId: result?.modelId,
-            thumbnailPNG: result?.thumbnailPNG)
+            thumbnailPNG: result?.thumbnailPNG, flags: (result?.warnings ?? []).map(Self.flag))
     }
 }
