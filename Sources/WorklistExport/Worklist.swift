@@ -38,13 +38,17 @@ public struct WorklistRow: Sendable, Codable, Equatable {
     public var modelId: String?
     /// A coronal maximum-intensity projection (PNG, 8-bit), for the HTML page only.
     public var thumbnailPNG: [UInt8]?
+    /// Quality-control flags a reader should see: implausible but finite values, a study id shared
+    /// with another study folder, sidecar warnings.
+    public var flags: [String]
 
     public init(
         rank: Int, studyId: String, accession: String?, patientId: String?, site: String?, centre: String?, pool: String?,
         priorityClass: String, dicomPriority: String, hl7Priority: String, fhirPriority: String, triageScore: Double,
         scoreComponents: [String: Double], modelProbability: Double?, suvMax: Double?, suvMaxPositionMm: [Double]?,
         suvPeak: Double?, hotVolumeMl: Double?, keySlices: [Int], keySliceFiles: [String], board: Date?, deadline: Date?,
-        hoursWaiting: Double, overdue: Bool, status: String, reason: String, modelId: String?, thumbnailPNG: [UInt8]?
+        hoursWaiting: Double, overdue: Bool, status: String, reason: String, modelId: String?, thumbnailPNG: [UInt8]?,
+        flags: [String] = []
     ) {
         self.rank = rank
         self.studyId = studyId
@@ -74,12 +78,13 @@ public struct WorklistRow: Sendable, Codable, Equatable {
         self.reason = reason
         self.modelId = modelId
         self.thumbnailPNG = thumbnailPNG
+        self.flags = flags
     }
 
     enum CodingKeys: String, CodingKey {
         case rank, studyId, accession, patientId, site, centre, pool, priorityClass, dicomPriority, hl7Priority, fhirPriority,
              triageScore, scoreComponents, modelProbability, suvMax, suvMaxPositionMm, suvPeak, hotVolumeMl, keySlices,
-             keySliceFiles, board, deadline, hoursWaiting, overdue, status, reason, modelId
+             keySliceFiles, board, deadline, hoursWaiting, overdue, status, reason, modelId, flags
     }
 }
 
