@@ -37,10 +37,13 @@ demo: release
 	echo "run exit code: $$status (0 all scored, 1 finished with some studies failed); worklists in $(DEMO_OUT)/"; \
 	[ $$status -le 1 ]
 
-# The end-to-end tests run the built executable, so build it before testing.
+# The end-to-end tests run the built executable, so build it before testing. Then every fuzz harness
+# replays its seeds and past crashes and fuzzes for FUZZ_SECONDS each (scripts/fuzz.sh, Fuzz/README.md).
+FUZZ_SECONDS ?= 5
 test: deps
 	swift build
 	swift test
+	scripts/fuzz.sh ci $(FUZZ_SECONDS)
 
 clean:
 	rm -rf .build out
