@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "WorklistExport", targets: ["WorklistExport"]),
         .library(name: "CDecodeBaseline", targets: ["CDecodeBaseline"]),
         .library(name: "TriagePipeline", targets: ["TriagePipeline"]),
+        .library(name: "Simulation", targets: ["Simulation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -40,6 +41,8 @@ let package = Package(
         .target(name: "CPNGShim", dependencies: ["CLibPNG"], linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("deflate"), .linkedLibrary("z")]),
         // The decoding bound for `radtriage bench` and Benchmarks/: the plain libpng loop a C programmer would write.
         .target(name: "CDecodeBaseline", dependencies: ["CLibPNG"], linkerSettings: [.linkedLibrary("png16")]),
+        // zlib for Deflated Explicit VR Little Endian DICOM, reached only from DICOMFormat.
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // The bound the throughput target is stated against: the plain C pipeline (libpng + im2col/sgemm model).
         .target(name: "CPipelineBaseline", dependencies: ["CDecodeBaseline", "COpenBLAS"]),
@@ -48,6 +51,7 @@ let package = Package(
         .target(name: "TriageCore"),
         .target(name: "SliceCodec", dependencies: ["TriageCore", "CPNGShim"]),
         .target(name: "StudyFormat", dependencies: ["TriageCore"]),
+        .target(name: "DICOMFormat", dependencies: ["TriageCore", "CZlib"]),
         .target(name: "Quantification", dependencies: ["TriageCore", "StudyFormat"]),
         .target(name: "Synthesis", dependencies: ["TriageCore", "StudyFormat", "SliceCodec"]),
         .target(name: "Inspection", dependencies: ["TriageCore", "StudyFormat", "SliceCodec", "Quantification"]),
@@ -56,6 +60,8 @@ let package = Package(
         .target(name: "Triage", dependencies: ["TriageCore", "StudyFormat", yams]),
         .target(name: "WorklistExport", dependencies: ["TriageCore", "Triage", "SliceCodec", plot, csv]),
         .target(name: "RunState", dependencies: ["TriageCore", grdb]),
+        // Reading-week simulation: arrivals and readers through the configured ranking and its alternatives.
+        .target(name: "Simulation", dependencies: ["StudyFormat", "Triage", plot]),
         .target(name: "Benchmarking", dependencies: [
             "CDecodeBaseline", "CPipelineBaseline", "Scoring", "SliceCodec", "StudyFormat", "Quantification", "Synthesis",
         ]),
@@ -66,7 +72,7 @@ let package = Package(
         // The executable: argument parsing, logging set-up, exit codes.
         .executableTarget(
             name: "radtriage",
-            dependencies: ["TriageCore", "StudyFormat", "Synthesis", "Inspection", "Scoring", "Evidence", "Triage", "RunState", "TriagePipeline", "Benchmarking", argumentParser, logging]
+            dependencies: ["TriageCore", "StudyFormat", "Synthesis", "Inspection", "Scoring", "Evidence", "Triage", "RunState", "TriagePipeline", "Benchmarking", "Simulation", argumentParser, logging]
         ),
 
         // libFuzzer harnesses, one per parser (Fuzz/README.md); a plain build gives each a replay main.
@@ -79,6 +85,7 @@ let package = Package(
         // Tests: one target per library, a PNG fixture writer independent of libpng, and the CLI end to end.
         .target(name: "PNGFixtures", path: "Tests/PNGFixtures"),
         .testTarget(name: "SliceCodecTests", dependencies: ["SliceCodec", "TriageCore", "PNGFixtures"]),
+        .testTarget(name: "DICOMFormatTests", dependencies: ["DICOMFormat", "TriageCore"], exclude: ["Reference"]),
         .testTarget(name: "StudyFormatTests", dependencies: ["StudyFormat", "TriageCore"]),
         .testTarget(name: "QuantificationTests", dependencies: ["Quantification", "StudyFormat", "TriageCore"]),
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "StudyFormat", "SliceCodec", "TriageCore"]),
@@ -88,6 +95,7 @@ let package = Package(
         .testTarget(name: "WorklistExportTests", dependencies: ["WorklistExport", "Triage", "StudyFormat", "TriageCore", csv]),
         .testTarget(name: "TriagePipelineTests", dependencies: ["TriagePipeline", "Scoring", "Evidence", "Quantification", "Synthesis", "StudyFormat", "TriageCore"]),
         .testTarget(name: "BenchmarkingTests", dependencies: ["Benchmarking", "TriagePipeline", "Scoring", "Synthesis"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Triage", "StudyFormat"]),
         .testTarget(name: "RunStateTests", dependencies: ["RunState", "TriageCore", grdb]),
         .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Synthesis", "StudyFormat", "TriageCore", "PNGFixtures"]),
         .testTarget(name: "RadtriageCLITests", dependencies: ["radtriage", "RunState", grdb, "Synthesis", "StudyFormat", "TriageCore", argumentParser]),
