@@ -22,13 +22,20 @@ public struct StudyReader: Sendable {
     public static let sidecarName = "study.json"
     /// A sidecar above this size is not a sidecar (a study with 10,000 listed slices is about 1.5 MB).
     public var maxSidecarBytes = 32 << 20
+    /// The folder every study folder, sidecar, series folder and slice must resolve into (the studies
+    /// folder of a run); nil checks nothing. A symlink that leads out of it is refused, or with
+    /// `followsSymlinks` read and recorded as a warning (which the study's result and worklist keep).
+    public var boundary: URL?
+    public var followsSymlinks = false
 
     public init() {}
 
     public func read(folder: URL) throws(StudyReadError) -> Study {
         let sidecarURL = folder.appendingPathComponent(Self.sidecarName)
         var validator = SidecarValidator(file: sidecarURL.path)
-        guard let data = loadFile(at: sidecarURL, validator: &validator) else {
+        guard contained(folder, "$", nil, what: "the study folder", validator: &validator),
+              contained(sidecarURL, "$", nil, what: "study.json", validator: &validator),
+              let data = loadFile(at: sidecarURL, validator: &validator) else {
             throw StudyReadError(folder: folder, problems: validator.problems)
         }
         return try validate(data, folder: folder, sidecarPath: sidecarURL.path, validator: &validator)
@@ -51,6 +58,25 @@ public struct StudyReader: Sendable {
             throw StudyReadError(folder: folder, problems: ordered(validator.problems))
         }
         return study
+    }
+
+    /// Whether `url` may be read: true unless it is a symlink leading outside `boundary` (then an error,
+    /// or a warning when symlinks are followed). Only symlinks need resolving: a plain entry of a folder
+    /// already inside stays inside.
+    private func contained(_ url: URL, _ field: String, _ value: JSONValue?, what: String, validator v: inout SidecarValidator) -> Bool {
+        guard let boundary else { return true }
+        var status = stat()
+        guard lstat(url.path, &status) == 0, status.st_mode & S_IFMT == S_IFLNK else { return true }
+        guard let inside = realpath(boundary.path, nil), let target = realpath(url.path, nil) else { return true }  // dangling: reported as missing
+        defer { free(inside); free(target) }
+        let (root, resolved) = (String(cString: inside), String(cString: target))
+        guard resolved != root, !resolved.hasPrefix(root == "/" ? "/" : root + "/") else { return true }
+        if followsSymlinks {
+            v.warning(field, value, "\(what) is a symlink to \(resolved), outside the studies folder: followed (--follow-symlinks)")
+            return true
+        }
+        v.error(field, value, "\(what) is a symlink to \(resolved), outside the studies folder: refused (radtriage run --follow-symlinks reads it)")
+        return false
     }
 
     private func ordered(_ problems: [InputProblem]) -> [InputProblem] {
@@ -81,20 +107,11 @@ public struct StudyReader: Sendable {
             return nil
         }
         do {
-            let root = try JSONDecoder().decode(JSONValue.self, from: data)
-            return validator.object(root, at: "$")
+            return validator.object(try JSONText.parse([UInt8](data)), at: "$")
         } catch {
-            validator.error("$", nil, "not valid JSON: \(Self.describe(error))")
+            validator.error("$", nil, "not valid JSON: \(error)")
             return nil
         }
-    }
-
-    private static func describe(_ error: any Error) -> String {
-        if case DecodingError.dataCorrupted(let context) = error {
-            let underlying = (context.underlyingError as? NSError)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            return underlying ?? context.debugDescription
-        }
-        return String(describing: error)
     }
 
     // MARK: - Study level
@@ -209,6 +226,7 @@ public struct StudyReader: Sendable {
             v.error("\(path).folder", .string(name), "series folder not found in the study folder")
             return nil
         }
+        guard contained(seriesFolder, "\(path).folder", .string(name), what: "the series folder", validator: &v) else { return nil }
         let slices = listSlices(
             fields["slices"], in: seriesFolder, at: path, defaults: (slope, intercept), timeZone: timeZone, validator: &v)
         guard let modality, let spacing, let thickness, let slices else { return nil }
@@ -301,10 +319,12 @@ public struct StudyReader: Sendable {
                 v.error("\(path).folder", .string(folder.lastPathComponent), "no PNG slices in the series folder")
                 return nil
             }
-            return NaturalOrder.sorted(present).map {
+            let slices = NaturalOrder.sorted(present).map {
                 Slice(fileName: $0, url: folder.appendingPathComponent($0), rescaleSlope: defaults.slope,
                       rescaleIntercept: defaults.intercept, acquisitionDate: nil)
             }
+            let refused = slices.filter { !contained($0.url, "\(path).folder", .string($0.fileName), what: "slice \($0.fileName)", validator: &v) }
+            return refused.isEmpty ? slices : nil
         }
         guard case .array(let items) = listed, !items.isEmpty else {
             v.error("\(path).slices", listed, "expected a non-empty array of slices")
@@ -330,6 +350,7 @@ public struct StudyReader: Sendable {
                 v.error("\(slicePath).file", .string(name), "slice file not found in the series folder \(folder.lastPathComponent)/")
                 continue
             }
+            guard contained(url, "\(slicePath).file", .string(name), what: "slice \(name)", validator: &v) else { continue }
             slices.append(Slice(
                 fileName: name, url: url, rescaleSlope: slope ?? defaults.slope,
                 rescaleIntercept: intercept ?? defaults.intercept, acquisitionDate: acquired))

@@ -17,6 +17,8 @@ public final class StudyScorer {
     public let model: ScoringModel
     public let batchSize: Int
     public var decoder = PNGSliceDecoder()
+    /// Reads each study's sidecar and lists its slices (a run sets its boundary to the studies folder).
+    public var reader = StudyReader()
     /// At most this many unusable slices are listed one by one.
     public var maxListedSliceProblems = 10
     /// Polled before each slice: when it returns true the study is abandoned (nothing of it is kept) and
@@ -52,7 +54,7 @@ public final class StudyScorer {
         wasInterrupted = false
         let study: Study
         do {
-            study = try StudyReader().read(folder: folder)
+            study = try reader.read(folder: folder)
         } catch {
             return .failed(StudyFailure(path: folder.path, studyId: nil, metadata: nil, problems: error.problems))
         }

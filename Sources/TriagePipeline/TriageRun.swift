@@ -82,6 +82,9 @@ public struct TriageRun: Sendable {
     public var logger = Logger(label: "radtriage")
     /// Patient ids, accession numbers and file paths appear in logs only when this is set.
     public var logIdentifiers = false
+    /// Read study folders, series folders and slices that are symlinks leading outside the studies
+    /// folder (each is recorded in the study's QC flags); by default they fail their study.
+    public var followSymlinks = false
 
     public init(model: ScoringModel, configuration: TriageConfiguration) {
         self.model = model
@@ -117,7 +120,7 @@ public struct TriageRun: Sendable {
                                               "jobs": "\(jobs)", "full": "\(full)"])
         let stored = try state.studies()
         let previousRun = try state.lastFinishedRun()
-        let pass = try score(folders, stored: stored, state: state, runID: runID, progress: progress)
+        let pass = try score(folders, root: root, stored: stored, state: state, runID: runID, progress: progress)
         record.studiesSeen = folders.count
         record.scored = pass.scored
         record.skipped = pass.skipped.count
@@ -229,7 +232,7 @@ public struct TriageRun: Sendable {
     /// still matches its inputs, model and tool version is not scored again. Each new result is
     /// committed to the state before the next study starts. The outcomes come back in the folders'
     /// order, so the result does not depend on the worker count.
-    private func score(_ folders: [URL], stored: [String: StudyRecord], state: StateStore, runID: String,
+    private func score(_ folders: [URL], root: URL, stored: [String: StudyRecord], state: StateStore, runID: String,
                        progress: @escaping @Sendable (_ done: Int, _ total: Int) -> Void) throws -> Pass {
         let workers = max(1, min(jobs, folders.count))
         // Fewer studies than cores: each study's inference runs on threads of its own, one per spare core,
@@ -263,6 +266,8 @@ public struct TriageRun: Sendable {
                     if scorer == nil {
                         scorer = StudyScorer(model: model, batchSize: batchSize, inferenceLanes: lanesPerStudy)
                         scorer!.stopRequested = { [stopRequest] in stopRequest() != nil }
+                        scorer!.reader.boundary = root
+                        scorer!.reader.followsSymlinks = followSymlinks
                     }
                     let fresh = scorer!.score(studyAt: folder)
                     if scorer!.wasInterrupted { return }  // left for the next run, like the studies not started

@@ -358,4 +358,89 @@ struct MeasuredRun {
         #expect(run.stderr.contains(":2:"), "names the line: \(run.stderr)")
         #expect(run.seconds < 10)
     }
+    // MARK: - Symlinks out of the studies folder
+
+    @Test func aSliceThatIsASymlinkOutOfTheStudiesFolderFailsItsStudyUnlessFollowed() throws {
+        let (studies, out) = try Self.pair()
+        let elsewhere = ExecutableRunner.temporaryFolder()
+        defer { RunFixtures.folders(studies, out, elsewhere)() }
+        try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)
+        let slice = studies.appendingPathComponent("S0002/PT/0003.png"), target = elsewhere.appendingPathComponent("0003.png")
+        try FileManager.default.moveItem(at: slice, to: target)
+        try FileManager.default.createSymbolicLink(at: slice, withDestinationURL: target)
+        try Self.expectBadStudyFails(studies, out, "slice symlink out of the studies folder",
+                                     reasonContains: ["S0002/study.json", "slice 0003.png is a symlink to", "outside the studies folder: refused"])
+        let followed = try MeasuredRun.run(["run", "--studies", studies.path, "--out", out.path, "--now", RunFixtures.now, "--full", "--follow-symlinks"])
+        #expect(followed.status == 0, "\(followed.stderr)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("worklist.json"))) as? [String: Any])
+        let row = try #require((rows["rows"] as? [[String: Any]])?.first { $0["studyId"] as? String == "S0002" })
+        #expect(row["status"] as? String == "scored")
+        #expect((row["flags"] as? [String] ?? []).contains { $0.contains("slice 0003.png is a symlink to") && $0.contains("followed") }, "\(row)")
+    }
+
+    @Test func aStudyFolderThatIsASymlinkOutOfTheStudiesFolderFails() throws {
+        let (studies, out) = try Self.pair()
+        let elsewhere = ExecutableRunner.temporaryFolder()
+        defer { RunFixtures.folders(studies, out, elsewhere)() }
+        try FileManager.default.moveItem(at: studies.appendingPathComponent("S0002"), to: elsewhere)
+        try FileManager.default.createSymbolicLink(at: studies.appendingPathComponent("S0002"), withDestinationURL: elsewhere)
+        try Self.expectBadStudyFails(studies, out, "study folder symlink", reasonContains: ["the study folder is a symlink to", "refused"])
+    }
+
+    /// Two folders with one study id: both are scored, and both rows say so.
+    @Test func duplicateStudyIdsAreFlagged() throws {
+        let (studies, out) = try Self.pair()
+        defer { RunFixtures.folders(studies, out)() }
+        try Self.editSidecar(studies) { root, _ in root["studyId"] = "S0001" }
+        let run = try MeasuredRun.run(["run", "--studies", studies.path, "--out", out.path, "--now", RunFixtures.now])
+        #expect(run.status == 0, "\(run.stderr)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("worklist.json"))) as? [String: Any])
+        let list = try #require(rows["rows"] as? [[String: Any]])
+        #expect(list.count == 2 && list.allSatisfy { ($0["flags"] as? [String] ?? []).contains("study id S0001 is used by 2 study folders") }, "\(list)")
+    }
+
+    /// A slope of 1e35 is finite: scored, and flagged as implausible on the worklist.
+    @Test func anImplausibleButFiniteSUVIsScoredAndFlagged() throws {
+        let (studies, out) = try Self.pair()
+        defer { RunFixtures.folders(studies, out)() }
+        try Self.editSidecar(studies) { _, series in
+            series["rescaleSlope"] = 1e30
+            if var slices = series["slices"] as? [[String: Any]] {
+                for index in slices.indices { slices[index]["rescaleSlope"] = nil }
+                series["slices"] = slices
+            }
+        }
+        let run = try MeasuredRun.run(["run", "--studies", studies.path, "--out", out.path, "--now", RunFixtures.now])
+        #expect(run.status == 0, "\(run.stderr)")
+        let csv = try String(contentsOf: out.appendingPathComponent("worklist.csv"), encoding: .utf8)
+        #expect(csv.contains("implausible SUVmax (above 1000)"), "\(csv)")
+    }
+
+    @Test func outBelowAFileNamesTheFile() throws {
+        let (studies, out) = try Self.pair()
+        defer { RunFixtures.folders(studies, out)() }
+        try Data("x".utf8).write(to: out)
+        let run = try MeasuredRun.run(["run", "--studies", studies.path, "--out", out.appendingPathComponent("worklists").path])
+        #expect(run.status == 73)
+        #expect(run.stderr.contains("\(out.path) is a file, not a folder"), "\(run.stderr)")
+    }
+
+    /// Text logs: a newline in a study id cannot start a forged line, and no path appears without --log-identifiers.
+    @Test func textLogsCannotBeForgedAndCarryNoPaths() throws {
+        let (studies, out) = try Self.pair()
+        defer { RunFixtures.folders(studies, out)() }
+        try Self.editSidecar(studies) { root, series in
+            root["studyId"] = "S2\n2026-12-01T00:00:00+0000 info radtriage: forged line"
+            var slices = series["slices"] as? [[String: Any]] ?? []
+            slices.append(["file": "9999.png"])
+            series["slices"] = slices
+        }
+        let run = try MeasuredRun.run(["run", "--studies", studies.path, "--out", out.path, "--now", RunFixtures.now])
+        #expect(run.status == 1)
+        #expect(!run.stderr.split(separator: "\n").contains { $0.hasPrefix("2026-12-01T00:00:00+0000 info radtriage: forged") }, "\(run.stderr)")
+        #expect(run.stderr.contains("S2\\n2026-12-01"), "the newline is written as \\n: \(run.stderr)")
+        #expect(!run.stderr.contains(studies.path), "no path in the log: \(run.stderr)")
+        #expect(run.stderr.contains("slice file not found"))
+    }
 }
+
