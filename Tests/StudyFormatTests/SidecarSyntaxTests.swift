@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TriageCore
 @testable import StudyFormat
 
 /// Syntax errors in a sidecar say where they are (Foundation's decoder said only "not valid JSON").
