@@ -14,7 +14,7 @@ import TriageCore
         ("{\n  \"studyId\": \"x\",, }", "line 2, column 18: expected a field name in double quotes"),
         ("{\"a\": 1, \"a\": 2}", "line 1, column 10: the field \"a\" appears twice"),
         ("{\"a\": \"tab\there\"}", "line 1, column 11: a control character in a string must be escaped"),
-        ("{\"a\": 01}", "line 1, column 8: unexpected text after"),
+        ("{\"a\": 01}", "line 1, column 8: expected ',' or '}' in an object"),
     ] as [(String, String)])
     func syntaxErrorsSayWhere(text: String, expected: String) {
         #expect(throws: JSONText.SyntaxError.self) { try JSONText.parse(Array(text.utf8)) }
