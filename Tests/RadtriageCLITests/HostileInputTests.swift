@@ -429,18 +429,20 @@ struct MeasuredRun {
     @Test func textLogsCannotBeForgedAndCarryNoPaths() throws {
         let (studies, out) = try Self.pair()
         defer { RunFixtures.folders(studies, out)() }
-        try Self.editSidecar(studies) { root, series in
-            root["studyId"] = "S2\n2026-12-01T00:00:00+0000 info radtriage: forged line"
+        try Self.editSidecar(studies) { root, _ in root["studyId"] = "S2\n2026-12-01T00:00:00+0000 info radtriage: forged line" }
+        let run = try MeasuredRun.run(["run", "--studies", studies.path, "--out", out.path, "--now", RunFixtures.now])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(!run.stderr.split(separator: "\n").contains { $0.hasPrefix("2026-12-01T00:00:00+0000 info radtriage: forged") }, "\(run.stderr)")
+        #expect(run.stderr.contains("S2\\n2026-12-01"), "the newline is written as \\n: \(run.stderr)")
+        try Self.editSidecar(studies) { _, series in
             var slices = series["slices"] as? [[String: Any]] ?? []
             slices.append(["file": "9999.png"])
             series["slices"] = slices
         }
-        let run = try MeasuredRun.run(["run", "--studies", studies.path, "--out", out.path, "--now", RunFixtures.now])
-        #expect(run.status == 1)
-        #expect(!run.stderr.split(separator: "\n").contains { $0.hasPrefix("2026-12-01T00:00:00+0000 info radtriage: forged") }, "\(run.stderr)")
-        #expect(run.stderr.contains("S2\\n2026-12-01"), "the newline is written as \\n: \(run.stderr)")
-        #expect(!run.stderr.contains(studies.path), "no path in the log: \(run.stderr)")
-        #expect(run.stderr.contains("slice file not found"))
+        let failed = try MeasuredRun.run(["run", "--studies", studies.path, "--out", out.path, "--now", RunFixtures.now])
+        #expect(failed.status == 1)
+        #expect(!failed.stderr.contains(studies.path), "no path in the log: \(failed.stderr)")
+        #expect(failed.stderr.contains("slice file not found"))
     }
 }
 
