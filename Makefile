@@ -45,12 +45,15 @@ test-venv: deps
 	@$(TEST_VENV)/bin/python -c "import numpy, pydicom; assert pydicom.__version__ == '3.0.2'" 2>/dev/null || \
 	  { /usr/bin/python3 -m venv $(TEST_VENV) && $(TEST_VENV)/bin/pip install -q $(TEST_PYTHON_PACKAGES); }
 
-# The end-to-end tests run the built executable, so build it before testing. Then every fuzz harness
-# replays its seeds and past crashes and fuzzes for FUZZ_SECONDS each (scripts/fuzz.sh, Fuzz/README.md).
+# The end-to-end tests run the built executable, so build it before testing. The sharded run is then
+# tested on a real one-node Slurm cluster on loopback (installed from Debian's packages by the script).
+# Then every fuzz harness replays its seeds and past crashes and fuzzes for FUZZ_SECONDS each
+# (scripts/fuzz.sh, Fuzz/README.md).
 FUZZ_SECONDS ?= 5
 test: deps test-venv
 	swift build
 	swift test
+	Tests/Cluster/slurm-array-test.sh .build/debug/radtriage
 	scripts/fuzz.sh ci $(FUZZ_SECONDS)
 
 clean:

@@ -83,6 +83,11 @@ public struct StudyReader: Sendable {
         problems.filter { $0.severity == .error } + problems.filter { $0.severity == .warning }
     }
 
+    /// The sidecar's top-level object, or nil with the problems recorded (also for the shard identity).
+    func loadJSON(at url: URL, validator: inout SidecarValidator) -> [String: JSONValue]? {
+        loadFile(at: url, validator: &validator).flatMap { parseJSON($0, validator: &validator) }
+    }
+
     private func loadFile(at url: URL, validator: inout SidecarValidator) -> Data? {
         let path = url.path
         var status = stat()

@@ -29,6 +29,8 @@ public struct WorklistRow: Sendable, Codable, Equatable {
     /// The next tumour board of the study's centre, and when reads must be ready for it (ISO 8601).
     public var board: Date?
     public var deadline: Date?
+    /// The board's time zone (IANA), in which the page shows the board and its deadline.
+    public var boardTimeZone: String?
     public var hoursWaiting: Double
     public var overdue: Bool
     /// `scored` or `failed`.
@@ -48,8 +50,9 @@ public struct WorklistRow: Sendable, Codable, Equatable {
         scoreComponents: [String: Double], modelProbability: Double?, suvMax: Double?, suvMaxPositionMm: [Double]?,
         suvPeak: Double?, hotVolumeMl: Double?, keySlices: [Int], keySliceFiles: [String], board: Date?, deadline: Date?,
         hoursWaiting: Double, overdue: Bool, status: String, reason: String, modelId: String?, thumbnailPNG: [UInt8]?,
-        flags: [String] = []
+        boardTimeZone: String? = nil, flags: [String] = []
     ) {
+        self.boardTimeZone = boardTimeZone
         self.rank = rank
         self.studyId = studyId
         self.accession = accession
@@ -84,7 +87,7 @@ public struct WorklistRow: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case rank, studyId, accession, patientId, site, centre, pool, priorityClass, dicomPriority, hl7Priority, fhirPriority,
              triageScore, scoreComponents, modelProbability, suvMax, suvMaxPositionMm, suvPeak, hotVolumeMl, keySlices,
-             keySliceFiles, board, deadline, hoursWaiting, overdue, status, reason, modelId, flags
+             keySliceFiles, board, deadline, boardTimeZone, hoursWaiting, overdue, status, reason, modelId, flags
     }
 }
 

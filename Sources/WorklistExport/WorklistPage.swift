@@ -22,6 +22,22 @@ enum WorklistPage {
         .reason { max-width: 34em; } .flags { color: #8a4b00; }
         """
 
+    /// A board time as the centre speaks it: its own zone's wall clock, with the zone and its offset
+    /// ("Tue 24 Nov 16:30 Europe/Berlin (UTC+01:00)"); UTC when the zone is not known.
+    static func localTime(_ date: Date, zone identifier: String?) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "EEE d MMM HH:mm"
+        guard let zone = identifier.flatMap(TimeZone.init(identifier:)) else {
+            formatter.timeZone = TimeZone(secondsFromGMT: 0)
+            return formatter.string(from: date) + " UTC"
+        }
+        formatter.timeZone = zone
+        let offset = zone.secondsFromGMT(for: date) / 60
+        return formatter.string(from: date) + " \(zone.identifier) "
+            + String(format: "(UTC%@%02d:%02d)", offset < 0 ? "-" : "+", abs(offset) / 60, abs(offset) % 60)
+    }
+
     static func html(_ worklist: Worklist) -> String {
         let scored = worklist.rows.filter { $0.status != "failed" }
         let failed = worklist.rows.filter { $0.status == "failed" }
@@ -50,7 +66,10 @@ enum WorklistPage {
                             .td(.class("num"), .exact(row.modelProbability.map { String(format: "%.2f", $0) } ?? "")),
                             .td(.class("num"), .exact(row.suvMax.map { String(format: "%.1f", $0) } ?? "")),
                             .td(.class("num"), .exact(row.suvPeak.map { String(format: "%.1f", $0) } ?? "")),
-                            .td(.exact(row.board.map { WorklistWriter.iso($0) } ?? "")),
+                            .td(.unwrap(row.board) { board in
+                                .group(.exact(localTime(board, zone: row.boardTimeZone)), .br(),
+                                       .small(.exact(row.deadline.map { "ready by " + localTime($0, zone: row.boardTimeZone) } ?? "")))
+                            }),
                             .td(.class("num"), .exact(String(format: "%.1f h", row.hoursWaiting))),
                             .td(.class("reason"), .exact(row.reason), .if(!row.flags.isEmpty, .group(.br(), .small(.class("flags"), .exact("QC: " + row.flags.joined(separator: "; "))))))
                         )

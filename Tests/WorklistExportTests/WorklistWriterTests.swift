@@ -53,6 +53,25 @@ import Testing
         #expect(decoded.rows[0].board == Self.worklist.rows[0].board)
     }
 
+    /// Board times on the page are the board's own wall clock with its zone, across the clock change:
+    /// the worklist's reasons speak local time, so the board column does too.
+    @Test func thePageShowsBoardTimesInTheBoardsZone() {
+        let winter = ISO8601DateFormatter().date(from: "2026-11-24T15:30:00Z")!
+        let summer = ISO8601DateFormatter().date(from: "2026-06-23T14:30:00Z")!
+        #expect(WorklistPage.localTime(winter, zone: "Europe/Berlin") == "Tue 24 Nov 16:30 Europe/Berlin (UTC+01:00)")
+        #expect(WorklistPage.localTime(summer, zone: "Europe/Berlin") == "Tue 23 Jun 16:30 Europe/Berlin (UTC+02:00)")
+        #expect(WorklistPage.localTime(winter, zone: "America/New_York") == "Tue 24 Nov 10:30 America/New_York (UTC-05:00)")
+        #expect(WorklistPage.localTime(winter, zone: nil) == "Tue 24 Nov 15:30 UTC")
+        var worklist = Self.worklist
+        worklist.rows[0].board = winter
+        worklist.rows[0].deadline = winter.addingTimeInterval(-2 * 3600)
+        worklist.rows[0].boardTimeZone = "Europe/Berlin"
+        let html = WorklistPage.html(worklist)
+        #expect(html.contains("Tue 24 Nov 16:30 Europe/Berlin (UTC+01:00)"))
+        #expect(html.contains("ready by Tue 24 Nov 14:30 Europe/Berlin (UTC+01:00)"))
+        #expect(!html.contains("2026-11-24T15:30:00Z"))
+    }
+
     @Test func htmlEscapesEveryText() {
         let html = WorklistPage.html(Self.worklist)
         #expect(!html.contains("<script>alert"))

@@ -38,7 +38,7 @@ struct Simulate: ParsableCommand {
     var studiesPerDay: Double = 60
 
     @Option(help: "Local hours in which studies arrive, FROM-TO (generated arrivals).")
-    var arrivalHours: String = "07-17"
+    var arrivalHours: String = "07-16"
 
     @Option(help: "Weekdays on which studies arrive: Mon-Fri, Mon-Sun or a list like Mon,Wed,Fri.")
     var arrivalDays: String = "Mon-Fri"
@@ -71,10 +71,10 @@ struct Simulate: ParsableCommand {
     var poolReaders: String?
 
     @Option(help: "Readers' working hours, DAYS HH:MM-HH:MM, or 'always'.")
-    var readerHours: String = "Mon-Fri 08:00-18:00"
+    var readerHours: String = "Mon-Fri 08:00-17:30"
 
     @Option(help: "Mean reading minutes: one number, or per class like stat=20,urgent=15,routine=15.")
-    var readingMinutes: String = "15"
+    var readingMinutes: String = "18"
 
     @Option(help: "Standard deviation of reading minutes (log-normal reads); 0 for fixed reads.")
     var readingSd: Double = 6
@@ -175,9 +175,9 @@ struct Simulate: ParsableCommand {
 
     /// Every option left at the example department's values.
     private var isExampleDepartment: Bool {
-        studiesPerDay == 60 && arrivalHours == "07-17" && arrivalDays == "Mon-Fri" && statShare == 0.1 && urgentShare == 0.2
+        studiesPerDay == 60 && arrivalHours == "07-16" && arrivalDays == "Mon-Fri" && statShare == 0.1 && urgentShare == 0.2
             && prevalence == 0.4 && sensitivity == 0.9 && specificity == 0.9 && !callsOnly && validationScores == nil && readers == 2
-            && poolReaders == nil && readerHours == "Mon-Fri 08:00-18:00" && readingMinutes == "15" && readingSd == 6
+            && poolReaders == nil && readerHours == "Mon-Fri 08:00-17:30" && readingMinutes == "18" && readingSd == 6
             && timeZone == "Europe/Berlin"
     }
 
