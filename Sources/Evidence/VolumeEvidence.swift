@@ -15,6 +15,8 @@ public struct VolumeEvidence: Sendable, Codable, Equatable {
     /// Volume of voxels above `hotThresholdSUV`, in millilitres.
     public var hotVolumeMl: Double
     public var hotThresholdSUV: Double
+    /// The focal-uptake baseline: hot spots smaller than an organ, strongest first.
+    public var focalUptake: FocalUptake?
 }
 
 /// Builds `VolumeEvidence` from SUV slices given one at a time in order, keeping only the few slices
@@ -50,6 +52,7 @@ public struct EvidenceAccumulator {
     public private(set) var coronalMIP: [Float] = []
     public let mipSlicesPerRow: Int
     public static let maxMIPRows = 512
+    private var focal: FocalUptakeFinder
 
     /// `expectedSlices`, when known, sets how many slices share a MIP row (one each without it).
     public init(width: Int, height: Int, columnSpacingMm: Double, rowSpacingMm: Double, sliceSpacingMm: Double,
@@ -68,6 +71,8 @@ public struct EvidenceAccumulator {
         reach = Int(((Self.peakDiameterMm / 2 + halfSlab) / (Double(slicesPerSlab) * sliceSpacingMm)).rounded(.down))
         mipSlicesPerRow = max(1, ((expectedSlices ?? 1) + Self.maxMIPRows - 1) / Self.maxMIPRows)
         ring = Array(repeating: [], count: 2 * reach + 1)
+        focal = FocalUptakeFinder(width: width, height: height, columnSpacingMm: columnSpacingMm, rowSpacingMm: rowSpacingMm,
+                                  sliceSpacingMm: sliceSpacingMm)
     }
 
     /// Adds the next slice's SUV values (width × height, row-major).
@@ -94,6 +99,7 @@ public struct EvidenceAccumulator {
             }
         }
         hotVoxels += hot
+        focal.add(suv)
         let slab = index / slicesPerSlab
         let slot = slab % ring.count
         if index % slicesPerSlab == 0 {
@@ -154,7 +160,7 @@ public struct EvidenceAccumulator {
             suvMaxPositionMm: [Double(column) * columnSpacingMm, Double(row) * rowSpacingMm, Double(maximum.slice) * sliceSpacingMm],
             suvMaxVoxel: [maximum.slice, column, row], suvPeak: peak.mean, suvPeakVoxelCount: peak.count,
             hotVolumeMl: Double(hotVoxels) * columnSpacingMm * rowSpacingMm * sliceSpacingMm / 1000,
-            hotThresholdSUV: Double(hotThreshold))
+            hotThresholdSUV: Double(hotThreshold), focalUptake: focal.result())
     }
 
     /// Mean over voxels whose centres lie within 6 mm of the maximum's centre, in the slabs still held

@@ -152,7 +152,7 @@ public struct TriageRun: Sendable {
         }.count
 
         var files = try writer.write(Self.worklists(Array(zip(folders, outcomes)), configuration: configuration, modelId: model.id,
-                                                    weightsSHA256: model.weightsSHA256, now: now))
+                                                    weightsSHA256: model.weightsSHA256, now: now, warnings: distributionWarnings(outcomes)))
         if let share { files.append(try writeShardResult(share, outcomes: outcomes, into: output)) }
         let failedOnWorklist = outcomes.filter { if case .failed = $0 { true } else { false } }.count
         let seconds = Date().timeIntervalSince(start)
@@ -200,7 +200,7 @@ public struct TriageRun: Sendable {
     /// The main worklist and one per reading pool: every study ranked as of `now`. The run and the
     /// merge of a sharded run both build them here, so that they write the same bytes.
     static func worklists(_ studies: [(folder: URL, outcome: StudyOutcome)], configuration: TriageConfiguration, modelId: String,
-                          weightsSHA256: String, now: Date) -> [Worklist] {
+                          weightsSHA256: String, now: Date, warnings: [String]? = nil) -> [Worklist] {
         var outcomesBySource: [String: StudyOutcome] = [:]
         var candidates: [TriageCandidate] = []
         for (folder, outcome) in studies {
@@ -217,7 +217,7 @@ public struct TriageRun: Sendable {
             }
             return row
         }
-        var worklists = [Worklist(generatedAt: now, modelId: modelId, weightsSHA256: weightsSHA256, pool: nil, rows: rows)]
+        var worklists = [Worklist(generatedAt: now, modelId: modelId, weightsSHA256: weightsSHA256, pool: nil, rows: rows, warnings: warnings)]
         for pool in configuration.pools {
             // Ranks within a pool restart at 1: the pool's readers see their own reading order.
             let poolRows = rows.filter { $0.pool == pool.name }.enumerated().map { index, row in
@@ -225,9 +225,25 @@ public struct TriageRun: Sendable {
                 copy.rank = index + 1
                 return copy
             }
-            worklists.append(Worklist(generatedAt: now, modelId: modelId, weightsSHA256: weightsSHA256, pool: pool.name, rows: poolRows))
+            worklists.append(Worklist(generatedAt: now, modelId: modelId, weightsSHA256: weightsSHA256, pool: pool.name, rows: poolRows,
+                                      warnings: warnings))
         }
         return worklists
+    }
+
+    /// The out-of-distribution guard over every study on the worklist that this model scored; logged and
+    /// put at the top of the worklists when the scores look unlike the model's validation studies.
+    private func distributionWarnings(_ outcomes: [StudyOutcome]) -> [String]? {
+        let probabilities = outcomes.compactMap { outcome -> Double? in
+            guard case .scored(let result) = outcome, result.modelId == model.id else { return nil }
+            return result.probability
+        }
+        guard let finding = ScoreDistributionGuard.check(probabilities, against: model.manifest.validationScores) else { return nil }
+        logger.warning("scores unlike validation", metadata: [
+            "studies": "\(finding.studies)", "ks_distance": "\(String(format: "%.3f", finding.distance))",
+            "critical": "\(String(format: "%.3f", finding.critical))", "share_above_0_99": "\(String(format: "%.2f", finding.shareAbove99))",
+        ])
+        return [finding.message]
     }
 
     /// What the workers did: an outcome per folder (nil where a stop request came first), in folder order.
@@ -407,6 +423,7 @@ public struct TriageRun: Sendable {
             keySlices: result?.keySlices.map(\.index) ?? [], keySliceFiles: result?.keySlices.map(\.file) ?? [],
             board: study.board, deadline: study.deadline, hoursWaiting: study.hoursWaiting, overdue: study.overdue,
             status: result == nil ? "failed" : "scored", reason: study.reasonText, modelId: result?.modelId,
-            thumbnailPNG: result?.thumbnailPNG, boardTimeZone: study.boardTimeZone?.identifier, flags: (result?.warnings ?? []).map(Self.flag))
+            thumbnailPNG: result?.thumbnailPNG, boardTimeZone: study.boardTimeZone?.identifier,
+            focalUptake: result?.evidence?.focalUptake?.candidates.prefix(3).map(\.summary), flags: (result?.warnings ?? []).map(Self.flag))
     }
 }

@@ -43,6 +43,8 @@ public struct WorklistRow: Sendable, Codable, Equatable {
     /// Quality-control flags a reader should see: implausible but finite values, a study id shared
     /// with another study folder, sidecar warnings.
     public var flags: [String]
+    /// The focal-uptake baseline's strongest candidates in words ("SUVmax 7.2, SUVpeak 5.1, 1.4 mL, at 312 mm").
+    public var focalUptake: [String]?
 
     public init(
         rank: Int, studyId: String, accession: String?, patientId: String?, site: String?, centre: String?, pool: String?,
@@ -50,7 +52,7 @@ public struct WorklistRow: Sendable, Codable, Equatable {
         scoreComponents: [String: Double], modelProbability: Double?, suvMax: Double?, suvMaxPositionMm: [Double]?,
         suvPeak: Double?, hotVolumeMl: Double?, keySlices: [Int], keySliceFiles: [String], board: Date?, deadline: Date?,
         hoursWaiting: Double, overdue: Bool, status: String, reason: String, modelId: String?, thumbnailPNG: [UInt8]?,
-        boardTimeZone: String? = nil, flags: [String] = []
+        boardTimeZone: String? = nil, focalUptake: [String]? = nil, flags: [String] = []
     ) {
         self.boardTimeZone = boardTimeZone
         self.rank = rank
@@ -81,13 +83,14 @@ public struct WorklistRow: Sendable, Codable, Equatable {
         self.reason = reason
         self.modelId = modelId
         self.thumbnailPNG = thumbnailPNG
+        self.focalUptake = focalUptake
         self.flags = flags
     }
 
     enum CodingKeys: String, CodingKey {
         case rank, studyId, accession, patientId, site, centre, pool, priorityClass, dicomPriority, hl7Priority, fhirPriority,
              triageScore, scoreComponents, modelProbability, suvMax, suvMaxPositionMm, suvPeak, hotVolumeMl, keySlices,
-             keySliceFiles, board, deadline, boardTimeZone, hoursWaiting, overdue, status, reason, modelId, flags
+             keySliceFiles, board, deadline, boardTimeZone, hoursWaiting, overdue, status, reason, modelId, focalUptake, flags
     }
 }
 
@@ -102,12 +105,15 @@ public struct Worklist: Sendable, Codable {
     /// The reading pool, or nil for the worklist of all studies.
     public var pool: String?
     public var rows: [WorklistRow]
+    /// Warnings about the whole run, shown at the top of the page (the out-of-distribution guard).
+    public var warnings: [String]?
 
-    public init(generatedAt: Date, modelId: String, weightsSHA256: String, pool: String?, rows: [WorklistRow]) {
+    public init(generatedAt: Date, modelId: String, weightsSHA256: String, pool: String?, rows: [WorklistRow], warnings: [String]? = nil) {
         self.generatedAt = generatedAt
         self.modelId = modelId
         self.weightsSHA256 = weightsSHA256
         self.pool = pool
         self.rows = rows
+        self.warnings = warnings
     }
 }

@@ -20,6 +20,7 @@ enum WorklistPage {
         .failed td { background: #f7f7f7; color: #444; }
         img.mip { height: 120px; image-rendering: pixelated; border: 1px solid #ccc; }
         .reason { max-width: 34em; } .flags { color: #8a4b00; }
+        .warning { background: #fff3cd; border: 1px solid #e0a800; padding: 0.5em; }
         """
 
     /// A board time as the centre speaks it: its own zone's wall clock, with the zone and its offset
@@ -47,9 +48,10 @@ enum WorklistPage {
                    .meta(.charset(.utf8)), .style(css)),
             .body(
                 .h1(.exact(title)),
+                .forEach(worklist.warnings ?? []) { warning in .p(.class("warning"), .strong(.exact("Warning: ")), .exact(warning)) },
                 .p(.class("meta"), .exact("Generated \(WorklistWriter.iso(worklist.generatedAt)) · model \(worklist.modelId) · \(scored.count) ranked, \(failed.count) failed · not for clinical use")),
                 .table(
-                    .tr(.th("#"), .th("MIP"), .th("Study"), .th("Priority"), .th("Score"), .th("Model"), .th("SUVmax"), .th("SUVpeak"),
+                    .tr(.th("#"), .th("MIP"), .th("Study"), .th("Priority"), .th("Score"), .th("Model"), .th("SUVmax"), .th("SUVpeak"), .th("Focal uptake"),
                         .th("Board"), .th("Waiting"), .th("Why")),
                     .forEach(scored) { row in
                         .tr(
@@ -66,6 +68,7 @@ enum WorklistPage {
                             .td(.class("num"), .exact(row.modelProbability.map { String(format: "%.2f", $0) } ?? "")),
                             .td(.class("num"), .exact(row.suvMax.map { String(format: "%.1f", $0) } ?? "")),
                             .td(.class("num"), .exact(row.suvPeak.map { String(format: "%.1f", $0) } ?? "")),
+                            .td(.small(.forEach(row.focalUptake ?? []) { .group(.exact($0), .br()) })),
                             .td(.unwrap(row.board) { board in
                                 .group(.exact(localTime(board, zone: row.boardTimeZone)), .br(),
                                        .small(.exact(row.deadline.map { "ready by " + localTime($0, zone: row.boardTimeZone) } ?? "")))

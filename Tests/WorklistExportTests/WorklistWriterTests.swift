@@ -109,6 +109,26 @@ import Testing
         #expect(fields[WorklistWriter.csvColumns.firstIndex(of: "suv_max")!] == "-1.50")
     }
 
+    /// The out-of-distribution warning stands at the top of the page, before the table; the focal
+    /// candidates appear in their row; a page without warnings has no warning block.
+    @Test func runWarningsLeadThePageAndFocalUptakeIsShownPerRow() throws {
+        var worklist = Self.worklist
+        worklist.warnings = ["the model's scores look <unlike> its validation studies"]
+        worklist.rows[0].focalUptake = ["focal uptake SUVmax 7.2, SUVpeak 5.1, 1.4 mL, at 312 mm"]
+        let html = WorklistPage.html(worklist)
+        let warning = try #require(html.range(of: "the model&#39;s scores look &lt;unlike&gt; its validation studies")
+                                    ?? html.range(of: "the model's scores look &lt;unlike&gt; its validation studies"))
+        let table = try #require(html.range(of: "<table"))
+        #expect(warning.lowerBound < table.lowerBound)
+        #expect(html.contains("class=\"warning\""))
+        #expect(html.contains("focal uptake SUVmax 7.2, SUVpeak 5.1, 1.4 mL, at 312 mm"))
+        #expect(!WorklistPage.html(Self.worklist).contains("class=\"warning\""))
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        let decoded = try decoder.decode(Worklist.self, from: WorklistWriter.json(worklist))
+        #expect(decoded.warnings == worklist.warnings && decoded.rows[0].focalUptake == worklist.rows[0].focalUptake)
+    }
+
     @Test func filesAreReplacedAtomicallyAndPoolNamesStayInside() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("radtriage-worklist-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
