@@ -37,12 +37,12 @@ public struct WorklistRow: Sendable, Codable, Equatable {
     public var status: String
     /// Why the study ranks where it does, or why it failed, in words.
     public var reason: String
-    /// What a reader should know that did not stop the study (an unmapped DICOM priority or centre, a gap
-    /// between slices, a half-life that disagrees with the table): the attribute, the value, the words.
-    public var qcFlags: [String] = []
     public var modelId: String?
     /// A coronal maximum-intensity projection (PNG, 8-bit), for the HTML page only.
     public var thumbnailPNG: [UInt8]?
+    /// Quality-control flags a reader should see: implausible but finite values, a study id shared
+    /// with another study folder, sidecar warnings.
+    public var flags: [String]
     /// The focal-uptake baseline's strongest candidates in words ("SUVmax 7.2, SUVpeak 5.1, 1.4 mL, at 312 mm").
     public var focalUptake: [String]?
 
@@ -52,7 +52,7 @@ public struct WorklistRow: Sendable, Codable, Equatable {
         scoreComponents: [String: Double], modelProbability: Double?, suvMax: Double?, suvMaxPositionMm: [Double]?,
         suvPeak: Double?, hotVolumeMl: Double?, keySlices: [Int], keySliceFiles: [String], board: Date?, deadline: Date?,
         hoursWaiting: Double, overdue: Bool, status: String, reason: String, modelId: String?, thumbnailPNG: [UInt8]?,
-        boardTimeZone: String? = nil, focalUptake: [String]? = nil
+        boardTimeZone: String? = nil, focalUptake: [String]? = nil, flags: [String] = []
     ) {
         self.boardTimeZone = boardTimeZone
         self.rank = rank
@@ -84,12 +84,13 @@ public struct WorklistRow: Sendable, Codable, Equatable {
         self.modelId = modelId
         self.thumbnailPNG = thumbnailPNG
         self.focalUptake = focalUptake
+        self.flags = flags
     }
 
     enum CodingKeys: String, CodingKey {
         case rank, studyId, accession, patientId, site, centre, pool, priorityClass, dicomPriority, hl7Priority, fhirPriority,
              triageScore, scoreComponents, modelProbability, suvMax, suvMaxPositionMm, suvPeak, hotVolumeMl, keySlices,
-             keySliceFiles, board, deadline, boardTimeZone, hoursWaiting, overdue, status, reason, qcFlags, modelId, focalUptake
+             keySliceFiles, board, deadline, boardTimeZone, hoursWaiting, overdue, status, reason, modelId, focalUptake, flags
     }
 }
 
