@@ -305,6 +305,16 @@ def main():
     with open(os.path.join(args.model, "evaluation.json"), "w") as f:
         json.dump(metrics, f, indent=2)
         f.write("\n")
+    # The summary other tools read (radtriage simulate cites it): the held-out family's figures.
+    held_out = metrics["sets"][TEST_SETS[0][0]]["rankings"]
+    with open(os.path.join(args.model, "metrics.json"), "w") as f:
+        json.dump({"model": metrics["model"], "weightsSHA256": metrics["weightsSHA256"], "testSet": TEST_SETS[0][0],
+                   "testStudies": metrics["sets"][TEST_SETS[0][0]]["studies"],
+                   "testStudiesWithLesions": metrics["sets"][TEST_SETS[0][0]]["lesionStudies"],
+                   "modelAUC": held_out["model"]["auc"], "modelSensitivityAt90Specificity": held_out["model"]["sensitivityAt90Specificity"],
+                   "suvMaxAUC": held_out["suvMax"]["auc"], "suvMaxSensitivityAt90Specificity": held_out["suvMax"]["sensitivityAt90Specificity"],
+                   "focalAUC": held_out["focal"]["auc"], "flopsPerSlice": metrics["flopsPerSlice"]}, f, indent=2)
+        f.write("\n")
     if not args.no_card:
         with open(os.path.join(args.model, "training.json")) as f:
             training = json.load(f)
