@@ -65,7 +65,7 @@ import Testing
             "radtriage.yaml:13:5: centres.breast.preparationMarginHour: expected one of the known keys (boards, preparationMarginHours); unknown keys are refused so that a typo is not ignored",
             "radtriage.yaml: centres.breast.boards: required key is missing (a list of weekly boards)",
             "radtriage.yaml: pools[0].name: required key is missing",
-            "radtriage.yaml:16:1: extra: expected one of the known keys (centres, pools, priorities, weights); unknown keys are refused so that a typo is not ignored",
+            "radtriage.yaml:16:1: extra: expected one of the known keys (centres, dicom, pools, priorities, weights); unknown keys are refused so that a typo is not ignored",
         ]
         let lines = error.description.split(separator: "\n").map(String.init)
         for line in expected {
