@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .executable(name: "radtriage", targets: ["radtriage"]),
         // Libraries that the nested Benchmarks/ package imports.
+        .library(name: "TriageCore", targets: ["TriageCore"]),
         .library(name: "SliceCodec", targets: ["SliceCodec"]),
         .library(name: "StudyFormat", targets: ["StudyFormat"]),
         .library(name: "Quantification", targets: ["Quantification"]),
@@ -48,16 +49,16 @@ let package = Package(
         .target(name: "TriageCore"),
         .target(name: "SliceCodec", dependencies: ["TriageCore", "CPNGShim"]),
         .target(name: "StudyFormat", dependencies: ["TriageCore"]),
-        .target(name: "Quantification", dependencies: ["TriageCore", "StudyFormat"]),
+        .target(name: "Quantification", dependencies: ["TriageCore"]),
         .target(name: "Synthesis", dependencies: ["TriageCore", "StudyFormat", "SliceCodec"]),
         .target(name: "Inspection", dependencies: ["TriageCore", "StudyFormat", "SliceCodec", "Quantification"]),
         .target(name: "Scoring", dependencies: ["TriageCore", "COpenBLAS"]),
-        .target(name: "Evidence"),
-        .target(name: "Triage", dependencies: ["TriageCore", "StudyFormat", yams]),
-        .target(name: "WorklistExport", dependencies: ["TriageCore", "Triage", "SliceCodec", plot, csv]),
+        .target(name: "Evidence", dependencies: ["TriageCore"]),
+        .target(name: "Triage", dependencies: ["TriageCore", yams]),
+        .target(name: "WorklistExport", dependencies: ["TriageCore", "SliceCodec", plot, csv]),
         .target(name: "RunState", dependencies: ["TriageCore", grdb]),
         .target(name: "Benchmarking", dependencies: [
-            "CDecodeBaseline", "CPipelineBaseline", "Scoring", "SliceCodec", "StudyFormat", "Quantification", "Synthesis",
+            "CDecodeBaseline", "CPipelineBaseline", "Scoring", "SliceCodec", "StudyFormat", "Quantification", "Synthesis", "TriageCore",
         ]),
         .target(name: "TriagePipeline", dependencies: [
             "TriageCore", "RunState", "StudyFormat", "SliceCodec", "Quantification", "Scoring", "Evidence", "Triage", "WorklistExport", logging,
@@ -71,15 +72,19 @@ let package = Package(
 
         // Tests: one target per library, a PNG fixture writer independent of libpng, and the CLI end to end.
         .target(name: "PNGFixtures", path: "Tests/PNGFixtures"),
+        .testTarget(name: "TriageCoreTests", dependencies: ["TriageCore"]),
         .testTarget(name: "SliceCodecTests", dependencies: ["SliceCodec", "TriageCore", "PNGFixtures"]),
         .testTarget(name: "StudyFormatTests", dependencies: ["StudyFormat", "TriageCore"]),
         .testTarget(name: "QuantificationTests", dependencies: ["Quantification", "StudyFormat", "TriageCore"]),
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "StudyFormat", "SliceCodec", "TriageCore"]),
         .testTarget(name: "ScoringTests", dependencies: ["Scoring", "TriageCore"], exclude: ["Reference"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "EvidenceTests", dependencies: ["Evidence"]),
-        .testTarget(name: "TriageTests", dependencies: ["Triage", "StudyFormat", "TriageCore"]),
-        .testTarget(name: "WorklistExportTests", dependencies: ["WorklistExport", "Triage", "StudyFormat", "TriageCore", csv]),
-        .testTarget(name: "TriagePipelineTests", dependencies: ["TriagePipeline", "Scoring", "Evidence", "Quantification", "Synthesis", "StudyFormat", "TriageCore"]),
+        .testTarget(name: "EvidenceTests", dependencies: ["Evidence", "TriageCore"]),
+        .testTarget(name: "TriageTests", dependencies: ["Triage", "TriageCore"]),
+        .testTarget(name: "WorklistExportTests", dependencies: ["WorklistExport", "TriageCore", csv]),
+        .testTarget(
+            name: "TriagePipelineTests",
+            dependencies: ["TriagePipeline", "Scoring", "Evidence", "Quantification", "Synthesis", "StudyFormat", "Triage", "TriageCore", grdb, logging],
+            exclude: ["Golden"]),
         .testTarget(name: "BenchmarkingTests", dependencies: ["Benchmarking", "TriagePipeline", "Scoring", "Synthesis"]),
         .testTarget(name: "RunStateTests", dependencies: ["RunState", "TriageCore", grdb]),
         .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Synthesis", "StudyFormat", "TriageCore", "PNGFixtures"]),

@@ -1,4 +1,5 @@
 import Foundation
+import TriageCore
 
 /// How stored values became SUV for one series: every number the conversion used, so a physicist can
 /// redo it by hand, and `inspect` can show it.
@@ -12,8 +13,8 @@ public struct SUVProvenance: Sendable, Codable, Equatable {
         case notNeeded
     }
 
-    public var units: String
-    public var decayCorrection: String?
+    public var units: PixelUnits
+    public var decayCorrection: DecayCorrection?
     public var radionuclide: String?
     public var halfLifeSeconds: Double?
     /// Where the half-life came from: the built-in table entry's source, or the study's own value.
@@ -38,8 +39,8 @@ public struct SUVProvenance: Sendable, Codable, Equatable {
 
     /// Readable label–value pairs in a fixed order, for `inspect`.
     public var lines: [(label: String, value: String)] {
-        var lines: [(String, String)] = [("units", units)]
-        if let decayCorrection { lines.append(("decay correction", decayCorrection)) }
+        var lines: [(String, String)] = [("units", units.text)]
+        if let decayCorrection { lines.append(("decay correction", decayCorrection.text)) }
         if let radionuclide, let halfLifeSeconds {
             lines.append(("radionuclide", "\(radionuclide), half-life \(Self.format(halfLifeSeconds)) s (\(halfLifeSource ?? "?"))"))
         }

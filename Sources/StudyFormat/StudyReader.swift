@@ -125,10 +125,11 @@ public struct StudyReader: Sendable {
         let series = validateSeriesList(root["series"], folder: folder, timeZone: timeZone, validator: &v)
         guard let id, let series else { return nil }
         return Study(
-            folder: folder, sidecarPath: sidecarPath, id: id, accessionNumber: study.accession,
-            patientId: study.patient, site: study.site, organCentre: study.centre, orderedPriority: priority,
-            timeZone: timeZone, acquisitionDate: study.acquired, receivedDate: study.received,
-            patientWeightKg: weight, series: series, warnings: v.problems.filter { $0.severity == .warning })
+            folder: folder, sidecarPath: sidecarPath,
+            identity: StudyIdentity(studyId: id, accessionNumber: study.accession, patientId: study.patient),
+            context: ClinicalContext(site: study.site, organCentre: study.centre, orderedPriority: priority,
+                                     acquired: study.acquired, received: study.received),
+            timeZone: timeZone, patientWeightKg: weight, series: series, warnings: v.problems.filter { $0.severity == .warning })
     }
 
     private func validateSeriesList(
@@ -198,8 +199,8 @@ public struct StudyReader: Sendable {
         guard let modality, let spacing, let thickness, let slices else { return nil }
         return Series(
             index: index, folderName: name, folder: seriesFolder, modality: modality, seriesDate: seriesDate,
-            units: units, pixelSpacingMm: spacing, sliceThicknessMm: thickness,
-            sliceSpacingMm: sliceSpacing ?? thickness, decayCorrection: decay, correctedImage: corrected,
+            units: units.map(PixelUnits.init(text:)), pixelSpacingMm: spacing, sliceThicknessMm: thickness,
+            sliceSpacingMm: sliceSpacing ?? thickness, decayCorrection: decay.map(DecayCorrection.init(text:)), correctedImage: corrected,
             radiopharmaceutical: radiopharmaceutical, slices: slices)
     }
 
@@ -267,7 +268,7 @@ public struct StudyReader: Sendable {
     private func listSlices(
         _ listed: JSONValue?, in folder: URL, at path: String, defaults: (slope: Double, intercept: Double),
         timeZone: TimeZone, validator v: inout SidecarValidator
-    ) -> [Slice]? {
+    ) -> [SliceReference]? {
         let present: [String]
         do {
             present = try FileManager.default.contentsOfDirectory(atPath: folder.path)
@@ -282,7 +283,7 @@ public struct StudyReader: Sendable {
                 return nil
             }
             return NaturalOrder.sorted(present).map {
-                Slice(fileName: $0, url: folder.appendingPathComponent($0), rescaleSlope: defaults.slope,
+                SliceReference(fileName: $0, url: folder.appendingPathComponent($0), rescaleSlope: defaults.slope,
                       rescaleIntercept: defaults.intercept, acquisitionDate: nil)
             }
         }
@@ -291,7 +292,7 @@ public struct StudyReader: Sendable {
             return nil
         }
         let available = Set(present)
-        var slices: [Slice] = []
+        var slices: [SliceReference] = []
         var seen = Set<String>()
         for (index, item) in items.enumerated() {
             let slicePath = "\(path).slices[\(index)]"
@@ -310,7 +311,7 @@ public struct StudyReader: Sendable {
                 v.error("\(slicePath).file", .string(name), "slice file not found: \(url.path)")
                 continue
             }
-            slices.append(Slice(
+            slices.append(SliceReference(
                 fileName: name, url: url, rescaleSlope: slope ?? defaults.slope,
                 rescaleIntercept: intercept ?? defaults.intercept, acquisitionDate: acquired))
         }

@@ -1,5 +1,5 @@
 import Foundation
-import StudyFormat
+import TriageCore
 
 /// What the ranking knows of a study.
 public struct TriageCandidate: Sendable {

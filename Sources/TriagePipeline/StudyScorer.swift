@@ -68,7 +68,7 @@ public final class StudyScorer {
     }
 
     private func failure(_ study: Study, _ problems: [InputProblem]) -> StudyOutcome {
-        .failed(StudyFailure(path: study.folder.path, studyId: study.id, metadata: StudyMetadata(study), problems: problems + study.warnings))
+        .failed(StudyFailure(path: study.folder.path, studyId: study.identity.studyId, metadata: StudyMetadata(study), problems: problems + study.warnings))
     }
 
     private func score(_ series: Series, of study: Study, map: AffineSliceMap, provenance: SUVProvenance?) -> StudyOutcome {
@@ -137,10 +137,10 @@ public final class StudyScorer {
             thumbnail = MIPThumbnail.png(
                 mip: accumulator.coronalMIP, width: accumulator.width, columnMm: accumulator.columnSpacingMm,
                 sliceMm: accumulator.sliceSpacingMm * Double(accumulator.mipSlicesPerRow),
-                hottest: (evidence.suvMaxVoxel[1], evidence.suvMaxVoxel[0] / accumulator.mipSlicesPerRow))
+                hottest: (evidence.suvMaxVoxel.column, evidence.suvMaxVoxel.slice / accumulator.mipSlicesPerRow))
         }
         return .scored(StudyScoringResult(
-            studyId: study.id, path: study.folder.path, metadata: StudyMetadata(study), series: series.folderName, modelId: model.id,
+            studyId: study.identity.studyId, path: study.folder.path, metadata: StudyMetadata(study), series: series.folderName, modelId: model.id,
             weightsSHA256: model.weightsSHA256, probability: score.probability, logit: score.logit,
             keySlices: score.keySlices.map { .init(index: $0, file: series.slices[$0].fileName, logit: logits[$0]) },
             sliceLogits: logits, evidence: evidence, suvProvenance: provenance,

@@ -2,7 +2,6 @@ import Evidence
 import Foundation
 import Quantification
 import Scoring
-import StudyFormat
 import TriageCore
 
 /// What the worklist needs to know of a study besides its score: who, where, how urgent, since when.
@@ -17,14 +16,14 @@ public struct StudyMetadata: Sendable, Codable, Equatable {
     public var acquired: Date?
 
     public init(_ study: Study) {
-        studyId = study.id
-        accessionNumber = study.accessionNumber
-        patientId = study.patientId
-        site = study.site
-        organCentre = study.organCentre
-        orderedPriority = study.orderedPriority
-        received = study.receivedDate
-        acquired = study.acquisitionDate
+        studyId = study.identity.studyId
+        accessionNumber = study.identity.accessionNumber
+        patientId = study.identity.patientId
+        site = study.context.site
+        organCentre = study.context.organCentre
+        orderedPriority = study.context.orderedPriority
+        received = study.context.received
+        acquired = study.context.acquired
     }
 }
 

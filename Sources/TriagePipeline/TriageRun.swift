@@ -308,7 +308,7 @@ public struct TriageRun: Sendable {
             return TriageCandidate(
                 studyId: metadata.studyId, priority: metadata.orderedPriority, site: metadata.site, centre: metadata.organCentre,
                 received: metadata.received ?? metadata.acquired,
-                finding: .scored(probability: result.probability, suvMax: result.evidence?.suvMax, suvMaxZmm: result.evidence?.suvMaxPositionMm[2]),
+                finding: .scored(probability: result.probability, suvMax: result.evidence?.suvMax, suvMaxZmm: result.evidence?.suvMaxPositionMm.z),
                 source: folder.path)
         case .failed(let failure):
             let metadata = failure.metadata
