@@ -2,7 +2,11 @@
 #   make demo   install system packages, build in release mode, run on SampleData/
 #   make test   install system packages, run the whole test suite
 SHELL := /bin/bash
-SYSTEM_PACKAGES := libpng-dev libdeflate-dev libopenblas-dev libsqlite3-dev pkg-config
+SYSTEM_PACKAGES := libpng-dev libdeflate-dev libopenblas-dev libsqlite3-dev pkg-config zlib1g-dev python3-venv
+# Test-only Python packages, in a virtual environment under .build/ (gitignored): pydicom is the
+# independent DICOM reader the DICOM tests compare with.
+TEST_VENV := .build/venv
+TEST_PYTHON_PACKAGES := pydicom==3.0.2 numpy
 DEMO_OUT ?= out/demo
 # Release builds target AVX2 + FMA (every x86-64 CPU since 2013), which the engine's loops need to
 # vectorise well, in Swift and in C (the PNG unfilter, and the bench's plain C pipeline, which is
@@ -12,7 +16,7 @@ DEMO_OUT ?= out/demo
 RELEASE_CPU ?= haswell
 RELEASE_FLAGS := --static-swift-stdlib $(if $(RELEASE_CPU),-Xswiftc -target-cpu -Xswiftc $(RELEASE_CPU) -Xcc -march=$(RELEASE_CPU),)
 
-.PHONY: demo test deps build release clean
+.PHONY: demo test deps test-venv build release clean
 
 # Installs the Debian packages that are missing (as root, or through sudo when there is one).
 deps:
@@ -37,8 +41,12 @@ demo: release
 	echo "run exit code: $$status (0 all scored, 1 finished with some studies failed); worklists in $(DEMO_OUT)/"; \
 	[ $$status -le 1 ]
 
+test-venv: deps
+	@$(TEST_VENV)/bin/python -c "import numpy, pydicom; assert pydicom.__version__ == '3.0.2'" 2>/dev/null || \
+	  { /usr/bin/python3 -m venv $(TEST_VENV) && $(TEST_VENV)/bin/pip install -q $(TEST_PYTHON_PACKAGES); }
+
 # The end-to-end tests run the built executable, so build it before testing.
-test: deps
+test: deps test-venv
 	swift build
 	swift test
 

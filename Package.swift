@@ -41,6 +41,8 @@ let package = Package(
         .target(name: "CPNGShim", dependencies: ["CLibPNG"], linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("deflate")]),
         // The decoding bound for `radtriage bench` and Benchmarks/: the plain libpng loop a C programmer would write.
         .target(name: "CDecodeBaseline", dependencies: ["CLibPNG"], linkerSettings: [.linkedLibrary("png16")]),
+        // zlib for Deflated Explicit VR Little Endian DICOM, reached only from DICOMFormat.
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // The bound the throughput target is stated against: the plain C pipeline (libpng + im2col/sgemm model).
         .target(name: "CPipelineBaseline", dependencies: ["CDecodeBaseline", "COpenBLAS"]),
@@ -49,6 +51,7 @@ let package = Package(
         .target(name: "TriageCore"),
         .target(name: "SliceCodec", dependencies: ["TriageCore", "CPNGShim"]),
         .target(name: "StudyFormat", dependencies: ["TriageCore"]),
+        .target(name: "DICOMFormat", dependencies: ["TriageCore", "CZlib"]),
         .target(name: "Quantification", dependencies: ["TriageCore"]),
         .target(name: "Synthesis", dependencies: ["TriageCore", "StudyFormat", "SliceCodec"]),
         .target(name: "Inspection", dependencies: ["TriageCore", "StudyFormat", "SliceCodec", "Quantification"]),
@@ -74,6 +77,7 @@ let package = Package(
         .target(name: "PNGFixtures", path: "Tests/PNGFixtures"),
         .testTarget(name: "TriageCoreTests", dependencies: ["TriageCore"]),
         .testTarget(name: "SliceCodecTests", dependencies: ["SliceCodec", "TriageCore", "PNGFixtures"]),
+        .testTarget(name: "DICOMFormatTests", dependencies: ["DICOMFormat", "TriageCore"], exclude: ["Reference"]),
         .testTarget(name: "StudyFormatTests", dependencies: ["StudyFormat", "TriageCore"]),
         .testTarget(name: "QuantificationTests", dependencies: ["Quantification", "StudyFormat", "TriageCore"]),
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "StudyFormat", "SliceCodec", "TriageCore"]),
