@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "WorklistExport", targets: ["WorklistExport"]),
         .library(name: "CDecodeBaseline", targets: ["CDecodeBaseline"]),
         .library(name: "TriagePipeline", targets: ["TriagePipeline"]),
+        .library(name: "Simulation", targets: ["Simulation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -60,6 +61,8 @@ let package = Package(
         .target(name: "Triage", dependencies: ["TriageCore", yams]),
         .target(name: "WorklistExport", dependencies: ["TriageCore", "SliceCodec", plot, csv]),
         .target(name: "RunState", dependencies: ["TriageCore", grdb]),
+        // Reading-week simulation: arrivals and readers through the configured ranking and its alternatives.
+        .target(name: "Simulation", dependencies: ["StudyFormat", "Triage", plot]),
         .target(name: "Benchmarking", dependencies: [
             "CDecodeBaseline", "CPipelineBaseline", "Scoring", "SliceCodec", "StudyFormat", "Quantification", "Synthesis", "TriageCore",
         ]),
@@ -70,7 +73,7 @@ let package = Package(
         // The executable: argument parsing, logging set-up, exit codes.
         .executableTarget(
             name: "radtriage",
-            dependencies: ["TriageCore", "StudyFormat", "Synthesis", "Inspection", "Scoring", "Evidence", "Triage", "RunState", "TriagePipeline", "Benchmarking", argumentParser, logging]
+            dependencies: ["TriageCore", "StudyFormat", "Synthesis", "Inspection", "Scoring", "Evidence", "Triage", "RunState", "TriagePipeline", "Benchmarking", "Simulation", argumentParser, logging]
         ),
 
         // Tests: one target per library, a PNG fixture writer independent of libpng, and the CLI end to end.
@@ -90,6 +93,7 @@ let package = Package(
             dependencies: ["TriagePipeline", "Scoring", "Evidence", "Quantification", "Synthesis", "StudyFormat", "Triage", "TriageCore", grdb, logging],
             exclude: ["Golden"]),
         .testTarget(name: "BenchmarkingTests", dependencies: ["Benchmarking", "TriagePipeline", "Scoring", "Synthesis"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Triage", "StudyFormat"]),
         .testTarget(name: "RunStateTests", dependencies: ["RunState", "TriageCore", grdb]),
         .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Synthesis", "StudyFormat", "TriageCore", "PNGFixtures"]),
         .testTarget(name: "RadtriageCLITests", dependencies: ["radtriage", "RunState", grdb, "Synthesis", "StudyFormat", "TriageCore", argumentParser]),

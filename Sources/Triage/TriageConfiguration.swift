@@ -40,6 +40,13 @@ public struct TriageConfiguration: Sendable {
         public var hour: Int
         public var minute: Int
         public var timeZone: TimeZone
+
+        public init(weekday: Int, hour: Int, minute: Int, timeZone: TimeZone) {
+            self.weekday = weekday
+            self.hour = hour
+            self.minute = minute
+            self.timeZone = timeZone
+        }
     }
 
     public struct OrganCentre: Sendable, Equatable {
@@ -47,6 +54,12 @@ public struct TriageConfiguration: Sendable {
         public var boards: [TumourBoard]
         /// Reads must be ready this long before the board.
         public var preparationMarginHours: Double
+
+        public init(name: String, boards: [TumourBoard], preparationMarginHours: Double) {
+            self.name = name
+            self.boards = boards
+            self.preparationMarginHours = preparationMarginHours
+        }
     }
 
     /// A group of readers that takes the studies of some sites and centres (a network of hospitals
