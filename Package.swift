@@ -62,7 +62,7 @@ let package = Package(
         .target(name: "WorklistExport", dependencies: ["TriageCore", "SliceCodec", plot, csv]),
         .target(name: "RunState", dependencies: ["TriageCore", grdb]),
         // Reading-week simulation: arrivals and readers through the configured ranking and its alternatives.
-        .target(name: "Simulation", dependencies: ["StudyFormat", "Triage", plot]),
+        .target(name: "Simulation", dependencies: ["TriageCore", "Triage", plot]),
         .target(name: "Benchmarking", dependencies: [
             "CDecodeBaseline", "CPipelineBaseline", "Scoring", "SliceCodec", "StudyFormat", "Quantification", "Synthesis", "TriageCore",
         ]),
@@ -93,7 +93,7 @@ let package = Package(
             dependencies: ["TriagePipeline", "Scoring", "Evidence", "Quantification", "Synthesis", "StudyFormat", "Triage", "TriageCore", grdb, logging],
             exclude: ["Golden"]),
         .testTarget(name: "BenchmarkingTests", dependencies: ["Benchmarking", "TriagePipeline", "Scoring", "Synthesis"]),
-        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Triage", "StudyFormat"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Triage", "TriageCore"]),
         .testTarget(name: "RunStateTests", dependencies: ["RunState", "TriageCore", grdb]),
         .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Synthesis", "StudyFormat", "TriageCore", "PNGFixtures"]),
         .testTarget(name: "RadtriageCLITests", dependencies: ["radtriage", "RunState", grdb, "Synthesis", "StudyFormat", "TriageCore", argumentParser]),

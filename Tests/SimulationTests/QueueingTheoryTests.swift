@@ -1,6 +1,6 @@
 import Foundation
 import Synchronization
-import StudyFormat
+import TriageCore
 import Testing
 import Triage
 @testable import Simulation

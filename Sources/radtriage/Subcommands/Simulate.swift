@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import Simulation
-import StudyFormat
+import TriageCore
 import Triage
 import TriagePipeline
 
