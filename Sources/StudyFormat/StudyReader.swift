@@ -126,7 +126,7 @@ public struct StudyReader: Sendable {
         guard let id, let series else { return nil }
         return Study(
             folder: folder, sidecarPath: sidecarPath,
-            identity: StudyIdentity(studyId: id, accessionNumber: study.accession, patientId: study.patient),
+            identity: StudyIdentifiers(studyId: id, accessionNumber: study.accession, patientId: study.patient),
             context: ClinicalContext(site: study.site, organCentre: study.centre, orderedPriority: priority,
                                      acquired: study.acquired, received: study.received),
             timeZone: timeZone, patientWeightKg: weight, series: series, warnings: v.problems.filter { $0.severity == .warning })

@@ -17,7 +17,7 @@ public enum OrderedPriority: String, Sendable, Codable, CaseIterable, Comparable
 
 /// Who a study is: the identifiers a department files it under. The patient id is pseudonymised and
 /// never logged unless asked for.
-public struct StudyIdentity: Sendable, Equatable, Codable {
+public struct StudyIdentifiers: Sendable, Equatable, Codable {
     public var studyId: String
     public var accessionNumber: String?
     public var patientId: String?
@@ -60,7 +60,7 @@ public struct Study: Sendable {
     public let folder: URL
     /// The file that described the study (the sidecar), as errors name it.
     public let sidecarPath: String
-    public let identity: StudyIdentity
+    public let identity: StudyIdentifiers
     public let context: ClinicalContext
     public let timeZone: TimeZone
     public let patientWeightKg: Double?
@@ -68,7 +68,7 @@ public struct Study: Sendable {
     /// Problems that do not stop processing (unknown fields, unlisted files): QC flags for a reader.
     public let warnings: [InputProblem]
 
-    public init(folder: URL, sidecarPath: String, identity: StudyIdentity, context: ClinicalContext, timeZone: TimeZone,
+    public init(folder: URL, sidecarPath: String, identity: StudyIdentifiers, context: ClinicalContext, timeZone: TimeZone,
                 patientWeightKg: Double?, series: [Series], warnings: [InputProblem]) {
         self.folder = folder
         self.sidecarPath = sidecarPath

@@ -42,7 +42,7 @@ struct PETSeriesFixture {
             decayCorrection: decayCorrection.map(DecayCorrection.init(text:)), correctedImage: correctedImage,
             radiopharmaceutical: includeRadiopharmaceutical ? drug : nil, slices: slices)
         let study = Study(
-            folder: folder, sidecarPath: "/studies/S1/study.json", identity: StudyIdentity(studyId: "S1"),
+            folder: folder, sidecarPath: "/studies/S1/study.json", identity: StudyIdentifiers(studyId: "S1"),
             context: ClinicalContext(orderedPriority: .routine, acquired: seriesDate), timeZone: Self.berlin,
             patientWeightKg: weightKg, series: [series], warnings: [])
         return (study, series)
