@@ -59,7 +59,7 @@ let package = Package(
         .target(name: "Scoring", dependencies: ["TriageCore", "COpenBLAS"]),
         .target(name: "Evidence", dependencies: ["TriageCore"]),
         .target(name: "Triage", dependencies: ["TriageCore", yams]),
-        .target(name: "WorklistExport", dependencies: ["TriageCore", "SliceCodec", plot, csv]),
+        .target(name: "WorklistExport", dependencies: ["TriageCore", "Triage", "SliceCodec", plot, csv]),
         .target(name: "RunState", dependencies: ["TriageCore", grdb]),
         // Reading-week simulation: arrivals and readers through the configured ranking and its alternatives.
         .target(name: "Simulation", dependencies: ["TriageCore", "Triage", plot]),
@@ -87,12 +87,12 @@ let package = Package(
         .testTarget(name: "ScoringTests", dependencies: ["Scoring", "TriageCore"], exclude: ["Reference"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EvidenceTests", dependencies: ["Evidence", "TriageCore"]),
         .testTarget(name: "TriageTests", dependencies: ["Triage", "TriageCore"]),
-        .testTarget(name: "WorklistExportTests", dependencies: ["WorklistExport", "TriageCore", csv]),
+        .testTarget(name: "WorklistExportTests", dependencies: ["WorklistExport", "Triage", "TriageCore", csv]),
         .testTarget(
             name: "TriagePipelineTests",
             dependencies: ["TriagePipeline", "Scoring", "Evidence", "Quantification", "Synthesis", "StudyFormat", "Triage", "TriageCore", grdb, logging],
             exclude: ["Golden"]),
-        .testTarget(name: "BenchmarkingTests", dependencies: ["Benchmarking", "TriagePipeline", "Scoring", "Synthesis"]),
+        .testTarget(name: "BenchmarkingTests", dependencies: ["Benchmarking", "TriagePipeline", "Scoring", "Synthesis", "TriageCore"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Triage", "TriageCore"]),
         .testTarget(name: "RunStateTests", dependencies: ["RunState", "TriageCore", grdb]),
         .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Synthesis", "StudyFormat", "TriageCore", "PNGFixtures"]),

@@ -190,6 +190,10 @@ public final class StateStore: Sendable {
                 }
             }
         }
+        migrator.registerMigration("v3: each result carries the version of its encoding") { db in
+            // Every result stored so far has been upgraded to version 2 by v2.
+            try db.alter(table: "study") { table in table.add(column: "resultVersion", .integer).notNull().defaults(to: 2) }
+        }
         return migrator
     }
 

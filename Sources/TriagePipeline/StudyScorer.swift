@@ -6,7 +6,6 @@ import Scoring
 import SliceCodec
 import StudyFormat
 import TriageCore
-import WorklistExport
 
 /// Scores studies one slice at a time: decode → SUV → evidence and model input → batched inference →
 /// study probability. Holds one inference engine and one set of buffers, reused for every slice and
@@ -132,11 +131,11 @@ public final class StudyScorer {
             InputProblem(.warning, file: study.sidecarPath, field: series.jsonPath, message: $0)
         }
         let evidence = provenance == nil ? nil : accumulator?.result()
-        var thumbnail: [UInt8]?
+        var mip: CoronalMIP?
         if let evidence, let accumulator {
-            thumbnail = MIPThumbnail.png(
-                mip: accumulator.coronalMIP, width: accumulator.width, columnMm: accumulator.columnSpacingMm,
-                sliceMm: accumulator.sliceSpacingMm * Double(accumulator.mipSlicesPerRow),
+            mip = CoronalMIP(
+                pixels: accumulator.coronalMIP, width: accumulator.width, columnMm: accumulator.columnSpacingMm,
+                rowMm: accumulator.sliceSpacingMm * Double(accumulator.mipSlicesPerRow),
                 hottest: (evidence.suvMaxVoxel.column, evidence.suvMaxVoxel.slice / accumulator.mipSlicesPerRow))
         }
         return .scored(StudyScoringResult(
@@ -144,7 +143,7 @@ public final class StudyScorer {
             weightsSHA256: model.weightsSHA256, probability: score.probability, logit: score.logit,
             keySlices: score.keySlices.map { .init(index: $0, file: series.slices[$0].fileName, logit: logits[$0]) },
             sliceLogits: logits, evidence: evidence, suvProvenance: provenance,
-            warnings: warnings, timings: timings, thumbnailPNG: thumbnail))
+            warnings: warnings, timings: timings, mip: mip))
     }
 
     /// Where the next batch goes: batch k to lane k mod L, into the half of that lane's input slots

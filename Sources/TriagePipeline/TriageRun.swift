@@ -123,23 +123,23 @@ public struct TriageRun: Sendable {
         record.skipped = pass.skipped.count
         record.failed = pass.failed
         record.slices = pass.slices
-        if let signal = stopRequest(), pass.outcomes.contains(where: { $0 == nil }) {
+        if let signal = stopRequest(), pass.studies.contains(where: { $0 == nil }) {
             record.finishedAt = Date()
             record.seconds = Date().timeIntervalSince(start)
             record.stopSignal = Int(signal)
             record.exitCode = Int(RunExitCode.stopped(by: signal))
             try state.finish(record)
             logger.notice("run stopped", metadata: ["run.id": "\(runID)", "signal": "\(signal)", "scored": "\(pass.scored)"])
-            throw Stopped(signal: signal, scored: pass.scored, remaining: pass.outcomes.filter { $0 == nil }.count)
+            throw Stopped(signal: signal, scored: pass.scored, remaining: pass.studies.filter { $0 == nil }.count)
         }
-        let outcomes = pass.outcomes.compactMap { $0 }
+        let studies = pass.studies.compactMap { $0 }
         let seen = Set(folders.map(Self.key))
         let absent = stored.values.filter { record in
             !seen.contains(record.folder) && previousRun.map { record.lastSeenAt >= $0.startedAt } ?? false
         }.count
 
-        let files = try writeWorklists(outcomes, folders: folders, to: writer, now: now)
-        let failedOnWorklist = outcomes.filter { if case .failed = $0 { true } else { false } }.count
+        let files = try writeWorklists(studies, to: writer, now: now)
+        let failedOnWorklist = studies.filter { $0.outcome.failure != nil }.count
         let seconds = Date().timeIntervalSince(start)
         let summary = Summary(studies: folders.count, scored: pass.scored, skipped: pass.skipped.count, failed: pass.failed,
                               failedOnWorklist: failedOnWorklist, absent: absent, files: files, slices: pass.slices,
@@ -170,15 +170,9 @@ public struct TriageRun: Sendable {
     static func key(_ folder: URL) -> String { folder.standardizedFileURL.path }
 
     /// Ranks every study and writes the main worklist and one per reading pool.
-    private func writeWorklists(_ outcomes: [StudyOutcome], folders: [URL], to writer: WorklistWriter, now: Date) throws -> [URL] {
-        var outcomesBySource: [String: StudyOutcome] = [:]
-        var candidates: [TriageCandidate] = []
-        for (folder, outcome) in zip(folders, outcomes) {
-            outcomesBySource[folder.path] = outcome
-            candidates.append(Self.candidate(for: outcome, folder: folder))
-        }
-        let ranked = TriageRanker(configuration: configuration).rank(candidates, now: now)
-        let rows = ranked.map { Self.row($0, outcome: outcomesBySource[$0.candidate.source]) }
+    private func writeWorklists(_ studies: [ProcessedStudy], to writer: WorklistWriter, now: Date) throws -> [URL] {
+        let candidates = studies.map { TriageCandidate($0.outcome, source: $0.folder.path) }
+        let rows = TriageRanker(configuration: configuration).rank(candidates, now: now).map(WorklistRow.init)
         var worklists = [Worklist(generatedAt: now, modelId: model.id, weightsSHA256: model.weightsSHA256, pool: nil, rows: rows)]
         for pool in configuration.pools {
             // Ranks within a pool restart at 1: the pool's readers see their own reading order.
@@ -192,9 +186,15 @@ public struct TriageRun: Sendable {
         return try writer.write(worklists)
     }
 
-    /// What the workers did: an outcome per folder (nil where a stop request came first), in folder order.
+    /// A study folder and its result, scored now or taken from the state.
+    struct ProcessedStudy: Sendable {
+        var folder: URL
+        var outcome: StudyOutcome
+    }
+
+    /// What the workers did: a result per folder (nil where a stop request came first), in folder order.
     private struct Pass {
-        var outcomes: [StudyOutcome?]
+        var studies: [ProcessedStudy?]
         var scored = 0
         var failed = 0
         var slices = 0
@@ -216,7 +216,7 @@ public struct TriageRun: Sendable {
         // slices: one lane 2.12–2.18 s, two lanes, which oversubscribe, 2.19–2.25 s; no lane 3.7 s.)
         let lanesPerStudy = jobs >= 2 * workers ? jobs / workers - 1 : 0
         let key = ScoringKey(model: model)
-        let shared = Mutex((next: 0, done: 0, pass: Pass(outcomes: [StudyOutcome?](repeating: nil, count: folders.count))))
+        let shared = Mutex((next: 0, done: 0, pass: Pass(studies: [ProcessedStudy?](repeating: nil, count: folders.count))))
         let progressLock = Mutex(())
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             var scorer: StudyScorer?
@@ -235,22 +235,20 @@ public struct TriageRun: Sendable {
                    let outcome = try? record.decodedOutcome() {
                     logger.debug("study unchanged", metadata: ["run.id": "\(runID)", "study.id": "\(record.studyId ?? "?")", "stage": "state"])
                     shared.withLock {
-                        $0.pass.outcomes[index] = outcome
+                        $0.pass.studies[index] = ProcessedStudy(folder: folder, outcome: outcome)
                         $0.pass.skipped.append(folderKey)
                     }
                 } else {
                     if scorer == nil { scorer = StudyScorer(model: model, batchSize: batchSize, inferenceLanes: lanesPerStudy) }
-                    let fresh = scorer!.score(studyAt: folder)
+                    let fresh = Self.withThumbnail(scorer!.score(studyAt: folder))
                     let seconds = Date().timeIntervalSince(clock)
                     log(fresh, folder: folder, runID: runID, seconds: seconds)
                     do {
-                        // The worklist is built from what was stored, so a reused result and a fresh one rank alike.
                         let record = try StudyRecord(fresh, folder: folderKey, fingerprint: fingerprint, key: key, runId: runID,
                                                      at: Date(), seconds: seconds)
                         try state.save(record)
-                        let outcome = try record.decodedOutcome()
                         shared.withLock {
-                            $0.pass.outcomes[index] = outcome
+                            $0.pass.studies[index] = ProcessedStudy(folder: folder, outcome: Self.withoutSliceLogits(fresh))
                             if case .scored(let result) = fresh {
                                 $0.pass.scored += 1
                                 $0.pass.slices += result.sliceLogits.count
@@ -287,8 +285,8 @@ public struct TriageRun: Sendable {
             metadata["slices"] = "\(result.sliceLogits.count)"
             metadata["probability"] = "\(String(format: "%.3f", result.probability))"
             if logIdentifiers {
-                metadata["patient.id"] = "\(result.metadata.patientId ?? "")"
-                metadata["accession"] = "\(result.metadata.accessionNumber ?? "")"
+                metadata["patient.id"] = "\(result.metadata.identity.patientId ?? "")"
+                metadata["accession"] = "\(result.metadata.identity.accessionNumber ?? "")"
                 metadata["path"] = "\(folder.path)"
             }
             logger.info("study scored", metadata: metadata)
@@ -301,49 +299,19 @@ public struct TriageRun: Sendable {
         }
     }
 
-    static func candidate(for outcome: StudyOutcome, folder: URL) -> TriageCandidate {
-        switch outcome {
-        case .scored(let result):
-            let metadata = result.metadata
-            return TriageCandidate(
-                studyId: metadata.studyId, priority: metadata.orderedPriority, site: metadata.site, centre: metadata.organCentre,
-                received: metadata.received ?? metadata.acquired,
-                finding: .scored(probability: result.probability, suvMax: result.evidence?.suvMax, suvMaxZmm: result.evidence?.suvMaxPositionMm.z),
-                source: folder.path)
-        case .failed(let failure):
-            let metadata = failure.metadata
-            return TriageCandidate(
-                studyId: metadata?.studyId ?? folder.lastPathComponent, priority: metadata?.orderedPriority ?? .routine,
-                site: metadata?.site, centre: metadata?.organCentre, received: metadata?.received ?? metadata?.acquired,
-                finding: .failed(reason: failure.reason), source: folder.path)
-        }
+    /// The export renders the study's projection once, when it is scored: the state keeps the thumbnail.
+    static func withThumbnail(_ outcome: StudyOutcome) -> StudyOutcome {
+        guard case .scored(var result) = outcome, let mip = result.mip else { return outcome }
+        result.thumbnailPNG = MIPThumbnail.png(mip)
+        result.mip = nil
+        return .scored(result)
     }
 
-    static func row(_ study: RankedStudy, outcome: StudyOutcome?) -> WorklistRow {
-        var result: StudyScoringResult?
-        var metadata: StudyMetadata?
-        switch outcome {
-        case .scored(let scored)?:
-            result = scored
-            metadata = scored.metadata
-        case .failed(let failure)?:
-            metadata = failure.metadata
-        case nil:
-            break
-        }
-        let candidate = study.candidate
-        let components = study.components
-        return WorklistRow(
-            rank: study.rank, studyId: candidate.studyId, accession: metadata?.accessionNumber, patientId: metadata?.patientId,
-            site: candidate.site, centre: candidate.centre, pool: study.pool, priorityClass: candidate.priority.rawValue,
-            dicomPriority: study.priorityClass.dicom, hl7Priority: study.priorityClass.hl7, fhirPriority: study.priorityClass.fhir,
-            triageScore: study.score,
-            scoreComponents: ["model": components.model, "priority": components.priority, "waiting": components.waiting, "deadline": components.deadline],
-            modelProbability: result?.probability, suvMax: result?.evidence?.suvMax, suvMaxPositionMm: result?.evidence?.suvMaxPositionMm,
-            suvPeak: result?.evidence?.suvPeak, hotVolumeMl: result?.evidence?.hotVolumeMl,
-            keySlices: result?.keySlices.map(\.index) ?? [], keySliceFiles: result?.keySlices.map(\.file) ?? [],
-            board: study.board, deadline: study.deadline, hoursWaiting: study.hoursWaiting, overdue: study.overdue,
-            status: result == nil ? "failed" : "scored", reason: study.reasonText, modelId: result?.modelId,
-            thumbnailPNG: result?.thumbnailPNG)
+    /// The slice logits are stored for audits; the worklists do not need them (results reused from the
+    /// state have none), so the run does not hold them for every study.
+    static func withoutSliceLogits(_ outcome: StudyOutcome) -> StudyOutcome {
+        guard case .scored(var result) = outcome else { return outcome }
+        result.sliceLogits = []
+        return .scored(result)
     }
 }

@@ -32,8 +32,11 @@ public struct WorklistRow: Sendable, Codable, Equatable {
     public var deadline: Date?
     public var hoursWaiting: Double
     public var overdue: Bool
-    /// `scored` or `failed`.
-    public var status: String
+    public enum Status: String, Sendable, Codable {
+        case scored, failed
+    }
+
+    public var status: Status
     /// Why the study ranks where it does, or why it failed, in words.
     public var reason: String
     public var modelId: String?
@@ -45,7 +48,7 @@ public struct WorklistRow: Sendable, Codable, Equatable {
         priorityClass: String, dicomPriority: String, hl7Priority: String, fhirPriority: String, triageScore: Double,
         scoreComponents: [String: Double], modelProbability: Double?, suvMax: Double?, suvMaxPositionMm: PositionMm?,
         suvPeak: Double?, hotVolumeMl: Double?, keySlices: [Int], keySliceFiles: [String], board: Date?, deadline: Date?,
-        hoursWaiting: Double, overdue: Bool, status: String, reason: String, modelId: String?, thumbnailPNG: [UInt8]?
+        hoursWaiting: Double, overdue: Bool, status: Status, reason: String, modelId: String?, thumbnailPNG: [UInt8]?
     ) {
         self.rank = rank
         self.studyId = studyId

@@ -123,7 +123,7 @@ public struct WorklistWriter {
         let evidence: [String] = [number(row.modelProbability, "%.4f"), number(row.suvMax, "%.2f"), position, number(row.suvPeak, "%.2f"),
                                   number(row.hotVolumeMl, "%.1f"), row.keySlices.map(String.init).joined(separator: " ")]
         let timing: [String] = [row.board.map(iso) ?? "", row.deadline.map(iso) ?? "", number(row.hoursWaiting, "%.1f"), row.overdue ? "yes" : "no"]
-        return identity + priority + evidence + timing + [row.status, row.reason, row.modelId ?? ""]
+        return identity + priority + evidence + timing + [row.status.rawValue, row.reason, row.modelId ?? ""]
     }
 
     static func json(_ worklist: Worklist) throws -> Data {

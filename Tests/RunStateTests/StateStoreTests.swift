@@ -16,7 +16,7 @@ import Testing
         StudyRecord(
             folder: "/studies/\(name)", studyId: name, fingerprint: String(repeating: "a", count: 64), fileCount: logits + 1, toolVersion: "t",
             modelId: "m@1", weightsSHA256: String(repeating: "b", count: 64), status: .scored, probability: 0.25, reason: nil,
-            slices: logits, outcome: Data(#"{"scored":{}}"#.utf8), thumbnail: Data([0x89, 0x50]),
+            slices: logits, outcome: Data(#"{"scored":{}}"#.utf8), resultVersion: 2, thumbnail: Data([0x89, 0x50]),
             sliceLogits: Data(repeating: 0x3f, count: logits * 4), runId: run, scoredAt: date, lastSeenAt: date, seconds: 0.5)
     }
 
@@ -76,7 +76,7 @@ import Testing
         let (migrations, applicationID) = try database.read { db in
             (try StateStore.migrator.appliedIdentifiers(db), try Int32.fetchOne(db, sql: "PRAGMA application_id"))
         }
-        #expect(migrations.sorted() == ["v1: studies with fingerprints and results, one row per run", "v2: hottest voxel stored as [column, row, slice]"])
+        #expect(migrations.sorted() == ["v1: studies with fingerprints and results, one row per run", "v2: hottest voxel stored as [column, row, slice]", "v3: each result carries the version of its encoding"])
         #expect(applicationID == StateStore.applicationID)
     }
 
