@@ -45,10 +45,12 @@ test-venv: deps
 	@$(TEST_VENV)/bin/python -c "import numpy, pydicom; assert pydicom.__version__ == '3.0.2'" 2>/dev/null || \
 	  { /usr/bin/python3 -m venv $(TEST_VENV) && $(TEST_VENV)/bin/pip install -q $(TEST_PYTHON_PACKAGES); }
 
-# The end-to-end tests run the built executable, so build it before testing.
+# The end-to-end tests run the built executable, so build it before testing. The sharded run is then
+# tested on a real one-node Slurm cluster on loopback (installed from Debian's packages by the script).
 test: deps test-venv
 	swift build
 	swift test
+	Tests/Cluster/slurm-array-test.sh .build/debug/radtriage
 
 clean:
 	rm -rf .build out

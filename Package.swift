@@ -90,13 +90,13 @@ let package = Package(
         .testTarget(name: "WorklistExportTests", dependencies: ["WorklistExport", "Triage", "TriageCore", csv]),
         .testTarget(
             name: "TriagePipelineTests",
-            dependencies: ["TriagePipeline", "Scoring", "Evidence", "Quantification", "Synthesis", "StudyFormat", "Triage", "TriageCore", grdb, logging],
+            dependencies: ["TriagePipeline", "Scoring", "Evidence", "Quantification", "Synthesis", "StudyFormat", "Triage", "TriageCore", "WorklistExport", grdb, logging],
             exclude: ["Golden"]),
         .testTarget(name: "BenchmarkingTests", dependencies: ["Benchmarking", "TriagePipeline", "Scoring", "Synthesis", "TriageCore"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Triage", "TriageCore"]),
         .testTarget(name: "RunStateTests", dependencies: ["RunState", "TriageCore", grdb]),
         .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Synthesis", "StudyFormat", "TriageCore", "PNGFixtures"]),
-        .testTarget(name: "RadtriageCLITests", dependencies: ["radtriage", "RunState", grdb, "Synthesis", "StudyFormat", "TriageCore", argumentParser]),
+        .testTarget(name: "RadtriageCLITests", dependencies: ["radtriage", "RunState", grdb, "Synthesis", "StudyFormat", "TriageCore", argumentParser, yams]),
     ]
 )
 

@@ -41,7 +41,7 @@ public struct StudyReader: Sendable {
         problems.filter { $0.severity == .error } + problems.filter { $0.severity == .warning }
     }
 
-    private func loadJSON(at url: URL, validator: inout SidecarValidator) -> [String: JSONValue]? {
+    func loadJSON(at url: URL, validator: inout SidecarValidator) -> [String: JSONValue]? {
         let path = url.path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {

@@ -6,6 +6,8 @@ public enum RunExitCode {
     /// A study failed in this run (it is on the worklist with its reason).
     public static let studiesFailed: Int32 = 1
     public static let usage: Int32 = 64
+    /// `merge`: the shard results are incomplete, inconsistent or damaged; nothing written: EX_DATAERR.
+    public static let shardsRefused: Int32 = 65
     /// An output (worklist or state) could not be written: EX_CANTCREAT.
     public static let cannotWriteOutput: Int32 = 73
     /// The state database is not radtriage's, is damaged, or is from a newer version: EX_IOERR.

@@ -31,6 +31,9 @@ public struct TriageRun: Sendable {
         public var failedOnWorklist: Int
         /// Studies the last finished run saw that this run did not find: off the worklist.
         public var absent: Int
+        /// For a shard of a sharded run: which one, and how many study folders all shards have.
+        public var shard: Shard?
+        public var studiesInAllShards: Int?
         public var files: [URL]
         /// Slices scored by this run.
         public var slices: Int
@@ -82,6 +85,10 @@ public struct TriageRun: Sendable {
     public var logger = Logger(label: "radtriage")
     /// Patient ids, accession numbers and file paths appear in logs only when this is set.
     public var logIdentifiers = false
+    /// Only the studies of this shard, and a shard result for the merge (see `ShardResult`).
+    public var shard: Shard?
+    /// The configuration's digest, for the shard result (`ShardResult.configurationDigest`).
+    public var configurationDigest = "built-in"
 
     public init(model: ScoringModel, configuration: TriageConfiguration) {
         self.model = model
@@ -92,12 +99,14 @@ public struct TriageRun: Sendable {
         studies root: URL, output: URL, now: Date = Date(), progress: @escaping @Sendable (_ done: Int, _ total: Int) -> Void = { _, _ in }
     ) throws -> Summary {
         let start = Date()
-        let folders: [URL]
+        var folders: [URL]
         do {
             folders = try StudyDiscovery.studyFolders(at: root)
         } catch {
             throw RunError(kind: .studies, description: "\(error)")
         }
+        let share = shard.map { ShardShare(of: folders, shard: $0) }
+        if let share { folders = share.folders }
         do {
             try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         } catch {
@@ -115,6 +124,7 @@ public struct TriageRun: Sendable {
         try state.begin(record)
         logger.info("run started", metadata: ["run.id": "\(runID)", "studies": "\(folders.count)", "model": "\(model.id)",
                                               "jobs": "\(jobs)", "full": "\(full)"])
+        if let share { log(share, runID: runID) }
         let stored = try state.studies()
         let previousRun = try state.lastFinishedRun()
         let pass = try score(folders, stored: stored, state: state, runID: runID, progress: progress)
@@ -138,11 +148,13 @@ public struct TriageRun: Sendable {
             !seen.contains(record.folder) && previousRun.map { record.lastSeenAt >= $0.startedAt } ?? false
         }.count
 
-        let files = try writeWorklists(studies, to: writer, now: now)
+        var files = try writer.write(Self.worklists(studies.map { ($0.folder, $0.outcome) }, configuration: configuration,
+                                                    modelId: model.id, weightsSHA256: model.weightsSHA256, now: now))
+        if let share { files.append(try writeShardResult(share, outcomes: studies.map(\.outcome), into: output)) }
         let failedOnWorklist = studies.filter { $0.outcome.failure != nil }.count
         let seconds = Date().timeIntervalSince(start)
         let summary = Summary(studies: folders.count, scored: pass.scored, skipped: pass.skipped.count, failed: pass.failed,
-                              failedOnWorklist: failedOnWorklist, absent: absent, files: files, slices: pass.slices,
+                              failedOnWorklist: failedOnWorklist, absent: absent, shard: shard, studiesInAllShards: share?.found, files: files, slices: pass.slices,
                               stageSeconds: pass.stageSeconds, seconds: seconds, runID: runID)
         record.absent = absent
         record.finishedAt = Date()
@@ -169,11 +181,14 @@ public struct TriageRun: Sendable {
     /// The key of a study folder in the state: its absolute, standardised path.
     static func key(_ folder: URL) -> String { folder.standardizedFileURL.path }
 
-    /// Ranks every study and writes the main worklist and one per reading pool.
-    private func writeWorklists(_ studies: [ProcessedStudy], to writer: WorklistWriter, now: Date) throws -> [URL] {
+    /// The main worklist and one per reading pool: every study ranked as of `now`. The run and the
+    /// merge of a sharded run both build them here, so that they write the same bytes. The ranking hands
+    /// each result back with its rank, and the export renders it.
+    static func worklists(_ studies: [(folder: URL, outcome: StudyOutcome)], configuration: TriageConfiguration, modelId: String,
+                          weightsSHA256: String, now: Date) -> [Worklist] {
         let candidates = studies.map { TriageCandidate($0.outcome, source: $0.folder.path) }
         let rows = TriageRanker(configuration: configuration).rank(candidates, now: now).map(WorklistRow.init)
-        var worklists = [Worklist(generatedAt: now, modelId: model.id, weightsSHA256: model.weightsSHA256, pool: nil, rows: rows)]
+        var worklists = [Worklist(generatedAt: now, modelId: modelId, weightsSHA256: weightsSHA256, pool: nil, rows: rows)]
         for pool in configuration.pools {
             // Ranks within a pool restart at 1: the pool's readers see their own reading order.
             let poolRows = rows.filter { $0.pool == pool.name }.enumerated().map { index, row in
@@ -181,9 +196,9 @@ public struct TriageRun: Sendable {
                 copy.rank = index + 1
                 return copy
             }
-            worklists.append(Worklist(generatedAt: now, modelId: model.id, weightsSHA256: model.weightsSHA256, pool: pool.name, rows: poolRows))
+            worklists.append(Worklist(generatedAt: now, modelId: modelId, weightsSHA256: weightsSHA256, pool: pool.name, rows: poolRows))
         }
-        return try writer.write(worklists)
+        return worklists
     }
 
     /// A study folder and its result, scored now or taken from the state.

@@ -56,7 +56,7 @@ public struct WorklistWriter {
     /// Removes temporary files a killed run left behind. Call it only while holding the run lock.
     public func removeLeftovers() {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        for name in names where name.hasPrefix(Self.temporaryPrefix) && name.contains("worklist") {
+        for name in names where name.hasPrefix(Self.temporaryPrefix) && (name.contains("worklist") || name.contains("shard-result")) {
             try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
         }
     }
@@ -70,6 +70,19 @@ public struct WorklistWriter {
     /// A pool name as a file name: letters, digits, `-` and `_` only, so no name can leave the directory.
     static func safeName(_ name: String) -> String {
         String(name.unicodeScalars.map { CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_" ? Character($0) : "_" })
+    }
+
+    /// Replaces one file as the worklists are replaced: written in full and flushed under a temporary
+    /// name (`.tmp-<name>.<pid>`) in the same folder, then renamed over `final`.
+    public static func replaceDurably(_ data: Data, at final: URL) throws {
+        let temporary = final.deletingLastPathComponent().appendingPathComponent("\(temporaryPrefix)\(final.lastPathComponent).\(getpid())")
+        do {
+            try writeDurably(data, to: temporary, finalPath: final.path)
+            guard rename(temporary.path, final.path) == 0 else { throw WriteError(path: final.path, reason: String(cString: strerror(errno))) }
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw error
+        }
     }
 
     /// Writes and fsyncs, so that after a power cut the renamed file has its content, not zero bytes.

@@ -8,6 +8,6 @@ struct TriageCommand: AsyncParsableCommand {
         abstract: "Triage PET/CT studies: decode, quantify (SUV), score and rank them into reading worklists.",
         discussion: ExitCodeDocumentation.text,
         version: RadtriageVersion.current,
-        subcommands: [Run.self, Inspect.self, Score.self, Synth.self, Bench.self, Simulate.self]
+        subcommands: [Run.self, Merge.self, Inspect.self, Score.self, Synth.self, Bench.self, Simulate.self]
     )
 }

@@ -15,8 +15,11 @@ struct Run: ParsableCommand {
             failed, with their reason. The run state, --out/radtriage-state.sqlite, keeps every study's result: \
             a run scores only new or changed studies (or all of them after a model or version change, or with \
             --full) and ranks them all as of now. One run at a time per output folder: a second run exits at \
-            once with 75. SIGTERM or SIGINT stops after the studies in progress, saves them, and exits 143 or 130. \
-            Exit codes: 0 all scored; 1 a study failed in this run; 64 usage error; 73 an output could not be \
+            once with 75. With --shard K/N (or --shard auto, --shards N in a Slurm array or a Kubernetes \
+            Indexed Job) only the shard's studies are scored and a shard result, --out/shard-result.jsonl, is \
+            written for `radtriage merge`. SIGTERM or SIGINT stops after the studies in progress, saves them, and exits 143 or 130. \
+            Exit codes: 0 all scored; 1 a study failed in this run; 64 usage error (also a --shard that the \
+            scheduler's environment contradicts); 73 an output could not be \
             written; 74 the state file is unusable; 75 another run is active; 78 configuration or model error.
             """)
 
@@ -41,6 +44,8 @@ struct Run: ParsableCommand {
     @Flag(help: "Score every study again, ignoring the results stored by earlier runs.")
     var full = false
 
+    @OptionGroup var sharding: ShardOptions
+
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -51,19 +56,10 @@ struct Run: ParsableCommand {
         // First, before anything else: stops OpenBLAS's idle pool from spinning through the run.
         BLASThreads.useOneThreadPerWorker()
         logging.bootstrap()
-        let configuration: TriageConfiguration
-        do {
-            configuration = try config.map { file throws(ConfigurationError) in try ConfigurationLoader().load(file: file) } ?? .builtIn
-        } catch {
-            FileHandle.standardError.write(Data("Error: invalid configuration:\n\(error)\n".utf8))
-            throw ExitCode.configuration
-        }
+        let (configuration, configurationDigest) = try RankingInputs.configuration(config)
+        let shard = try sharding.resolve()
         let loaded = try ModelLocation.load(model)
-        var at = Date()
-        if let now {
-            guard let parsed = ISO8601DateFormatter().date(from: now) else { throw ValidationError("--now must be an ISO 8601 time such as 2026-11-23T08:00:00Z") }
-            at = parsed
-        }
+        let at = try RankingInputs.instant(now)
         let progress = ProgressLine(total: 0, unit: "studies")
         let summary: TriageRun.Summary
         StopSignals.install()
@@ -73,6 +69,8 @@ struct Run: ParsableCommand {
             triage.full = full
             triage.stopRequest = { StopSignals.pending }
             triage.logIdentifiers = logging.logIdentifiers
+            triage.shard = shard
+            triage.configurationDigest = configurationDigest
             summary = try triage.run(
                 studies: URL(fileURLWithPath: studies), output: URL(fileURLWithPath: out), now: at) { done, total in
                     progress.update(done, of: total)
@@ -99,7 +97,8 @@ struct Run: ParsableCommand {
             throw ExitCode.cannotWriteOutput
         }
         progress.finish()
-        var counts = "\(summary.studies) studies: \(summary.scored) scored, \(summary.skipped) unchanged, \(summary.failed) failed"
+        var counts = summary.shard.map { "shard \($0) (\(summary.studies) of \(summary.studiesInAllShards ?? 0) studies), " } ?? ""
+        counts += "\(summary.studies) studies: \(summary.scored) scored, \(summary.skipped) unchanged, \(summary.failed) failed"
         if summary.failedOnWorklist > summary.failed { counts += " (\(summary.failedOnWorklist) failed on the worklist)" }
         if summary.absent > 0 { counts += ", \(summary.absent) gone since the last run" }
         print(counts + "; \(summary.slices) slices in " + String(format: "%.1f s", summary.seconds) + "; worklists in \(out)")
