@@ -220,6 +220,9 @@ int baseline_score_slice(const baseline_model *model, baseline_workspace *w, con
         float v = w->ping[i] < model->clip_min ? model->clip_min : (w->ping[i] > model->clip_max ? model->clip_max : w->ping[i]);
         w->ping[i] = v * model->scale + model->offset;
     }
+    /* A 2.5-D model's neighbouring channels get copies of the slice: its arithmetic without the stacking. */
+    size_t channels = model->layer_count > 0 ? model->layers[0].in_c : 1;
+    for (size_t c = 1; c < channels; c++) memcpy(w->ping + c * grid, w->ping, grid * sizeof *w->ping);
     float *in = w->ping, *out = w->pong;
     for (size_t i = 0; i < model->layer_count; i++) {
         layer_forward(&model->layers[i], in, out, w->columns);

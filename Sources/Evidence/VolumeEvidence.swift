@@ -33,6 +33,7 @@ public struct EvidenceAccumulator {
     public private(set) var coronalMIP: [Float] = []
     public let mipSlicesPerRow: Int
     public static let maxMIPRows = 512
+    private var focal: FocalUptakeFinder
 
     /// `expectedSlices`, when known, sets how many slices share a MIP row (one each without it).
     public init(width: Int, height: Int, columnSpacingMm: Double, rowSpacingMm: Double, sliceSpacingMm: Double,
@@ -51,6 +52,8 @@ public struct EvidenceAccumulator {
         reach = Int(((Self.peakDiameterMm / 2 + halfSlab) / (Double(slicesPerSlab) * sliceSpacingMm)).rounded(.down))
         mipSlicesPerRow = max(1, ((expectedSlices ?? 1) + Self.maxMIPRows - 1) / Self.maxMIPRows)
         ring = Array(repeating: [], count: 2 * reach + 1)
+        focal = FocalUptakeFinder(width: width, height: height, columnSpacingMm: columnSpacingMm, rowSpacingMm: rowSpacingMm,
+                                  sliceSpacingMm: sliceSpacingMm)
     }
 
     /// Adds the next slice's SUV values (width × height, row-major).
@@ -77,6 +80,7 @@ public struct EvidenceAccumulator {
             }
         }
         hotVoxels += hot
+        focal.add(suv)
         let slab = index / slicesPerSlab
         let slot = slab % ring.count
         if index % slicesPerSlab == 0 {
@@ -137,7 +141,7 @@ public struct EvidenceAccumulator {
             suvMaxPositionMm: PositionMm(centreOf: voxel, columnMm: columnSpacingMm, rowMm: rowSpacingMm, sliceMm: sliceSpacingMm),
             suvMaxVoxel: voxel, suvPeak: peak.mean, suvPeakVoxelCount: peak.count,
             hotVolumeMl: Double(hotVoxels) * columnSpacingMm * rowSpacingMm * sliceSpacingMm / 1000,
-            hotThresholdSUV: Double(hotThreshold))
+            hotThresholdSUV: Double(hotThreshold), focalUptake: focal.result())
     }
 
     /// Mean over voxels whose centres lie within 6 mm of the maximum's centre, in the slabs still held

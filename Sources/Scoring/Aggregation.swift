@@ -9,6 +9,18 @@ public struct StudyScore: Sendable, Equatable, Codable {
     public var keySlices: [Int]
 }
 
+extension ModelManifest {
+    /// The study's score: the aggregation's logit, then the calibration (or the plain sigmoid), with the
+    /// focal-uptake baseline's contrast where the calibration weighs it.
+    public func score(_ logits: [Float], focalContrast: Double? = nil) -> StudyScore {
+        var score = aggregation.score(logits)
+        if let calibration, !logits.isEmpty {
+            score.probability = calibration.probability(logit: score.logit, focalContrast: focalContrast)
+        }
+        return score
+    }
+}
+
 extension ModelManifest.Aggregation {
     public func score(_ logits: [Float]) -> StudyScore {
         guard !logits.isEmpty else { return StudyScore(logit: 0, probability: 0.5, keySlices: []) }

@@ -38,6 +38,8 @@ public final class InferenceEngine {
     private let ping: AlignedBuffer
     private let pong: AlignedBuffer
     private let columns: AlignedBuffer
+    /// A multi-channel batch rearranged from its slots ([B][C][H][W]) into the layers' [C][B][H][W].
+    private let staged: AlignedBuffer?
     /// Convolutions followed by a ReLU: the ReLU is applied with the bias, in the same pass.
     private let fusedReLU: Set<Int>
 
@@ -58,13 +60,14 @@ public final class InferenceEngine {
         ping = AlignedBuffer(count: largest * maxBatch)
         pong = AlignedBuffer(count: largest * maxBatch)
         columns = AlignedBuffer(count: max(maxK * max(4096, maxBatch), 1))
+        staged = model.inputShape.channels > 1 && maxBatch > 1 ? AlignedBuffer(count: model.inputShape.count * maxBatch) : nil
         fusedReLU = Set(model.layers.indices.filter { index in
             guard case .convolution = model.layers[index], index + 1 < model.layers.count, case .relu = model.layers[index + 1] else { return false }
             return true
         })
     }
 
-    /// The input of slice `index` of the next batch: height × width values, already normalised.
+    /// The input of slice `index` of the next batch: channels × height × width values, already normalised.
     public func inputSlice(_ index: Int) -> UnsafeMutableBufferPointer<Float> {
         precondition(index >= 0 && index < maxBatch, "slice index outside the batch")
         let count = model.inputShape.count
@@ -81,8 +84,18 @@ public final class InferenceEngine {
     /// every layer, not only the end.
     public func run(batch: Int, firstSlot: Int = 0, observe: (Int, UnsafeBufferPointer<Float>) -> Void) -> [Float] {
         precondition(batch > 0 && firstSlot >= 0 && firstSlot + batch <= maxBatch, "batch must lie within 0..<\(maxBatch)")
-        // The input is [1][B][H][W]: the slots of one batch are contiguous, as the first layer reads them.
+        // Slots are [B][C][H][W]; with one channel (or one slice) that is already the layers' [C][B][H][W].
         var source = input.pointer + firstSlot * model.inputShape.count
+        if let staged, batch > 1 {
+            let plane = model.inputShape.height * model.inputShape.width
+            let channels = model.inputShape.channels
+            for slot in 0..<batch {
+                for channel in 0..<channels {
+                    (staged.pointer + (channel * batch + slot) * plane).update(from: source + (slot * channels + channel) * plane, count: plane)
+                }
+            }
+            source = staged.pointer
+        }
         var target = ping.pointer
         for (index, layer) in model.layers.enumerated() {
             let (inShape, outShape) = model.shapes[index]

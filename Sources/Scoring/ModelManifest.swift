@@ -1,3 +1,5 @@
+import Foundation
+
 /// `manifest.json` of a model folder, format version 1 (Docs/ModelFormat.md).
 public struct ModelManifest: Codable, Sendable, Equatable {
     public static let currentFormatVersion = 1
@@ -10,6 +12,10 @@ public struct ModelManifest: Codable, Sendable, Equatable {
     public var layers: [Layer]
     /// How slice logits become one study probability.
     public var aggregation: Aggregation
+    /// Maps the aggregated logit to a calibrated probability (none: the plain sigmoid).
+    public var calibration: Calibration?
+    /// The study probabilities the model gave its validation studies, for the out-of-distribution guard.
+    public var validationScores: ValidationScores?
     public var weights: WeightsFile
 
     public struct Input: Codable, Sendable, Equatable {
@@ -25,6 +31,50 @@ public struct ModelManifest: Codable, Sendable, Equatable {
         public var clipMax: Float
         public var scale: Float
         public var offset: Float
+        /// 2.5-D input: one channel per offset along the body axis in millimetres (0 is the slice
+        /// itself), interpolated between neighbouring slices. Absent: one channel, the slice alone.
+        public var sliceOffsetsMm: [Double]?
+
+        public var channelOffsetsMm: [Double] { sliceOffsetsMm ?? [0] }
+    }
+
+    /// Temperature scaling (Guo et al., ICML 2017), fitted on validation studies, optionally combined
+    /// with the focal-uptake baseline: probability = sigmoid(logit / temperature + bias
+    /// + focalWeight · ln(1 + focal contrast)), the contrast being the strongest focal candidate's
+    /// SUVpeak over the patient's background (0 without one).
+    public struct Calibration: Codable, Sendable, Equatable {
+        public var temperature: Double
+        public var bias: Double?
+        public var focalWeight: Double?
+
+        public init(temperature: Double, bias: Double? = nil, focalWeight: Double? = nil) {
+            self.temperature = temperature
+            self.bias = bias
+            self.focalWeight = focalWeight
+        }
+
+        public func probability(logit: Double, focalContrast: Double? = nil) -> Double {
+            let focal = (focalWeight ?? 0) * log1p(max(focalContrast ?? 0, 0))
+            return 1 / (1 + exp(-(logit / temperature + (bias ?? 0) + focal)))
+        }
+    }
+
+    /// Quantiles of the calibrated study probabilities on validation studies, apart for those without
+    /// and with lesions, so that a run with another share of lesion studies is not mistaken for a shift.
+    public struct ValidationScores: Codable, Sendable, Equatable {
+        /// Probabilities at the quantiles 0, 1/(n−1), ..., 1 of the studies without lesions.
+        public var negativeQuantiles: [Double]
+        public var positiveQuantiles: [Double]
+        /// How many validation studies each side had.
+        public var negativeStudies: Int
+        public var positiveStudies: Int
+
+        public init(negativeQuantiles: [Double], positiveQuantiles: [Double], negativeStudies: Int, positiveStudies: Int) {
+            self.negativeQuantiles = negativeQuantiles
+            self.positiveQuantiles = positiveQuantiles
+            self.negativeStudies = negativeStudies
+            self.positiveStudies = positiveStudies
+        }
     }
 
     /// One layer, in order. Shapes follow PyTorch: conv weight [out, in, kh, kw], dense weight [out, in].

@@ -55,7 +55,9 @@ public struct ScoringModel: Sendable {
 
     /// `name@version`, as worklists and the state database record it.
     public var id: String { "\(manifest.name)@\(manifest.version)" }
-    public var inputShape: ActivationShape { ActivationShape(channels: 1, height: manifest.input.height, width: manifest.input.width) }
+    public var inputShape: ActivationShape {
+        ActivationShape(channels: manifest.input.channelOffsetsMm.count, height: manifest.input.height, width: manifest.input.width)
+    }
 
     /// Multiply-adds × 2 per slice for the convolutions and dense layers.
     public var flopsPerSlice: Int {
@@ -145,7 +147,25 @@ private struct LayerPlanner {
         if manifest.aggregation.method == .topKMeanLogit, (manifest.aggregation.k ?? 0) < 1 {
             throw .invalidManifest(model: model, reason: "aggregation topKMeanLogit needs k ≥ 1")
         }
-        var shape = ActivationShape(channels: 1, height: input.height, width: input.width)
+        let offsets = input.channelOffsetsMm
+        guard !offsets.isEmpty, offsets.count <= 16, offsets.allSatisfy({ $0.isFinite && abs($0) <= 100 }) else {
+            throw .invalidManifest(model: model, reason: "input sliceOffsetsMm must list 1...16 finite offsets within ±100 mm")
+        }
+        if let calibration = manifest.calibration {
+            guard calibration.temperature.isFinite, calibration.temperature > 0, (calibration.bias ?? 0).isFinite else {
+                throw .invalidManifest(model: model, reason: "calibration needs a finite temperature > 0 and a finite bias")
+            }
+        }
+        if let scores = manifest.validationScores {
+            func increasingProbabilities(_ values: [Double]) -> Bool {
+                values.count >= 2 && values.allSatisfy { (0...1).contains($0) } && zip(values, values.dropFirst()).allSatisfy { $0 <= $1 }
+            }
+            guard increasingProbabilities(scores.negativeQuantiles), increasingProbabilities(scores.positiveQuantiles),
+                  scores.negativeStudies > 0, scores.positiveStudies > 0 else {
+                throw .invalidManifest(model: model, reason: "validationScores needs two increasing lists of probabilities (at least 2 each) and their study counts")
+            }
+        }
+        var shape = ActivationShape(channels: offsets.count, height: input.height, width: input.width)
         var layers: [PlannedLayer] = []
         var shapes: [(input: ActivationShape, output: ActivationShape)] = []
         for (index, layer) in manifest.layers.enumerated() {

@@ -3,9 +3,10 @@ import TriageCore
 import Triage
 
 /// The department `radtriage simulate` shows when it is given no arrivals: a PET/CT unit with 60
-/// studies a weekday (07:00–17:00), two readers (08:00–18:00), 10 % stat and 20 % urgent, five
-/// weekly tumour boards, disease in 40 % of studies and a model with the default model's operating
-/// point (sensitivity 0.90 at specificity 0.90, Models/pet-default/metrics.json).
+/// studies a weekday (07:00–16:00), two readers (08:00–17:30) with 18-minute reads on average, so
+/// busy that the order matters, 10 % stat and 20 % urgent, five weekly tumour boards, disease in
+/// 40 % of studies and a model with the default model's operating point (sensitivity 0.90 at
+/// specificity 0.90, Models/pet-default/metrics.json).
 public enum ExampleDepartment {
     public static let timeZone = TimeZone(identifier: "Europe/Berlin")!
     /// Monday 23 November 2026, 00:00 in Berlin.
@@ -14,17 +15,16 @@ public enum ExampleDepartment {
 
     public static var pattern: ArrivalPattern {
         ArrivalPattern(
-            ratePerHour: ArrivalPattern.workingDayRate(perDay: 60, weekdays: weekdays, fromHour: 7, toHour: 17), timeZone: timeZone,
+            ratePerHour: ArrivalPattern.workingDayRate(perDay: 60, weekdays: weekdays, fromHour: 7, toHour: 16), timeZone: timeZone,
             classShares: [.stat: 0.1, .urgent: 0.2, .routine: 0.7],
             centreShares: [("lung", 0.25), ("breast", 0.15), ("lymphoma", 0.2), ("headneck", 0.1), (nil, 0.3)],
             prevalence: 0.4, model: .binormal(sensitivity: 0.9, specificity: 0.9),
-            readingTimes: [.stat: .lognormal(meanMinutes: 15, sdMinutes: 6), .urgent: .lognormal(meanMinutes: 15, sdMinutes: 6),
-                           .routine: .lognormal(meanMinutes: 15, sdMinutes: 6)])
+            readingTimes: Dictionary(uniqueKeysWithValues: OrderedPriority.allCases.map { ($0, .lognormal(meanMinutes: 18, sdMinutes: 6)) }))
     }
 
     public static func readers(count: Int = 2) -> [Reader] {
         (1...max(count, 1)).map {
-            Reader(name: "reader \($0)", hours: WorkingHours(weekdays: weekdays, startMinute: 8 * 60, endMinute: 18 * 60, timeZone: timeZone))
+            Reader(name: "reader \($0)", hours: WorkingHours(weekdays: weekdays, startMinute: 8 * 60, endMinute: 17 * 60 + 30, timeZone: timeZone))
         }
     }
 
@@ -44,10 +44,10 @@ public enum ExampleDepartment {
     }
 
     public static let summary = [
-        "example department: 60 PET/CT studies a weekday, Poisson arrivals 07:00–17:00 Europe/Berlin",
+        "example department: 60 PET/CT studies a weekday, Poisson arrivals 07:00–16:00 Europe/Berlin",
         "10 % stat, 20 % urgent, 70 % routine; centres lung 25 %, breast 15 %, lymphoma 20 %, head and neck 10 %, none 30 %",
         "five weekly tumour boards (lung Tue 16:30, breast Mon 14:30, lymphoma Wed 15:00 and Fri 08:00, head and neck Thu 15:00)",
         "disease in 40 % of studies; model: binormal scores, sensitivity 0.90 at specificity 0.90",
-        "2 readers, Mon–Fri 08:00–18:00; reads log-normal, mean 15 min, sd 6 min (load 0.75 of reading hours)",
+        "2 readers, Mon–Fri 08:00–17:30; reads log-normal, mean 18 min, sd 6 min (0.95 of the reading hours)",
     ]
 }

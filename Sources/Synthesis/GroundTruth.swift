@@ -4,7 +4,8 @@ import TriageCore
 /// tests and by the model's training script.
 public struct GroundTruth: Codable, Sendable, Equatable {
     public struct LesionTruth: Codable, Sendable, Equatable {
-        /// Where the lesion was placed: lung-right, lung-left, liver, mediastinal-node, abdominal-node, spine.
+        /// Where the lesion was placed: lung-right, lung-left, liver, mediastinal-node, abdominal-node, spine
+        /// (basic); node-<station>, lung-*, liver, bone-spine, bone-pelvis, soft-tissue (analytic, lumpy).
         public var site: String
         /// Centre in millimetres in the PET image frame: x along columns, y along rows, z along slices,
         /// from the centre of the first voxel of the first slice. Always a voxel centre.
@@ -17,6 +18,10 @@ public struct GroundTruth: Codable, Sendable, Equatable {
         /// The noiseless value at the lesion's centre voxel after the blur: what SUVmax reads without
         /// noise. Below `suv` for small lesions (partial-volume effect).
         public var expectedSuvMax: Double
+        /// Uptake as a multiple of the noiseless surroundings without the lesion, for families that draw it so.
+        public var contrast: Double?
+        /// True when the lesion has a necrotic (cold) core.
+        public var necrotic: Bool?
     }
 
     public var studyId: String
@@ -29,4 +34,6 @@ public struct GroundTruth: Codable, Sendable, Equatable {
     /// The PET point-spread function's full width at half maximum.
     public var resolutionFWHMmm: Double
     public var noiseLevel: Double
+    /// The phantom family (nil: basic).
+    public var family: String?
 }

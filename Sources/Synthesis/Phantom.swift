@@ -1,10 +1,41 @@
 import Foundation
 
 /// An ellipsoid in the phantom frame (millimetres): x across the body (left–right), y front to back,
-/// z down the body from the top of the head.
+/// z down the body from the top of the head. With lumps it is a star-shaped blob: its surface radius
+/// in each direction is the ellipsoid's times 1 + Σ amplitude · exp(sharpness · (cos angle − 1)).
 struct Ellipsoid: Sendable {
     var centre: SIMD3<Double>
     var semiAxes: SIMD3<Double>
+    var lumps: [Lump] = []
+
+    /// A bump (amplitude > 0) or dent (< 0) of the surface around a unit direction of the scaled frame.
+    struct Lump: Sendable {
+        var direction: SIMD3<Double>
+        var amplitude: Double
+        var sharpness: Double
+    }
+
+    /// The smallest and largest factor the lumps can apply to the surface radius.
+    var radialBounds: (low: Double, high: Double) {
+        let low = 1 + lumps.reduce(0) { $0 + min($1.amplitude, 0) }
+        let high = 1 + lumps.reduce(0) { $0 + max($1.amplitude, 0) }
+        return (max(low, 0.3), high)
+    }
+
+    /// Approximate signed distance from `offset` (relative to the centre) to the surface.
+    @inline(__always)
+    func signedDistance(_ offset: SIMD3<Double>) -> Double {
+        guard !lumps.isEmpty else { return Blur.signedDistance(offset, semiAxes: semiAxes) }
+        let scaled = offset / semiAxes
+        let rho = (scaled * scaled).sum().squareRoot()
+        guard rho > 1e-12 else { return -semiAxes.min() * radialBounds.low }
+        let direction = scaled / rho
+        var factor = 1.0
+        for lump in lumps { factor += lump.amplitude * exp(lump.sharpness * ((direction * lump.direction).sum() - 1)) }
+        factor = max(factor, 0.3)
+        let distance = (offset * offset).sum().squareRoot()
+        return distance * (1 - factor / rho)
+    }
 }
 
 /// A region of uniform uptake (or attenuation), painted over what lies beneath it.
@@ -23,6 +54,13 @@ struct Lesion: Sendable {
     var centre: SIMD3<Double>
     var diameterMm: Double
     var suv: Double
+    /// When set, `suv` is this multiple of the noiseless uptake around the centre without lesions (set
+    /// once the centre is placed on a voxel).
+    var contrast: Double?
+    /// A necrotic core: a concentric sphere of this fraction of the diameter with `coreSUV` (with
+    /// `contrast`, first a multiple of the surroundings too).
+    var coreFraction: Double = 0
+    var coreSUV: Double = 0
 }
 
 /// The body's outline: an ellipse in each transaxial plane whose size changes along z.
@@ -56,6 +94,10 @@ struct Phantom: Sendable {
     /// Painted in order: later regions cover earlier ones (the blood pool inside the myocardium).
     var regions: [Region]
     var lesions: [Lesion]
+    /// The scanner's resolution for this study.
+    var resolutionFWHMmm: Double = SynthesisOptions.petFWHMmm
+    /// In-plane correlated noise (a reconstruction's blobby texture) instead of independent pixels.
+    var correlatedNoise = false
 }
 
 // MARK: - Blurred shapes

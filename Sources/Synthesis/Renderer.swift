@@ -58,7 +58,7 @@ struct PhantomRenderer: Sendable {
         self.phantom = phantom
         self.geometry = geometry
         self.modality = modality
-        self.sigma = modality == .pet ? SynthesisOptions.petFWHMmm / (8 * log(2.0)).squareRoot() : 0.6
+        self.sigma = modality == .pet ? phantom.resolutionFWHMmm / (8 * log(2.0)).squareRoot() : 0.6
     }
 
     private var outside: Double { modality == .pet ? 0 : -1000 }
@@ -75,6 +75,7 @@ struct PhantomRenderer: Sendable {
         }
         for lesion in phantom.lesions {
             paint(lesion, z: z, into: &values)
+            if let core = lesion.necroticCore { paint(core, z: z, into: &values) }
         }
     }
 
@@ -86,12 +87,15 @@ struct PhantomRenderer: Sendable {
             value = blend(value, body, Blur.edge(d, sigma: sigma))
         }
         for region in phantom.regions {
-            let d = Blur.signedDistance(point - region.shape.centre, semiAxes: region.shape.semiAxes)
+            let d = region.shape.signedDistance(point - region.shape.centre)
             value = blend(value, modality == .pet ? region.suv : region.hounsfield, Blur.edge(d, sigma: sigma))
         }
         for lesion in phantom.lesions {
             let r = ((point - lesion.centre) * (point - lesion.centre)).sum().squareRoot()
             value = blend(value, lesionValue(lesion), lesionWeight(lesion, distance: r))
+            if let core = lesion.necroticCore {
+                value = blend(value, lesionValue(core), lesionWeight(core, distance: r))
+            }
         }
         return value
     }
@@ -122,13 +126,15 @@ struct PhantomRenderer: Sendable {
     /// (ρ − 1)·max axis); only pixels in the blurred band pay for square roots and erfc.
     private func paint(_ shape: Ellipsoid, value: Double, z: Double, into values: inout [Double]) {
         let margin = 4 * sigma
-        guard abs(z - shape.centre.z) < shape.semiAxes.z + margin,
-              let columns = geometry.range(centre: shape.centre.x, halfWidth: shape.semiAxes.x + margin),
-              let rows = geometry.range(centre: shape.centre.y, halfWidth: shape.semiAxes.y + margin) else { return }
+        let reach = shape.semiAxes * shape.radialBounds.high
+        guard abs(z - shape.centre.z) < reach.z + margin,
+              let columns = geometry.range(centre: shape.centre.x, halfWidth: reach.x + margin),
+              let rows = geometry.range(centre: shape.centre.y, halfWidth: reach.y + margin) else { return }
         let n = geometry.matrix
         let minAxis = shape.semiAxes.min()
-        let inner = max(1 - margin / minAxis, 0)
-        let outer = 1 + margin / minAxis
+        let bounds = shape.radialBounds
+        let inner = max(1 - margin / (minAxis * bounds.low), 0) * bounds.low
+        let outer = (1 + margin / (minAxis * bounds.low)) * bounds.high
         let (innerSquared, outerSquared) = (inner * inner, outer * outer)
         let dz = (z - shape.centre.z) / shape.semiAxes.z
         for row in rows {
@@ -144,7 +150,7 @@ struct PhantomRenderer: Sendable {
                     continue
                 }
                 let offset = SIMD3(dx, dy, dz) * shape.semiAxes
-                let d = Blur.signedDistance(offset, semiAxes: shape.semiAxes)
+                let d = shape.signedDistance(offset)
                 values[index] = blend(values[index], value, Blur.edge(d, sigma: sigma))
             }
         }
@@ -163,5 +169,13 @@ struct PhantomRenderer: Sendable {
                 if weight > 0 { values[row * n + column] = blend(values[row * n + column], lesionValue(lesion), weight) }
             }
         }
+    }
+}
+
+extension Lesion {
+    /// The necrotic core as a lesion of its own, painted over the lesion.
+    var necroticCore: Lesion? {
+        guard coreFraction > 0 else { return nil }
+        return Lesion(site: site, centre: centre, diameterMm: diameterMm * coreFraction, suv: coreSUV)
     }
 }

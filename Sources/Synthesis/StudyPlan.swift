@@ -45,7 +45,10 @@ struct StudyPlan: Sendable {
         let centres = ["lung", "breast", "lymphoma", "gastrointestinal", "head-neck"]
         let sites = ["North", "South", "Harbour"]
         let hasLesions = random.chance(options.lesionProbability)
-        let phantom = Self.phantom(random: &random, lesionCount: hasLesions ? 1 + Int(random.uniform(0...Double(max(options.maxLesions, 1)) - 0.001)) : 0)
+        let lesionCount = hasLesions ? 1 + Int(random.uniform(0...Double(max(options.maxLesions, 1)) - 0.001)) : 0
+        let phantom = options.family == .basic
+            ? Self.phantom(random: &random, lesionCount: lesionCount)
+            : Self.physiologicalPhantom(family: options.family, random: &random, lesionCount: lesionCount)
         return StudyPlan(
             number: number, studyId: String(format: "S%04d", number),
             accessionNumber: String(format: "ACC%08d", Int(random.uniform(0...99_999_999))),
@@ -88,6 +91,21 @@ struct StudyPlan: Sendable {
         regions.sort { paintOrder($0.name) < paintOrder($1.name) }
         let lesions = (0..<lesionCount).map { _ in lesion(random: &random, regions: regions) }
         return Phantom(body: BodyOutline(scale: scale), backgroundSUV: random.uniform(0.7...1.0), regions: regions, lesions: lesions)
+    }
+
+    /// The `analytic` and `lumpy` families (PhysiologyBuilder); the anatomy draws from a stream of its
+    /// own so that the patient's identifiers do not depend on how many organs were drawn.
+    private static func physiologicalPhantom(family: PhantomFamily, random: inout RandomSource, lesionCount: Int) -> Phantom {
+        var builder = PhysiologyBuilder(family: family, random: RandomSource(seed: random.next(), 3))
+        let body = BodyOutline(scale: builder.scale)
+        let (regions, background) = builder.build(body: body)
+        let lesions = (0..<lesionCount).map { _ in builder.lesion(body: body) }
+        var phantom = Phantom(body: body, backgroundSUV: background, regions: regions, lesions: lesions)
+        if family == .lumpy {
+            phantom.resolutionFWHMmm = builder.random.uniform(5...8)
+            phantom.correlatedNoise = true
+        }
+        return phantom
     }
 
     private static func paintOrder(_ name: String) -> Int {

@@ -16,6 +16,8 @@ public struct SynthesisOptions: Sendable {
     public var compressionLevel: Int = 1
     /// The first study is `S` followed by this number, zero-padded to four digits.
     public var firstStudyNumber: Int = 1
+    /// How the anatomy is built (Docs/Synthesis.md).
+    public var family: PhantomFamily = .basic
 
     public init(studies: Int, slicesPerStudy: Int, seed: UInt64) {
         self.studies = studies
@@ -30,4 +32,19 @@ public struct SynthesisOptions: Sendable {
     public static let fieldOfViewMm = 600.0
     /// PET resolution, full width at half maximum (a modern scanner with clinical reconstruction).
     public static let petFWHMmm = 6.0
+}
+
+/// Phantom families: structurally different constructions, so that a model can be tested on a family
+/// it was never trained on.
+public enum PhantomFamily: String, Sendable, CaseIterable {
+    /// The first phantom: a dozen uniform ellipsoids (brain, heart, liver, kidneys, bladder, lungs,
+    /// spine), lesions of absolute SUV. Kept as it was for the tests and benchmarks built on it.
+    case basic
+    /// Ellipsoids at anatomical places with the full physiology list (urinary tract, injection site,
+    /// brown fat, muscle, bowel, spleen, head and neck glands, brain structure, arms), lesions by
+    /// contrast to their surroundings, white noise, 6 mm resolution.
+    case analytic
+    /// The same organ list and uptake ranges built another way: every organ a lumpy star-shaped blob
+    /// with its own size and position jitter, 5–8 mm resolution, in-plane correlated noise.
+    case lumpy
 }

@@ -18,6 +18,16 @@ public struct SyntheticStudy: Sendable {
         for index in plan.phantom.lesions.indices {
             plan.phantom.lesions[index].centre = petGeometry.snapped(plan.phantom.lesions[index].centre)
         }
+        // Lesions given by contrast take it against the noiseless uptake around them without lesions.
+        var withoutLesions = plan.phantom
+        withoutLesions.lesions = []
+        let surroundings = PhantomRenderer(phantom: withoutLesions, geometry: petGeometry, modality: .pet)
+        for index in plan.phantom.lesions.indices {
+            guard let contrast = plan.phantom.lesions[index].contrast else { continue }
+            let around = max(surroundings.value(at: plan.phantom.lesions[index].centre), 0.1)
+            plan.phantom.lesions[index].suv = contrast * around
+            plan.phantom.lesions[index].coreSUV *= around
+        }
         self.plan = plan
         self.options = options
         self.petGeometry = petGeometry
@@ -49,6 +59,10 @@ public struct SyntheticStudy: Sendable {
         let isPET = renderer.modality == .pet
         var random = RandomSource(seed: options.seed, 2, UInt64(plan.number), isPET ? 0 : 1, UInt64(index))
         let level = Float(options.noiseLevel)
+        if isPET && renderer.phantom.correlatedNoise {
+            addCorrelatedNoise(&values, width: renderer.geometry.matrix, level: Double(level), random: &random)
+            return
+        }
         for pixel in values.indices {
             let value = values[pixel]
             // PET: variance grows with the activity (counting statistics); sd ≈ 10 % at liver uptake.
@@ -58,6 +72,28 @@ public struct SyntheticStudy: Sendable {
             let sd = isPET ? 0.15 * value.squareRoot() : 12
             let noisy = value + Double(level * random.approximatelyNormal()) * sd
             values[pixel] = isPET ? max(noisy, 0) : noisy
+        }
+    }
+
+    /// PET noise with the blobby texture of a reconstruction: white noise averaged over 3 × 3 pixels
+    /// (rescaled to unit variance), so that neighbouring pixels share their deviations.
+    private func addCorrelatedNoise(_ values: inout [Double], width: Int, level: Double, random: inout RandomSource) {
+        let height = values.count / width
+        var white = [Float](repeating: 0, count: values.count)
+        for index in white.indices { white[index] = random.approximatelyNormal() }
+        for row in 0..<height {
+            for column in 0..<width where values[row * width + column] > 0 {
+                var sum: Float = 0
+                var count: Float = 0
+                for dy in -1...1 where row + dy >= 0 && row + dy < height {
+                    for dx in -1...1 where column + dx >= 0 && column + dx < width {
+                        sum += white[(row + dy) * width + column + dx]
+                        count += 1
+                    }
+                }
+                let value = values[row * width + column]
+                values[row * width + column] = max(value + level * Double(sum / count.squareRoot()) * 0.15 * value.squareRoot(), 0)
+            }
         }
     }
 
@@ -115,12 +151,14 @@ public struct SyntheticStudy: Sendable {
                 centreVoxel: VoxelIndex(column: Int(petGeometry.pixel(lesion.centre.x).rounded()),
                                         row: Int(petGeometry.pixel(lesion.centre.y).rounded()),
                                         slice: Int(petGeometry.slice(lesion.centre.z).rounded())),
-                diameterMm: lesion.diameterMm, suv: lesion.suv, expectedSuvMax: pet.value(at: lesion.centre))
+                diameterMm: lesion.diameterMm, suv: lesion.suv, expectedSuvMax: pet.value(at: lesion.centre),
+                contrast: lesion.contrast, necrotic: lesion.coreFraction > 0 ? true : nil)
         }
         var organs: [String: Double] = [:]
         for region in plan.phantom.regions { organs[region.name] = region.suv }
         return GroundTruth(
             studyId: plan.studyId, seed: options.seed, hasLesion: !lesions.isEmpty, lesions: lesions, organSuv: organs,
-            backgroundSuv: plan.phantom.backgroundSUV, resolutionFWHMmm: SynthesisOptions.petFWHMmm, noiseLevel: options.noiseLevel)
+            backgroundSuv: plan.phantom.backgroundSUV, resolutionFWHMmm: plan.phantom.resolutionFWHMmm, noiseLevel: options.noiseLevel,
+            family: options.family == .basic ? nil : options.family.rawValue)
     }
 }

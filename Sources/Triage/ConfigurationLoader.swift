@@ -17,6 +17,11 @@ public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
 public struct ConfigurationLoader {
     public init() {}
 
+    /// Weights of earlier versions whose meaning changed, and what replaced them.
+    static let retiredWeights: [(old: String, replacement: String)] = [
+        ("modelProbability", "weights.model instead: the model term now counts the study's rank by probability among the worklist's studies (0 to 1), not the probability itself"),
+    ]
+
     public func load(file: String) throws(ConfigurationError) -> TriageConfiguration {
         let text: String
         do {
@@ -40,9 +45,16 @@ public struct ConfigurationLoader {
         guard let top = reader.mapping(root, path: "") else { throw ConfigurationError(file: file, problems: reader.problems) }
         reader.rejectUnknown(top, path: "", known: ["weights", "priorities", "centres", "pools"])
         if let node = top["weights"], let weights = reader.mapping(node, path: "weights") {
-            reader.rejectUnknown(weights, path: "weights", known: ["modelProbability", "priority", "waiting", "deadline", "deadlineHorizonHours"])
+            // Keys whose meaning changed are refused by name, so that an old file is not read with a new meaning.
+            for (old, replacement) in Self.retiredWeights {
+                if let key = weights.keys.first(where: { $0.string == old }) {
+                    reader.problem(key, path: "weights.\(old)", value: nil, allowed: replacement)
+                }
+            }
+            reader.rejectUnknown(weights, path: "weights", known: Set(Self.retiredWeights.map(\.old)).union(
+                ["model", "priority", "waiting", "deadline", "deadlineHorizonHours"]))
             let w = configuration.weights
-            configuration.weights.modelProbability = reader.number(weights["modelProbability"], path: "weights.modelProbability", minimum: 0) ?? w.modelProbability
+            configuration.weights.model = reader.number(weights["model"], path: "weights.model", minimum: 0) ?? w.model
             configuration.weights.priority = reader.number(weights["priority"], path: "weights.priority", minimum: 0) ?? w.priority
             configuration.weights.waiting = reader.number(weights["waiting"], path: "weights.waiting", minimum: 0) ?? w.waiting
             configuration.weights.deadline = reader.number(weights["deadline"], path: "weights.deadline", minimum: 0) ?? w.deadline

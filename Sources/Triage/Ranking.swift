@@ -72,9 +72,10 @@ public struct RankedStudy: Sendable {
     public var hoursWaiting: Double
     /// Waited past its class's maximum: ranked above every study that has not.
     public var overdue: Bool
-    /// The next tumour board of the study's centre and the time reads must be ready by.
+    /// The next tumour board of the study's centre, the time reads must be ready by, and the board's zone.
     public var board: Date?
     public var deadline: Date?
+    public var boardTimeZone: TimeZone?
     public var hoursToDeadline: Double?
     public var pool: String?
     /// The reasons for the rank, most important first.
@@ -84,7 +85,9 @@ public struct RankedStudy: Sendable {
 }
 
 /// Ranks studies by a triage score that combines the model's finding, the ordered priority, waiting
-/// time and the tumour-board deadline, with a guard against starvation.
+/// time and the tumour-board deadline, with a guard against starvation: a study past its class's
+/// maximum wait goes above every study that is not, the more urgent class first, then the one longer
+/// past its maximum.
 public struct TriageRanker: Sendable {
     public let configuration: TriageConfiguration
 
@@ -95,11 +98,14 @@ public struct TriageRanker: Sendable {
     /// The studies in reading order at `now`. Deterministic: equal scores break by priority, then the
     /// earlier arrival, then the study id, then the source folder.
     public func rank(_ candidates: [TriageCandidate], now: Date) -> [RankedStudy] {
-        let scored = candidates.map { evaluate($0, now: now) }
+        let places = ModelPlaces(candidates)
+        let scored = candidates.map { evaluate($0, now: now, places: places) }
         let ordered = scored.sorted { a, b in
             if a.overdue != b.overdue { return a.overdue }
-            if a.overdue, a.hoursWaiting / a.priorityClass.maxWaitHours != b.hoursWaiting / b.priorityClass.maxWaitHours {
-                return a.hoursWaiting / a.priorityClass.maxWaitHours > b.hoursWaiting / b.priorityClass.maxWaitHours
+            if a.overdue {
+                if a.candidate.priority != b.candidate.priority { return a.candidate.priority < b.candidate.priority }
+                let pastA = a.hoursWaiting - a.priorityClass.maxWaitHours, pastB = b.hoursWaiting - b.priorityClass.maxWaitHours
+                if pastA != pastB { return pastA > pastB }
             }
             if a.score != b.score { return a.score > b.score }
             if a.candidate.priority != b.candidate.priority { return a.candidate.priority < b.candidate.priority }
@@ -116,12 +122,12 @@ public struct TriageRanker: Sendable {
         }
     }
 
-    func evaluate(_ candidate: TriageCandidate, now: Date) -> RankedStudy {
+    func evaluate(_ candidate: TriageCandidate, now: Date, places: ModelPlaces) -> RankedStudy {
         let weights = configuration.weights
         let priorityClass = configuration.priorityClass(candidate.priority)
         let hoursWaiting = candidate.received.map { max(now.timeIntervalSince($0) / 3600, 0) } ?? 0
         let overdue = hoursWaiting >= priorityClass.maxWaitHours
-        var board: (board: Date, deadline: Date)?
+        var board: (board: Date, deadline: Date, timeZone: TimeZone)?
         var centre: TriageConfiguration.OrganCentre?
         if let name = candidate.centre, let found = configuration.centres[name] {
             centre = found
@@ -130,15 +136,15 @@ public struct TriageRanker: Sendable {
         }
         let hoursToDeadline = board.map { $0.deadline.timeIntervalSince(now) / 3600 }
         let pressure = hoursToDeadline.map { min(max(1 - $0 / weights.deadlineHorizonHours, 0), 1) } ?? 0
-        var probability = 0.0
-        if case .scored(let p, _, _) = candidate.finding { probability = p }
+        var place = 0.0
+        if case .scored(let probability, _, _) = candidate.finding { place = places.place(of: probability) }
         let components = RankedStudy.Components(
-            model: weights.modelProbability * probability, priority: weights.priority * priorityClass.urgency,
+            model: weights.model * place, priority: weights.priority * priorityClass.urgency,
             waiting: weights.waiting * min(hoursWaiting / priorityClass.maxWaitHours, 1), deadline: weights.deadline * pressure)
         var study = RankedStudy(
             rank: 0, candidate: candidate, score: components.model + components.priority + components.waiting + components.deadline,
             components: components, priorityClass: priorityClass, hoursWaiting: hoursWaiting, overdue: overdue,
-            board: board?.board, deadline: board?.deadline, hoursToDeadline: hoursToDeadline,
+            board: board?.board, deadline: board?.deadline, boardTimeZone: board?.timeZone, hoursToDeadline: hoursToDeadline,
             pool: configuration.pool(site: candidate.site, centre: candidate.centre), reasons: [])
         study.reasons = reasons(for: study, centre: centre)
         return study
@@ -166,10 +172,7 @@ public struct TriageRanker: Sendable {
         if study.components.priority > 0 || candidate.priority != .routine {
             weighted.append((study.components.priority, candidate.priority.rawValue))
         }
-        if let centre, let board = study.board, let hours = study.hoursToDeadline {
-            var calendar = Calendar(identifier: .gregorian)
-            let zone = centre.boards.first?.timeZone ?? TimeZone(secondsFromGMT: 0)!
-            calendar.timeZone = zone
+        if let centre, let board = study.board, let zone = study.boardTimeZone, let hours = study.hoursToDeadline {
             let formatter = DateFormatter()
             formatter.locale = Locale(identifier: "en_US_POSIX")
             formatter.timeZone = zone
@@ -179,5 +182,35 @@ public struct TriageRanker: Sendable {
         }
         return weighted.enumerated().sorted { $0.element.points != $1.element.points ? $0.element.points > $1.element.points : $0.offset < $1.offset }
             .map(\.element.text)
+    }
+}
+
+/// Each scored study's place among the worklist's scored studies by model probability: 1 for the
+/// highest, 0 for the lowest, equal probabilities sharing the mean of their places.
+struct ModelPlaces {
+    private let sorted: [Double]
+
+    init(_ candidates: [TriageCandidate]) {
+        sorted = candidates.compactMap { candidate -> Double? in
+            if case .scored(let probability, _, _) = candidate.finding { return probability }
+            return nil
+        }.sorted()
+    }
+
+    func place(of probability: Double) -> Double {
+        guard sorted.count > 1 else { return 1 }
+        let below = boundary(probability, includingEqual: false)
+        let equalOthers = max(boundary(probability, includingEqual: true) - below - 1, 0)
+        return (Double(below) + Double(equalOthers) / 2) / Double(sorted.count - 1)
+    }
+
+    /// The number of probabilities below `value` (or at most `value`), by binary search.
+    private func boundary(_ value: Double, includingEqual: Bool) -> Int {
+        var (low, high) = (0, sorted.count)
+        while low < high {
+            let middle = (low + high) / 2
+            if sorted[middle] < value || (includingEqual && sorted[middle] == value) { low = middle + 1 } else { high = middle }
+        }
+        return low
     }
 }

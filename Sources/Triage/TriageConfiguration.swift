@@ -5,18 +5,22 @@ import TriageCore
 /// waits, the organ centres with their weekly tumour boards, and the reading pools. Loaded from one
 /// YAML file (`ConfigurationLoader`, Docs/radtriage.example.yaml); `builtIn` when there is none.
 public struct TriageConfiguration: Sendable {
-    /// Points each term can add to a study's triage score (0–100 in all with the defaults).
+    /// Points each term adds to a study's triage score.
     public struct Weights: Sendable, Equatable {
-        /// × the model's probability of an abnormal finding (0...1).
-        public var modelProbability: Double = 40
+        /// × the study's place among the worklist's scored studies by model probability: 1 for the
+        /// most likely abnormal, 0 for the least, evenly between. By rank rather than by probability, so
+        /// that probabilities crowded near 0 or 1 still order the studies.
+        public var model: Double = 40
         /// × the ordered priority's urgency (stat 1, urgent 0.5, routine 0 by default).
         public var priority: Double = 30
-        /// × the fraction of the class's maximum wait already waited (0...1).
-        public var waiting: Double = 15
-        /// × the deadline's pressure: 1 when the tumour board's preparation deadline is now, falling
+        /// × the share of the class's maximum wait already waited (0...1): a class ages at the pace of
+        /// its own maximum (a stat study 30 times as fast as a routine one with the default classes), and
+        /// the weight is large enough that waiting counts within a working day, not only near the maximum.
+        public var waiting: Double = 240
+        /// × the deadline's pressure: 1 when the tumour board's ready-by time is now, falling
         /// linearly to 0 at `deadlineHorizonHours` away.
-        public var deadline: Double = 15
-        public var deadlineHorizonHours: Double = 72
+        public var deadline: Double = 30
+        public var deadlineHorizonHours: Double = 24
 
         public init() {}
     }

@@ -15,9 +15,11 @@ public struct VolumeEvidence: Sendable, Codable, Equatable {
     /// Volume of voxels above `hotThresholdSUV`, in millilitres.
     public var hotVolumeMl: Double
     public var hotThresholdSUV: Double
+    /// The focal-uptake baseline: hot spots smaller than an organ, strongest first.
+    public var focalUptake: FocalUptake?
 
     public init(suvMax: Double, suvMaxPositionMm: PositionMm, suvMaxVoxel: VoxelIndex, suvPeak: Double, suvPeakVoxelCount: Int,
-                hotVolumeMl: Double, hotThresholdSUV: Double) {
+                hotVolumeMl: Double, hotThresholdSUV: Double, focalUptake: FocalUptake? = nil) {
         self.suvMax = suvMax
         self.suvMaxPositionMm = suvMaxPositionMm
         self.suvMaxVoxel = suvMaxVoxel
@@ -25,5 +27,6 @@ public struct VolumeEvidence: Sendable, Codable, Equatable {
         self.suvPeakVoxelCount = suvPeakVoxelCount
         self.hotVolumeMl = hotVolumeMl
         self.hotThresholdSUV = hotThresholdSUV
+        self.focalUptake = focalUptake
     }
 }

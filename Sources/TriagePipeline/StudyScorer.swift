@@ -79,6 +79,7 @@ public final class StudyScorer {
         var accumulator: EvidenceAccumulator?
         var size: (width: Int, height: Int)?
         var unusable = SliceProblemList(limit: maxListedSliceProblems)
+        var context: SliceContext?
         for (index, slice) in series.slices.enumerated() {
             var clock = DispatchTime.now().uptimeNanoseconds
             let header: PNGHeader
@@ -104,17 +105,16 @@ public final class StudyScorer {
             // In place (no copy of the accumulator's slice ring): it was created just above if it was nil.
             convert(slice: index, with: map)
             if provenance != nil { suv.withUnsafeBufferPointer { accumulator!.add($0) } }
-            if pending == 0, !lanes.isEmpty {
-                timings.quantifySeconds += Self.lap(&clock)
-                lanes[cursor.lane].waitUntilFree(firstSlot: cursor.firstSlot)
-                _ = Self.lap(&clock)  // waiting for a lane is neither stage's work
+            if context == nil {
+                context = SliceContext(offsetsMm: model.manifest.input.channelOffsetsMm, sliceSpacingMm: series.sliceSpacingMm,
+                                       planeCount: model.manifest.input.height * model.manifest.input.width, sliceCount: series.slices.count)
             }
-            fillModelInput(engines[cursor.lane], slot: cursor.firstSlot + pending, width: header.width, height: header.height)
-            pending += 1
+            addModelInput(to: &context!, width: header.width, height: header.height)
             timings.quantifySeconds += Self.lap(&clock)
-            if pending == batchSize {
-                infer(&pending, cursor: &cursor, into: &logits, timings: &timings)
-            }
+            stackReadySlices(&context!, pending: &pending, cursor: &cursor, logits: &logits, timings: &timings)
+        }
+        if unusable.isEmpty, context != nil {
+            stackReadySlices(&context!, pending: &pending, cursor: &cursor, logits: &logits, timings: &timings)
         }
         if pending > 0, unusable.isEmpty {
             infer(&pending, cursor: &cursor, into: &logits, timings: &timings)
@@ -126,7 +126,8 @@ public final class StudyScorer {
             let problems = unusable.problems(seriesFolder: series.folder.path)
             return failure(study, problems.isEmpty ? [InputProblem(file: series.folder.path, message: "no slices")] : problems)
         }
-        let score = model.manifest.aggregation.score(logits)
+        let evidence = provenance == nil ? nil : accumulator?.result()
+        let score = model.manifest.score(logits, focalContrast: evidence?.focalUptake.map { $0.candidates.first?.contrast ?? 0 })
         let warnings = study.warnings + (provenance?.warnings ?? []).map {
             InputProblem(.warning, file: study.sidecarPath, field: series.jsonPath, message: $0)
         }
@@ -205,19 +206,40 @@ public final class StudyScorer {
         }
     }
 
-    /// `suv` resampled to the model grid and normalised, into the engine's input slot.
-    private func fillModelInput(_ engine: InferenceEngine, slot: Int, width: Int, height: Int) {
+    /// `suv` resampled to the model grid and normalised, into the slice context.
+    private func addModelInput(to context: inout SliceContext, width: Int, height: Int) {
         let input = model.manifest.input
         if resampler?.inputWidth != width || resampler?.inputHeight != height {
             resampler = SliceResampler(inputWidth: width, inputHeight: height, outputWidth: input.width, outputHeight: input.height)
             scratch = [Float](repeating: 0, count: resampler!.scratchCount)
         }
         guard let resampler else { return }
-        let destination = engine.inputSlice(slot)
-        suv.withUnsafeBufferPointer { source in
-            scratch.withUnsafeMutableBufferPointer { resampler.resample(source, into: destination, scratch: $0) }
+        context.nextSlice { destination in
+            suv.withUnsafeBufferPointer { source in
+                scratch.withUnsafeMutableBufferPointer { resampler.resample(source, into: destination, scratch: $0) }
+            }
+            input.normalise(destination)
         }
-        input.normalise(destination)
+        context.commit()
+    }
+
+    /// Every slice whose neighbours have all arrived goes, stacked with them, into the engine's next
+    /// input slot; full batches are inferred.
+    private func stackReadySlices(_ context: inout SliceContext, pending: inout Int, cursor: inout BatchCursor, logits: inout [Float],
+                                  timings: inout StudyScoringResult.StageTimings) {
+        while context.nextReadyCentre != nil {
+            var clock = DispatchTime.now().uptimeNanoseconds
+            if pending == 0, !lanes.isEmpty {
+                lanes[cursor.lane].waitUntilFree(firstSlot: cursor.firstSlot)
+                _ = Self.lap(&clock)  // waiting for a lane is neither stage's work
+            }
+            context.stackNext(into: engines[cursor.lane].inputSlice(cursor.firstSlot + pending))
+            pending += 1
+            timings.quantifySeconds += Self.lap(&clock)
+            if pending == batchSize {
+                infer(&pending, cursor: &cursor, into: &logits, timings: &timings)
+            }
+        }
     }
 
     private static func lap(_ clock: inout UInt64) -> Double {

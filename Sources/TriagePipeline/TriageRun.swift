@@ -148,9 +148,10 @@ public struct TriageRun: Sendable {
             !seen.contains(record.folder) && previousRun.map { record.lastSeenAt >= $0.startedAt } ?? false
         }.count
 
-        var files = try writer.write(Self.worklists(studies.map { ($0.folder, $0.outcome) }, configuration: configuration,
-                                                    modelId: model.id, weightsSHA256: model.weightsSHA256, now: now))
-        if let share { files.append(try writeShardResult(share, outcomes: studies.map(\.outcome), into: output)) }
+        let outcomes = studies.map(\.outcome)
+        var files = try writer.write(Self.worklists(studies.map { ($0.folder, $0.outcome) }, configuration: configuration, modelId: model.id,
+                                                    weightsSHA256: model.weightsSHA256, now: now, warnings: distributionWarnings(outcomes)))
+        if let share { files.append(try writeShardResult(share, outcomes: outcomes, into: output)) }
         let failedOnWorklist = studies.filter { $0.outcome.failure != nil }.count
         let seconds = Date().timeIntervalSince(start)
         let summary = Summary(studies: folders.count, scored: pass.scored, skipped: pass.skipped.count, failed: pass.failed,
@@ -185,10 +186,10 @@ public struct TriageRun: Sendable {
     /// merge of a sharded run both build them here, so that they write the same bytes. The ranking hands
     /// each result back with its rank, and the export renders it.
     static func worklists(_ studies: [(folder: URL, outcome: StudyOutcome)], configuration: TriageConfiguration, modelId: String,
-                          weightsSHA256: String, now: Date) -> [Worklist] {
+                          weightsSHA256: String, now: Date, warnings: [String]? = nil) -> [Worklist] {
         let candidates = studies.map { TriageCandidate($0.outcome, source: $0.folder.path) }
         let rows = TriageRanker(configuration: configuration).rank(candidates, now: now).map(WorklistRow.init)
-        var worklists = [Worklist(generatedAt: now, modelId: modelId, weightsSHA256: weightsSHA256, pool: nil, rows: rows)]
+        var worklists = [Worklist(generatedAt: now, modelId: modelId, weightsSHA256: weightsSHA256, pool: nil, rows: rows, warnings: warnings)]
         for pool in configuration.pools {
             // Ranks within a pool restart at 1: the pool's readers see their own reading order.
             let poolRows = rows.filter { $0.pool == pool.name }.enumerated().map { index, row in
@@ -196,7 +197,8 @@ public struct TriageRun: Sendable {
                 copy.rank = index + 1
                 return copy
             }
-            worklists.append(Worklist(generatedAt: now, modelId: modelId, weightsSHA256: weightsSHA256, pool: pool.name, rows: poolRows))
+            worklists.append(Worklist(generatedAt: now, modelId: modelId, weightsSHA256: weightsSHA256, pool: pool.name, rows: poolRows,
+                                      warnings: warnings))
         }
         return worklists
     }
@@ -205,6 +207,21 @@ public struct TriageRun: Sendable {
     struct ProcessedStudy: Sendable {
         var folder: URL
         var outcome: StudyOutcome
+    }
+
+    /// The out-of-distribution guard over every study on the worklist that this model scored; logged and
+    /// put at the top of the worklists when the scores look unlike the model's validation studies.
+    private func distributionWarnings(_ outcomes: [StudyOutcome]) -> [String]? {
+        let probabilities = outcomes.compactMap { outcome -> Double? in
+            guard case .scored(let result) = outcome, result.modelId == model.id else { return nil }
+            return result.probability
+        }
+        guard let finding = ScoreDistributionGuard.check(probabilities, against: model.manifest.validationScores) else { return nil }
+        logger.warning("scores unlike validation", metadata: [
+            "studies": "\(finding.studies)", "ks_distance": "\(String(format: "%.3f", finding.distance))",
+            "critical": "\(String(format: "%.3f", finding.critical))", "share_above_0_99": "\(String(format: "%.2f", finding.shareAbove99))",
+        ])
+        return [finding.message]
     }
 
     /// What the workers did: a result per folder (nil where a stop request came first), in folder order.

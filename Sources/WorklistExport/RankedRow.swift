@@ -20,6 +20,7 @@ extension WorklistRow {
             keySlices: result?.keySlices.map(\.index) ?? [], keySliceFiles: result?.keySlices.map(\.file) ?? [],
             board: study.board, deadline: study.deadline, hoursWaiting: study.hoursWaiting, overdue: study.overdue,
             status: result == nil ? .failed : .scored, reason: study.reasonText, modelId: result?.modelId,
-            thumbnailPNG: result?.thumbnailPNG)
+            thumbnailPNG: result?.thumbnailPNG, boardTimeZone: study.boardTimeZone?.identifier,
+            focalUptake: result?.evidence?.focalUptake?.candidates.prefix(3).map(\.summary))
     }
 }

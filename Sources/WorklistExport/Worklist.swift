@@ -30,6 +30,8 @@ public struct WorklistRow: Sendable, Codable, Equatable {
     /// The next tumour board of the study's centre, and when reads must be ready for it (ISO 8601).
     public var board: Date?
     public var deadline: Date?
+    /// The board's time zone (IANA), in which the page shows the board and its deadline.
+    public var boardTimeZone: String?
     public var hoursWaiting: Double
     public var overdue: Bool
     public enum Status: String, Sendable, Codable {
@@ -42,14 +44,18 @@ public struct WorklistRow: Sendable, Codable, Equatable {
     public var modelId: String?
     /// A coronal maximum-intensity projection (PNG, 8-bit), for the HTML page only.
     public var thumbnailPNG: [UInt8]?
+    /// The focal-uptake baseline's strongest candidates in words ("SUVmax 7.2, SUVpeak 5.1, 1.4 mL, at 312 mm").
+    public var focalUptake: [String]?
 
     public init(
         rank: Int, studyId: String, accession: String?, patientId: String?, site: String?, centre: String?, pool: String?,
         priorityClass: String, dicomPriority: String, hl7Priority: String, fhirPriority: String, triageScore: Double,
         scoreComponents: [String: Double], modelProbability: Double?, suvMax: Double?, suvMaxPositionMm: PositionMm?,
         suvPeak: Double?, hotVolumeMl: Double?, keySlices: [Int], keySliceFiles: [String], board: Date?, deadline: Date?,
-        hoursWaiting: Double, overdue: Bool, status: Status, reason: String, modelId: String?, thumbnailPNG: [UInt8]?
+        hoursWaiting: Double, overdue: Bool, status: Status, reason: String, modelId: String?, thumbnailPNG: [UInt8]?,
+        boardTimeZone: String? = nil, focalUptake: [String]? = nil
     ) {
+        self.boardTimeZone = boardTimeZone
         self.rank = rank
         self.studyId = studyId
         self.accession = accession
@@ -78,12 +84,13 @@ public struct WorklistRow: Sendable, Codable, Equatable {
         self.reason = reason
         self.modelId = modelId
         self.thumbnailPNG = thumbnailPNG
+        self.focalUptake = focalUptake
     }
 
     enum CodingKeys: String, CodingKey {
         case rank, studyId, accession, patientId, site, centre, pool, priorityClass, dicomPriority, hl7Priority, fhirPriority,
              triageScore, scoreComponents, modelProbability, suvMax, suvMaxPositionMm, suvPeak, hotVolumeMl, keySlices,
-             keySliceFiles, board, deadline, hoursWaiting, overdue, status, reason, modelId
+             keySliceFiles, board, deadline, boardTimeZone, hoursWaiting, overdue, status, reason, modelId, focalUptake
     }
 }
 
@@ -98,12 +105,15 @@ public struct Worklist: Sendable, Codable {
     /// The reading pool, or nil for the worklist of all studies.
     public var pool: String?
     public var rows: [WorklistRow]
+    /// Warnings about the whole run, shown at the top of the page (the out-of-distribution guard).
+    public var warnings: [String]?
 
-    public init(generatedAt: Date, modelId: String, weightsSHA256: String, pool: String?, rows: [WorklistRow]) {
+    public init(generatedAt: Date, modelId: String, weightsSHA256: String, pool: String?, rows: [WorklistRow], warnings: [String]? = nil) {
         self.generatedAt = generatedAt
         self.modelId = modelId
         self.weightsSHA256 = weightsSHA256
         self.pool = pool
         self.rows = rows
+        self.warnings = warnings
     }
 }

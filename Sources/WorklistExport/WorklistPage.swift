@@ -19,7 +19,24 @@ enum WorklistPage {
         .failed td { background: #f7f7f7; color: #444; }
         img.mip { height: 120px; image-rendering: pixelated; border: 1px solid #ccc; }
         .reason { max-width: 34em; }
+        .warning { background: #fff3cd; border: 1px solid #e0a800; padding: 0.5em; }
         """
+
+    /// A board time as the centre speaks it: its own zone's wall clock, with the zone and its offset
+    /// ("Tue 24 Nov 16:30 Europe/Berlin (UTC+01:00)"); UTC when the zone is not known.
+    static func localTime(_ date: Date, zone identifier: String?) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "EEE d MMM HH:mm"
+        guard let zone = identifier.flatMap(TimeZone.init(identifier:)) else {
+            formatter.timeZone = TimeZone(secondsFromGMT: 0)
+            return formatter.string(from: date) + " UTC"
+        }
+        formatter.timeZone = zone
+        let offset = zone.secondsFromGMT(for: date) / 60
+        return formatter.string(from: date) + " \(zone.identifier) "
+            + String(format: "(UTC%@%02d:%02d)", offset < 0 ? "-" : "+", abs(offset) / 60, abs(offset) % 60)
+    }
 
     static func html(_ worklist: Worklist) -> String {
         let scored = worklist.rows.filter { $0.status == .scored }
@@ -29,9 +46,10 @@ enum WorklistPage {
             .head(.title(title), .meta(.charset(.utf8)), .style(css)),
             .body(
                 .h1(.text(title)),
+                .forEach(worklist.warnings ?? []) { warning in .p(.class("warning"), .strong(.text("Warning: ")), .text(warning)) },
                 .p(.class("meta"), .text("Generated \(WorklistWriter.iso(worklist.generatedAt)) · model \(worklist.modelId) · \(scored.count) ranked, \(failed.count) failed · not for clinical use")),
                 .table(
-                    .tr(.th("#"), .th("MIP"), .th("Study"), .th("Priority"), .th("Score"), .th("Model"), .th("SUVmax"), .th("SUVpeak"),
+                    .tr(.th("#"), .th("MIP"), .th("Study"), .th("Priority"), .th("Score"), .th("Model"), .th("SUVmax"), .th("SUVpeak"), .th("Focal uptake"),
                         .th("Board"), .th("Waiting"), .th("Why")),
                     .forEach(scored) { row in
                         .tr(
@@ -48,7 +66,11 @@ enum WorklistPage {
                             .td(.class("num"), .text(row.modelProbability.map { String(format: "%.2f", $0) } ?? "")),
                             .td(.class("num"), .text(row.suvMax.map { String(format: "%.1f", $0) } ?? "")),
                             .td(.class("num"), .text(row.suvPeak.map { String(format: "%.1f", $0) } ?? "")),
-                            .td(.text(row.board.map { WorklistWriter.iso($0) } ?? "")),
+                            .td(.small(.forEach(row.focalUptake ?? []) { .group(.text($0), .br()) })),
+                            .td(.unwrap(row.board) { board in
+                                .group(.text(localTime(board, zone: row.boardTimeZone)), .br(),
+                                       .small(.text(row.deadline.map { "ready by " + localTime($0, zone: row.boardTimeZone) } ?? "")))
+                            }),
                             .td(.class("num"), .text(String(format: "%.1f h", row.hoursWaiting))),
                             .td(.class("reason"), .text(row.reason))
                         )

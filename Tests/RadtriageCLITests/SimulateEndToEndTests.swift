@@ -25,6 +25,17 @@ import Testing
         #expect(html.contains("<svg") && html.contains("polyline") && html.contains("model only"))
         let other = try ExecutableRunner.run(["simulate", "--seed", "6", "--json"])
         #expect(other.stdout != first.stdout)
+        // Arrival rates per weekday and hour from a file: Mondays 09:00–10:00 Berlin only.
+        let rates = folder.appendingPathComponent("rates.csv")
+        try "weekday,hour,studies per hour\nmon,9,12\n".write(to: rates, atomically: true, encoding: .utf8)
+        let monday = try ExecutableRunner.run(["simulate", "--arrival-rates", rates.path, "--weeks", "2", "--json"])
+        #expect(monday.status == 0, "\(monday.stderr)")
+        let mondays = try #require(try JSONSerialization.jsonObject(with: Data(monday.stdout.utf8)) as? [String: Any])
+        let firstArrival = try #require(mondays["firstArrival"] as? String), lastArrival = try #require(mondays["lastArrival"] as? String)
+        #expect(firstArrival.hasPrefix("2026-11-23T08:") && lastArrival.hasPrefix("2026-11-30T08:"), "09:00–10:00 in Berlin is 08:00–09:00 UTC")
+        try "weekday,hour,rate\nmon,25,3\n".write(to: rates, atomically: true, encoding: .utf8)
+        let bad = try ExecutableRunner.run(["simulate", "--arrival-rates", rates.path])
+        #expect(bad.status == 64 && bad.stderr.contains("rates.csv:2: expected 'weekday,hour,studies per hour'"))
     }
 
     @Test func replaysTheArrivalsOfARunState() throws {

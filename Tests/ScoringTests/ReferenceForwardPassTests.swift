@@ -5,7 +5,7 @@ import Testing
 /// The engine against an independent numpy float64 implementation of the same forward pass
 /// (Tests/ScoringTests/Reference/make_reference.py), layer by layer, on random weights and inputs.
 @Suite struct ReferenceForwardPassTests {
-    static let cases = ["odd-stride2", "kernel5-avgpool", "flatten-dense", "chunked"]
+    static let cases = ["odd-stride2", "kernel5-avgpool", "flatten-dense", "chunked", "multichannel"]
 
     struct Fixture {
         let model: ScoringModel

@@ -30,6 +30,8 @@ import Triage
         }
         var configuration = TriageConfiguration.builtIn
         configuration.priorityClasses[.routine]?.maxWaitHours = 2
+        // No ageing in the score: the guard alone must bound the wait.
+        configuration.weights.waiting = 0
         let simulator = ReadingSimulator(readers: [Reader(name: "one")], configuration: configuration)
         let modelOnly = simulator.run(studies, policy: .modelOnly).reads
         let configured = simulator.run(studies, policy: .configured).reads

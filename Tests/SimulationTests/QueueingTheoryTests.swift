@@ -46,11 +46,11 @@ import Triage
     /// about 3.6 % at 100 000 patients (measured over 12 seeds, as Daley's variance formula for M/M/1
     /// waits predicts), falling as 1/√n: 2.4 million patients put the 3 % tolerance at four standard
     /// deviations, so the test does not flake, yet a simulator off by a few percent fails it. They run
-    /// as eight independent replications (each starting empty), two at a time.
+    /// as eight independent replications (each starting empty), as concurrent tasks.
     static let replications = 8
     static let patientsPerReplication = 300_000
 
-    @Test func readingOrderMatchesCobhamsFormula() {
+    @Test func readingOrderMatchesCobhamsFormula() async {
         let theory = Theory()
         #expect(abs(theory.shareCalledPositive - 0.18) < 1e-12)
         let simulator = ReadingSimulator(readers: [Reader(name: "the one reader")], configuration: .builtIn)
@@ -59,29 +59,32 @@ import Triage
             var fifo = 0.0, ranked = 0.0, positiveCalls = 0.0, negativeCalls = 0.0, diseased = 0.0
             var patients = 0, positiveCallCount = 0, negativeCallCount = 0, diseasedCount = 0
         }
-        let results = Mutex(Array(repeating: Sums(), count: Self.replications))
-        DispatchQueue.concurrentPerform(iterations: Self.replications) { replication in
-            let studies = Self.studies(count: Self.patientsPerReplication, seed: 1000 + UInt64(replication))
-            var sums = Sums()
-            sums.patients = studies.count
-            sums.fifo = simulator.run(studies, policy: .arrivalOrder).reads.reduce(0) { $0 + $1.waitMinutes }
-            for read in simulator.run(studies, policy: .modelOnly).reads {
-                sums.ranked += read.waitMinutes
-                if read.study.probability >= 0.5 {
-                    sums.positiveCalls += read.waitMinutes
-                    sums.positiveCallCount += 1
-                } else {
-                    sums.negativeCalls += read.waitMinutes
-                    sums.negativeCallCount += 1
-                }
-                if read.study.diseased == true {
-                    sums.diseased += read.waitMinutes
-                    sums.diseasedCount += 1
+        let all = await withTaskGroup(of: Sums.self) { group in
+            for replication in 0..<Self.replications {
+                group.addTask {
+                    let studies = Self.studies(count: Self.patientsPerReplication, seed: 1000 + UInt64(replication))
+                    var sums = Sums()
+                    sums.patients = studies.count
+                    sums.fifo = simulator.run(studies, policy: .arrivalOrder).reads.reduce(0) { $0 + $1.waitMinutes }
+                    for read in simulator.run(studies, policy: .modelOnly).reads {
+                        sums.ranked += read.waitMinutes
+                        if read.study.probability >= 0.5 {
+                            sums.positiveCalls += read.waitMinutes
+                            sums.positiveCallCount += 1
+                        } else {
+                            sums.negativeCalls += read.waitMinutes
+                            sums.negativeCallCount += 1
+                        }
+                        if read.study.diseased == true {
+                            sums.diseased += read.waitMinutes
+                            sums.diseasedCount += 1
+                        }
+                    }
+                    return sums
                 }
             }
-            results.withLock { $0[replication] = sums }
+            return await group.reduce(into: []) { $0.append($1) }
         }
-        let all = results.withLock { $0 }
         func pooled(_ total: KeyPath<Sums, Double>, _ count: KeyPath<Sums, Int>) -> Double {
             all.reduce(0) { $0 + $1[keyPath: total] } / Double(all.reduce(0) { $0 + $1[keyPath: count] })
         }

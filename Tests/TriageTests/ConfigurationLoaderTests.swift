@@ -9,7 +9,7 @@ import TriageCore
 
     @Test func theDocumentedExampleLoads() throws {
         let configuration = try ConfigurationLoader().load(file: Self.example.path)
-        #expect(configuration.weights.modelProbability == 40 && configuration.weights.deadlineHorizonHours == 72)
+        #expect(configuration.weights == TriageConfiguration.Weights(), "the example states the built-in weights")
         #expect(configuration.priorityClass(.stat).maxWaitHours == 4)
         let lung = try #require(configuration.centres["lung"])
         #expect(lung.boards == [.init(weekday: 2, hour: 16, minute: 30, timeZone: TimeZone(identifier: "Europe/Berlin")!)])
@@ -17,6 +17,15 @@ import TriageCore
         #expect(configuration.centres["lymphoma"]?.boards.count == 2)
         #expect(configuration.pools.map(\.name) == ["north", "south"])
         #expect(configuration.pool(site: "Harbour", centre: nil) == "north")
+    }
+
+    /// An older file's model weight meant points × probability; it is refused by name, not read with the new meaning.
+    @Test func aRetiredWeightIsRefusedNamingItsReplacement() throws {
+        let error = try #require(throws: ConfigurationError.self) {
+            try ConfigurationLoader().parse("weights:\n  modelProbability: 40\n", file: "old.yaml")
+        }
+        #expect(error.problems.count == 1)
+        #expect(error.description.hasPrefix("old.yaml:2:3: weights.modelProbability: expected weights.model instead"))
     }
 
     @Test func anEmptyFileIsTheBuiltInDefault() throws {
@@ -28,7 +37,7 @@ import TriageCore
     @Test func everyProblemIsReportedWithLineKeyPathValueAndWhatIsAllowed() throws {
         let yaml = """
             weights:
-              modelProbability: -3
+              model: -3
               deadlineHorizonHours: 0
             priorities:
               stat: {urgency: 2, maxWaitHours: 4}
@@ -46,7 +55,7 @@ import TriageCore
             """
         let error = try #require(throws: ConfigurationError.self) { try ConfigurationLoader().parse(yaml, file: "radtriage.yaml") }
         let expected = [
-            "radtriage.yaml:2:21: weights.modelProbability = -3: expected a number of at least 0.0",
+            "radtriage.yaml:2:10: weights.model = -3: expected a number of at least 0.0",
             "radtriage.yaml:3:25: weights.deadlineHorizonHours = 0: expected a number above 0.0",
             "radtriage.yaml:5:19: priorities.stat.urgency = 2: expected a number from 0.0 to 1.0",
             "radtriage.yaml:6:3: priorities.asap = asap: expected stat, urgent or routine",

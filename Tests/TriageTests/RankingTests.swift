@@ -37,23 +37,25 @@ import TriageCore
         #expect(ranked.map(\.rank) == [1, 2, 3])
     }
 
-    @Test func aStudyPastItsMaximumWaitGoesToTheTop() {
+    @Test func aStudyPastItsMaximumWaitGoesToTheTop() throws {
         let ranker = TriageRanker(configuration: Self.configuration)
         let starving = candidate("OLD", .routine, received: now.addingTimeInterval(-121 * 3600), probability: 0.01)
         let hot = candidate("HOT", .stat, received: now.addingTimeInterval(-600), probability: 0.99)
         let ranked = ranker.rank([hot, starving], now: now)
         #expect(ranked.first?.candidate.studyId == "OLD" && ranked.first?.overdue == true)
         #expect(ranked.first?.reasons.first == "waiting 121.0 h, past the 120 h limit for routine")
-        // Just under the limit it ranks by score again.
+        // Just under the limit it is not overdue: it ranks by score, where its waiting counts in full.
         let waiting = candidate("OLD", .routine, received: now.addingTimeInterval(-119 * 3600), probability: 0.01)
-        #expect(ranker.rank([hot, waiting], now: now).first?.candidate.studyId == "HOT")
+        let underLimit = try #require(ranker.rank([hot, waiting], now: now).first { $0.candidate.studyId == "OLD" })
+        #expect(!underLimit.overdue && !underLimit.reasonText.contains("past the"))
+        #expect(abs(underLimit.components.waiting - Self.configuration.weights.waiting * 119 / 120) < 1e-9)
     }
 
-    /// Acquired Monday for the lung board on Tuesday 16:30 (ready by 14:30): 25.5 h of slack at Monday
-    /// 13:00, which beats a routine breast study whose board is next Monday (today's ready-by time,
+    /// Acquired Monday for the lung board on Tuesday 16:30 (ready by 14:30): 21.5 h of slack at Monday
+    /// 17:00, which beats a routine breast study whose board is next Monday (today's ready-by time,
     /// 12:30, has passed), at equal model output.
     @Test func theNearerTumourBoardWins() {
-        let now = Self.time("2026-11-23T12:00:00Z")
+        let now = Self.time("2026-11-23T16:00:00Z")
         let received = now.addingTimeInterval(-1800)
         let ranked = TriageRanker(configuration: Self.configuration).rank(
             [candidate("BREAST", centre: "breast", received: received), candidate("LUNG", centre: "lung", received: received)], now: now)
@@ -61,8 +63,9 @@ import TriageCore
         let lung = ranked[0]
         #expect(lung.board == Self.time("2026-11-24T15:30:00Z"))  // Tue 16:30 CET
         #expect(lung.deadline == Self.time("2026-11-24T13:30:00Z"))
-        #expect(lung.hoursToDeadline == 25.5)
-        #expect(lung.reasons.contains("lung board Tue 16:30, ready in 26 h"))
+        #expect(lung.boardTimeZone == Self.berlin)
+        #expect(lung.hoursToDeadline == 21.5)
+        #expect(lung.reasons.contains("lung board Tue 16:30, ready in 22 h"))
         #expect(ranked[1].board == Self.time("2026-11-30T13:30:00Z"))
         // At 09:00 the same morning, today's breast board (ready by 12:30) is the nearer one.
         let morning = TriageRanker(configuration: Self.configuration).rank(
@@ -120,7 +123,38 @@ import TriageCore
         #expect(study.reasonText.contains("model 0.93, SUVmax 8.2 at 312 mm"))
         #expect(study.reasonText.contains("stat") && study.reasonText.contains("waiting 1.5 h"))
         #expect((study.priorityClass.dicom, study.priorityClass.hl7, study.priorityClass.fhir) == ("STAT", "S", "stat"))
-        #expect(abs(study.score - (40 * 0.93 + 30 * 1 + 15 * 1.5 / 4 + study.components.deadline)) < 1e-9)
+        // Alone on the worklist it is the model's top study: the model term in full.
+        let weights = Self.configuration.weights
+        #expect(abs(study.score - (weights.model * 1 + weights.priority * 1 + weights.waiting * 1.5 / 4 + study.components.deadline)) < 1e-9)
+    }
+
+    /// Probabilities crowded near 1 (a saturated model) still order the studies: the model term counts
+    /// the study's place among the worklist's studies, 1 for the highest, 0 for the lowest, ties sharing.
+    @Test func saturatedProbabilitiesStillOrder() {
+        let received = now.addingTimeInterval(-600)
+        let probabilities = [0.99991, 0.99999, 0.99995, 0.99995, 0.99993]
+        let studies = probabilities.enumerated().map { candidate("S\($0)", received: received, probability: $1) }
+        let ranked = TriageRanker(configuration: Self.configuration).rank(studies, now: now)
+        #expect(ranked.map(\.candidate.studyId) == ["S1", "S2", "S3", "S4", "S0"])
+        let weight = Self.configuration.weights.model
+        #expect(ranked.map(\.components.model) == [weight, weight * 0.625, weight * 0.625, weight * 0.25, 0])
+    }
+
+    /// Among overdue studies the more urgent class goes first, then the one longer past its maximum,
+    /// whatever the model or the hours waited say.
+    @Test func overdueStudiesOrderByClassThenHoursPastTheirMaximum() {
+        let ranker = TriageRanker(configuration: Self.configuration)
+        let studies = [
+            candidate("ROUTINE-LONG", .routine, received: now.addingTimeInterval(-4870 * 3600), probability: 0.2),
+            candidate("ROUTINE-JUST", .routine, received: now.addingTimeInterval(-121 * 3600), probability: 0.9),
+            candidate("STAT", .stat, received: now.addingTimeInterval(-5 * 3600), probability: 0.95),
+            candidate("URGENT-1H", .urgent, received: now.addingTimeInterval(-25 * 3600), probability: 0.1),
+            candidate("URGENT-3H", .urgent, received: now.addingTimeInterval(-27 * 3600), probability: 0.1),
+            candidate("FRESH-STAT", .stat, received: now.addingTimeInterval(-600), probability: 0.99),
+        ]
+        let ranked = ranker.rank(studies, now: now)
+        #expect(ranked.map(\.candidate.studyId) == ["STAT", "URGENT-3H", "URGENT-1H", "ROUTINE-LONG", "ROUTINE-JUST", "FRESH-STAT"])
+        #expect(ranked.prefix(5).allSatisfy(\.overdue) && !ranked[5].overdue)
     }
 
     @Test func poolsRouteBySiteThenCentre() {

@@ -54,6 +54,25 @@ import TriageCore
         #expect(decoded.rows[0].board == Self.worklist.rows[0].board)
     }
 
+    /// Board times on the page are the board's own wall clock with its zone, across the clock change:
+    /// the worklist's reasons speak local time, so the board column does too.
+    @Test func thePageShowsBoardTimesInTheBoardsZone() {
+        let winter = ISO8601DateFormatter().date(from: "2026-11-24T15:30:00Z")!
+        let summer = ISO8601DateFormatter().date(from: "2026-06-23T14:30:00Z")!
+        #expect(WorklistPage.localTime(winter, zone: "Europe/Berlin") == "Tue 24 Nov 16:30 Europe/Berlin (UTC+01:00)")
+        #expect(WorklistPage.localTime(summer, zone: "Europe/Berlin") == "Tue 23 Jun 16:30 Europe/Berlin (UTC+02:00)")
+        #expect(WorklistPage.localTime(winter, zone: "America/New_York") == "Tue 24 Nov 10:30 America/New_York (UTC-05:00)")
+        #expect(WorklistPage.localTime(winter, zone: nil) == "Tue 24 Nov 15:30 UTC")
+        var worklist = Self.worklist
+        worklist.rows[0].board = winter
+        worklist.rows[0].deadline = winter.addingTimeInterval(-2 * 3600)
+        worklist.rows[0].boardTimeZone = "Europe/Berlin"
+        let html = WorklistPage.html(worklist)
+        #expect(html.contains("Tue 24 Nov 16:30 Europe/Berlin (UTC+01:00)"))
+        #expect(html.contains("ready by Tue 24 Nov 14:30 Europe/Berlin (UTC+01:00)"))
+        #expect(!html.contains("2026-11-24T15:30:00Z"))
+    }
+
     @Test func htmlEscapesEveryText() {
         let html = WorklistPage.html(Self.worklist)
         #expect(!html.contains("<script>alert"))
@@ -64,6 +83,26 @@ import TriageCore
         #expect(html.contains("Failed studies"))
         // Every opening <tr> closes: the hostile newlines did not break the structure.
         #expect(html.components(separatedBy: "<tr").count == html.components(separatedBy: "</tr>").count)
+    }
+
+    /// The out-of-distribution warning stands at the top of the page, before the table; the focal
+    /// candidates appear in their row; a page without warnings has no warning block.
+    @Test func runWarningsLeadThePageAndFocalUptakeIsShownPerRow() throws {
+        var worklist = Self.worklist
+        worklist.warnings = ["the model's scores look <unlike> its validation studies"]
+        worklist.rows[0].focalUptake = ["focal uptake SUVmax 7.2, SUVpeak 5.1, 1.4 mL, at 312 mm"]
+        let html = WorklistPage.html(worklist)
+        let warning = try #require(html.range(of: "the model&#39;s scores look &lt;unlike&gt; its validation studies")
+                                    ?? html.range(of: "the model's scores look &lt;unlike&gt; its validation studies"))
+        let table = try #require(html.range(of: "<table"))
+        #expect(warning.lowerBound < table.lowerBound)
+        #expect(html.contains("class=\"warning\""))
+        #expect(html.contains("focal uptake SUVmax 7.2, SUVpeak 5.1, 1.4 mL, at 312 mm"))
+        #expect(!WorklistPage.html(Self.worklist).contains("class=\"warning\""))
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        let decoded = try decoder.decode(Worklist.self, from: WorklistWriter.json(worklist))
+        #expect(decoded.warnings == worklist.warnings && decoded.rows[0].focalUptake == worklist.rows[0].focalUptake)
     }
 
     @Test func filesAreReplacedAtomicallyAndPoolNamesStayInside() throws {

@@ -70,6 +70,11 @@ struct Score: ParsableCommand {
             let position = evidence.suvMaxPositionMm.components.map { String(format: "%.1f", $0) }.joined(separator: ", ")
             lines.append("  SUVmax \(String(format: "%.2f", evidence.suvMax)) at (\(position)) mm, SUVpeak \(String(format: "%.2f", evidence.suvPeak)), "
                          + "volume above SUV \(String(format: "%.1f", evidence.hotThresholdSUV)) \(String(format: "%.1f", evidence.hotVolumeMl)) mL")
+            if let focal = evidence.focalUptake {
+                lines.append("  focal-uptake baseline: reference SUV \(String(format: "%.2f", focal.referenceSUV)), threshold SUVpeak "
+                             + "\(String(format: "%.2f", focal.thresholdSUV)), \(focal.candidates.isEmpty ? "no candidates" : "strongest first:")")
+                for candidate in focal.candidates.prefix(3) { lines.append("    \(candidate.summary)") }
+            }
         }
         lines.append("  key slices: \(keys)")
         return lines.joined(separator: "\n")

@@ -38,10 +38,13 @@ struct Simulate: ParsableCommand {
     var studiesPerDay: Double = 60
 
     @Option(help: "Local hours in which studies arrive, FROM-TO (generated arrivals).")
-    var arrivalHours: String = "07-17"
+    var arrivalHours: String = "07-16"
 
     @Option(help: "Weekdays on which studies arrive: Mon-Fri, Mon-Sun or a list like Mon,Wed,Fri.")
     var arrivalDays: String = "Mon-Fri"
+
+    @Option(help: "CSV of arrival rates per weekday and local hour, lines 'weekday,hour,studies per hour' (mon,7,6.5); replaces --studies-per-day, --arrival-hours and --arrival-days.")
+    var arrivalRates: String?
 
     @Option(help: "Share of stat studies, 0...1.")
     var statShare: Double = 0.1
@@ -71,10 +74,10 @@ struct Simulate: ParsableCommand {
     var poolReaders: String?
 
     @Option(help: "Readers' working hours, DAYS HH:MM-HH:MM, or 'always'.")
-    var readerHours: String = "Mon-Fri 08:00-18:00"
+    var readerHours: String = "Mon-Fri 08:00-17:30"
 
     @Option(help: "Mean reading minutes: one number, or per class like stat=20,urgent=15,routine=15.")
-    var readingMinutes: String = "15"
+    var readingMinutes: String = "18"
 
     @Option(help: "Standard deviation of reading minutes (log-normal reads); 0 for fixed reads.")
     var readingSd: Double = 6
@@ -142,8 +145,8 @@ struct Simulate: ParsableCommand {
             if config == nil && isExampleDepartment {
                 description += ExampleDepartment.summary
             } else {
-                description.append(String(format: "generated: %g studies per day, %@ on %@ (%@), %d week(s)", studiesPerDay, arrivalHours,
-                                          arrivalDays, timeZone, weeks))
+                description.append(arrivalRates.map { "generated: the arrival rates of \(URL(fileURLWithPath: $0).lastPathComponent) (\(timeZone)), \(weeks) week(s)" }
+                    ?? String(format: "generated: %g studies per day, %@ on %@ (%@), %d week(s)", studiesPerDay, arrivalHours, arrivalDays, timeZone, weeks))
                 description.append(String(format: "%.0f %% stat, %.0f %% urgent; disease in %.0f %%; model: %@", 100 * statShare,
                                           100 * urgentShare, 100 * prevalence, pattern.model.description))
             }
@@ -175,9 +178,9 @@ struct Simulate: ParsableCommand {
 
     /// Every option left at the example department's values.
     private var isExampleDepartment: Bool {
-        studiesPerDay == 60 && arrivalHours == "07-17" && arrivalDays == "Mon-Fri" && statShare == 0.1 && urgentShare == 0.2
-            && prevalence == 0.4 && sensitivity == 0.9 && specificity == 0.9 && !callsOnly && validationScores == nil && readers == 2
-            && poolReaders == nil && readerHours == "Mon-Fri 08:00-18:00" && readingMinutes == "15" && readingSd == 6
+        studiesPerDay == 60 && arrivalHours == "07-16" && arrivalDays == "Mon-Fri" && statShare == 0.1 && urgentShare == 0.2
+            && arrivalRates == nil && prevalence == 0.4 && sensitivity == 0.9 && specificity == 0.9 && !callsOnly && validationScores == nil && readers == 2
+            && poolReaders == nil && readerHours == "Mon-Fri 08:00-17:30" && readingMinutes == "18" && readingSd == 6
             && timeZone == "Europe/Berlin"
     }
 
@@ -216,7 +219,8 @@ struct Simulate: ParsableCommand {
             centres = names.map { (Optional($0), 0.7 / Double(names.count)) } + [(nil, names.isEmpty ? 1 : 0.3)]
         }
         return ArrivalPattern(
-            ratePerHour: ArrivalPattern.workingDayRate(perDay: studiesPerDay, weekdays: days, fromHour: hours[0], toHour: hours[1]),
+            ratePerHour: try arrivalRates.map(Self.loadRates)
+                ?? ArrivalPattern.workingDayRate(perDay: studiesPerDay, weekdays: days, fromHour: hours[0], toHour: hours[1]),
             timeZone: zone, classShares: [.stat: statShare, .urgent: urgentShare, .routine: 1 - statShare - urgentShare],
             centreShares: centres, prevalence: prevalence, model: model, readingTimes: reading)
     }
@@ -273,6 +277,23 @@ struct Simulate: ParsableCommand {
             days.formUnion(first <= last ? Array(first...last).map { $0 + 1 } : Array(first...6).map { $0 + 1 } + Array(0...last).map { $0 + 1 })
         }
         return days
+    }
+
+    /// Rates per weekday and hour from 'weekday,hour,rate' lines; hours not listed have none.
+    static func loadRates(_ file: String) throws -> [[Double]] {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw ValidationError("--arrival-rates \(file): cannot read the file") }
+        var rates = Array(repeating: Array(repeating: 0.0, count: 24), count: 7)
+        for (number, line) in text.split(whereSeparator: \.isNewline).enumerated() {
+            let fields = line.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            guard fields.count == 3, let day = dayNames.firstIndex(of: String(fields[0].prefix(3))), let hour = Int(fields[1]), (0..<24).contains(hour),
+                  let rate = Double(fields[2]), rate >= 0, rate.isFinite else {
+                if number == 0 { continue }  // a header line
+                throw ValidationError("--arrival-rates \(file):\(number + 1): expected 'weekday,hour,studies per hour' like mon,7,6.5")
+            }
+            rates[day][hour] = rate
+        }
+        guard rates.joined().contains(where: { $0 > 0 }) else { throw ValidationError("--arrival-rates \(file): no hour with arrivals") }
+        return rates
     }
 
     static func loadScores(_ file: String) throws -> ModelBehaviour {

@@ -45,6 +45,9 @@ struct Synth: ParsableCommand {
     @Option(help: "Number of the first study (S0001 for 1).")
     var firstStudy: Int = 1
 
+    @Option(help: "Phantom family: basic (a dozen ellipsoids), analytic (ellipsoids with the full physiology), lumpy (the same physiology as lumpy blobs, other resolution and noise texture). Docs/Synthesis.md lists what each draws.")
+    var family: String = PhantomFamily.basic.rawValue
+
     func validate() throws {
         guard studies >= 0 else { throw ValidationError("--studies must be 0 or more") }
         guard slices >= 1 else { throw ValidationError("--slices must be at least 1") }
@@ -52,6 +55,9 @@ struct Synth: ParsableCommand {
         guard (0...1).contains(lesionProbability) else { throw ValidationError("--lesion-probability must be within 0...1") }
         guard noise >= 0 else { throw ValidationError("--noise must not be negative") }
         guard (0...9).contains(compression) else { throw ValidationError("--compression must be 0...9") }
+        guard PhantomFamily(rawValue: family) != nil else {
+            throw ValidationError("--family must be one of \(PhantomFamily.allCases.map(\.rawValue).joined(separator: ", ")), found \(family)")
+        }
     }
 
     func run() throws {
@@ -63,6 +69,7 @@ struct Synth: ParsableCommand {
         options.noiseLevel = noise
         options.compressionLevel = compression
         options.firstStudyNumber = firstStudy
+        options.family = PhantomFamily(rawValue: family) ?? .basic
         let progress = ProgressLine(total: studies, unit: "studies")
         let start = Date()
         let truths = try StudySynthesizer(options: options).writeStudies(to: URL(fileURLWithPath: out)) { done in

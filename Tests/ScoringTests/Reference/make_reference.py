@@ -112,14 +112,37 @@ CASES = {
     "chunked": dict(height=48, width=48, batch=2, layers=[
         conv("c1", 1, 4, 3, 1, 1), {"type": "relu"}, conv("c2", 4, 5, 3, 1, 1), {"type": "relu"},
         {"type": "globalMaxPool"}, dense("fc", 5, 1)]),
+    # 2.5-D input: three channels (the slice and its neighbours), a batch of three slots rearranged into
+    # the layers' [C][B][H][W], a first layer that is a GEMM over 3 · 9 values.
+    "multichannel": dict(height=12, width=14, batch=3, offsets=[-8.0, 0.0, 8.0], layers=[
+        conv("c1", 3, 4, 3, 1, 1), {"type": "relu"}, {"type": "maxPool2d", "kernel": [2, 2], "stride": [2, 2]},
+        conv("c2", 4, 5, 3, 1, 1), {"type": "relu"}, {"type": "globalMaxPool"}, dense("fc", 5, 1)]),
 }
 
+# A whole series fed slice by slice through SliceContext: channel c of slice i is the series at
+# i + offsets[c] / spacing, interpolated linearly in float64 here and clamped to the first and last slice.
+VOLUME = dict(height=10, width=12, slices=9, spacing=3.0, offsets=[-7.0, 0.0, 4.5], layers=[
+    conv("c1", 3, 4, 3, 1, 1), {"type": "relu"}, conv("c2", 4, 3, 3, 2, 0), {"type": "relu"},
+    {"type": "globalMaxPool"}, dense("fc", 3, 1)])
 
-def make_case(name, case, rng):
-    folder = os.path.join(FIXTURES, name)
-    os.makedirs(folder, exist_ok=True)
+
+def stack(volume, spacing, offsets):
+    """[S, H, W] → [S, C, H, W]."""
+    last = len(volume) - 1
+    out = np.zeros((len(volume), len(offsets)) + volume.shape[1:])
+    for i in range(len(volume)):
+        for c, offset in enumerate(offsets):
+            position = min(max(i + offset / spacing, 0), last)
+            low = int(np.floor(position))
+            high = min(low + 1, last)
+            t = position - low
+            out[i, c] = (1 - t) * volume[low] + t * volume[high]
+    return out
+
+
+def random_weights(layers, rng):
     weights = {}
-    for layer in case["layers"]:
+    for layer in layers:
         if layer["type"] == "conv2d":
             fan_in = layer["inChannels"] * layer["kernel"][0] * layer["kernel"][1]
             weights[layer["weight"]] = rng.normal(0, 1 / np.sqrt(fan_in), (layer["outChannels"], layer["inChannels"], *layer["kernel"]))
@@ -128,7 +151,11 @@ def make_case(name, case, rng):
             weights[layer["weight"]] = rng.normal(0, 1 / np.sqrt(layer["inFeatures"]), (layer["outFeatures"], layer["inFeatures"]))
             weights[layer["bias"]] = rng.normal(0, 0.1, layer["outFeatures"])
     # The engine computes in float32: the reference uses the float32-rounded weights and inputs in float64.
-    weights = {k: v.astype(np.float32).astype(np.float64) for k, v in weights.items()}
+    return {k: v.astype(np.float32).astype(np.float64) for k, v in weights.items()}
+
+
+def write_model(folder, name, case, weights):
+    os.makedirs(folder, exist_ok=True)
     write_safetensors(os.path.join(folder, "weights.safetensors"), weights)
     with open(os.path.join(folder, "weights.safetensors"), "rb") as f:
         digest = hashlib.sha256(f.read()).hexdigest()
@@ -140,9 +167,29 @@ def make_case(name, case, rng):
         "layers": case["layers"], "aggregation": {"method": "topKMeanLogit", "k": 2},
         "weights": {"file": "weights.safetensors", "sha256": digest},
     }
+    if "offsets" in case:
+        manifest["input"]["sliceOffsetsMm"] = case["offsets"]
     with open(os.path.join(folder, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=2)
-    x = rng.normal(0, 1, (case["batch"], 1, case["height"], case["width"])).astype(np.float32)
+
+
+def make_volume_case(rng):
+    folder = os.path.join(FIXTURES, "context-volume")
+    weights = random_weights(VOLUME["layers"], rng)
+    write_model(folder, "context-volume", VOLUME, weights)
+    volume = rng.normal(0, 1, (VOLUME["slices"], VOLUME["height"], VOLUME["width"])).astype(np.float32)
+    volume.astype("<f4").tofile(os.path.join(folder, "volume.f32"))
+    logits = forward(VOLUME["layers"], weights, stack(volume.astype(np.float64), VOLUME["spacing"], VOLUME["offsets"]))[-1]
+    logits.reshape(-1).astype("<f4").tofile(os.path.join(folder, "logits.f32"))
+    with open(os.path.join(folder, "volume.json"), "w") as f:
+        json.dump({"slices": VOLUME["slices"], "sliceSpacingMm": VOLUME["spacing"]}, f)
+
+
+def make_case(name, case, rng):
+    folder = os.path.join(FIXTURES, name)
+    weights = random_weights(case["layers"], rng)
+    write_model(folder, name, case, weights)
+    x = rng.normal(0, 1, (case["batch"], len(case.get("offsets", [0])), case["height"], case["width"])).astype(np.float32)
     x.astype("<f4").tofile(os.path.join(folder, "input.f32"))
     outputs = forward(case["layers"], weights, x.astype(np.float64))
     # The engine's layout is [C][B][H][W]: transpose from [B][C][H][W].
@@ -157,3 +204,5 @@ if __name__ == "__main__":
     for name, case in CASES.items():
         make_case(name, case, rng)
         print("wrote", name)
+    make_volume_case(rng)
+    print("wrote context-volume")
