@@ -131,7 +131,6 @@ public final class StudyScorer {
         let warnings = study.warnings + (provenance?.warnings ?? []).map {
             InputProblem(.warning, file: study.sidecarPath, field: series.jsonPath, message: $0)
         }
-        let evidence = provenance == nil ? nil : accumulator?.result()
         var mip: CoronalMIP?
         if let evidence, let accumulator {
             mip = CoronalMIP(
