@@ -47,10 +47,14 @@ test-venv: deps
 
 # The end-to-end tests run the built executable, so build it before testing. The sharded run is then
 # tested on a real one-node Slurm cluster on loopback (installed from Debian's packages by the script).
+# Then every fuzz harness replays its seeds and past crashes and fuzzes for FUZZ_SECONDS each
+# (scripts/fuzz.sh, Fuzz/README.md).
+FUZZ_SECONDS ?= 5
 test: deps test-venv
 	swift build
 	swift test
 	Tests/Cluster/slurm-array-test.sh .build/debug/radtriage
+	scripts/fuzz.sh ci $(FUZZ_SECONDS)
 
 clean:
 	rm -rf .build out

@@ -39,7 +39,7 @@ let package = Package(
     targets: [
         // C libraries, each reached from exactly one Swift module.
         .systemLibrary(name: "CLibPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
-        .target(name: "CPNGShim", dependencies: ["CLibPNG"], linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("deflate")]),
+        .target(name: "CPNGShim", dependencies: ["CLibPNG"], linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("deflate"), .linkedLibrary("z")]),
         // The decoding bound for `radtriage bench` and Benchmarks/: the plain libpng loop a C programmer would write.
         .target(name: "CDecodeBaseline", dependencies: ["CLibPNG"], linkerSettings: [.linkedLibrary("png16")]),
         // zlib for Deflated Explicit VR Little Endian DICOM, reached only from DICOMFormat.
@@ -75,6 +75,14 @@ let package = Package(
             name: "radtriage",
             dependencies: ["TriageCore", "StudyFormat", "Synthesis", "Inspection", "Scoring", "Evidence", "Triage", "RunState", "TriagePipeline", "Benchmarking", "Simulation", argumentParser, logging]
         ),
+
+        // libFuzzer harnesses, one per parser (Fuzz/README.md); a plain build gives each a replay main.
+        .target(name: "FuzzSupport", path: "Fuzz/Harnesses/FuzzSupport"),
+        .executableTarget(name: "FuzzPNGDecode", dependencies: ["FuzzSupport", "SliceCodec"], path: "Fuzz/Harnesses/FuzzPNGDecode"),
+        .executableTarget(name: "FuzzSidecar", dependencies: ["FuzzSupport", "StudyFormat"], path: "Fuzz/Harnesses/FuzzSidecar"),
+        .executableTarget(name: "FuzzModelLoader", dependencies: ["FuzzSupport", "Scoring"], path: "Fuzz/Harnesses/FuzzModelLoader"),
+        .executableTarget(name: "FuzzConfiguration", dependencies: ["FuzzSupport", "Triage"], path: "Fuzz/Harnesses/FuzzConfiguration"),
+        .executableTarget(name: "FuzzDICOM", dependencies: ["FuzzSupport", "DICOMFormat"], path: "Fuzz/Harnesses/FuzzDICOM"),
 
         // Tests: one target per library, a PNG fixture writer independent of libpng, and the CLI end to end.
         .target(name: "PNGFixtures", path: "Tests/PNGFixtures"),

@@ -4,6 +4,7 @@
    and the caller decodes the file through libpng instead, which gives the diagnostics; so this path
    only ever accepts files that libpng would decode to the same samples. */
 #include "png_shim.h"
+#include "idat_budget.h"
 #include <libdeflate.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,6 +121,11 @@ pngshim_status pngshim_fast_decode_gray(const uint8_t *data, size_t size, const 
         const uint8_t *type = data + position + 4;
         if (length > 0x7fffffffu || size - position - 12 < length) return PNGSHIM_FAST_DECLINED;
         if (libdeflate_crc32(0, type, (size_t)length + 4) != be32(type + 4 + length)) return PNGSHIM_FAST_DECLINED;
+        /* libpng refuses a chunk type that is not four ASCII letters. */
+        for (int letter = 0; letter < 4; letter++) {
+            uint8_t c = (uint8_t)(type[letter] | 0x20);
+            if (c < 'a' || c > 'z') return PNGSHIM_FAST_DECLINED;
+        }
         int is_idat = memcmp(type, "IDAT", 4) == 0;
         if (is_idat) {
             if (idat_state == 2) return PNGSHIM_FAST_DECLINED;
@@ -141,6 +147,9 @@ pngshim_status pngshim_fast_decode_gray(const uint8_t *data, size_t size, const 
         position += 12 + (size_t)length;
     }
     if (idat_state == 0) return PNGSHIM_FAST_DECLINED;
+    idat_budget budget;
+    /* More compressed data than such an image can need: the libpng path refuses it with the reason. */
+    if (!idat_budget_for(width, height, depth, 0, 0, &budget) || idat_bytes > budget.max_idat) return PNGSHIM_FAST_DECLINED;
 
     size_t bpp = (size_t)depth / 8, rowbytes = (size_t)width * bpp, raw_size = (size_t)height * (rowbytes + 1);
     /* The inflated rows, then one row of zeros: the "previous row" of the first (no allocation of its own). */

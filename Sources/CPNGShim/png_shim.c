@@ -1,7 +1,9 @@
 #include "png_shim.h"
+#include "idat_budget.h"
 
 #include <png.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -75,6 +77,90 @@ static pngshim_status precheck(const uint8_t *data, size_t size, const pngshim_l
     return PNGSHIM_OK;
 }
 
+/* Every chunk's declared length against the bytes the file has (a truncated ancillary chunk), then the
+   IDAT data against what the IHDR's image can need, before libpng sees the file: too little to
+   inflate to the image (refused before the caller allocates the image), more than an encoder writes,
+   and, when `inflate_all` is set, a stream that inflates past the image's size or has data after its
+   end (libpng would inflate all of it, then only warn). Truncation and zlib errors are left to libpng,
+   which words them. */
+static pngshim_status check_idat(const uint8_t *data, size_t size, int inflate_all, shim_context *ctx) {
+    if (size < 33 || memcmp(data + 12, "IHDR", 4) != 0) return PNGSHIM_OK;
+    uint64_t idat = 0;
+    int ended = 0;
+    for (size_t at = 8; size - at >= 8;) {
+        uint32_t length = big_endian_32(data + at);
+        if (memcmp(data + at + 4, "IDAT", 4) == 0) idat += length <= size - at - 8 ? length : size - at - 8;
+        if (memcmp(data + at + 4, "IEND", 4) == 0) ended = 1;
+        /* libpng allocates a whole ancillary chunk before reading it: one that claims more bytes than the
+           file has left would cost its declared size (up to 2 GiB) only to be reported truncated. */
+        if (!ended && (uint64_t)length + 12 > size - at && memcmp(data + at + 4, "IDAT", 4) != 0) {
+            copy_message(ctx, "unexpected end of file (truncated)");
+            return PNGSHIM_ERR_LIBPNG;
+        }
+        if (ended || (uint64_t)length + 12 > size - at) break;
+        at += 12 + (size_t)length;
+    }
+    idat_budget budget;
+    uint32_t width = big_endian_32(data + 16), height = big_endian_32(data + 20);
+    if (!idat_budget_for(width, height, data[24], data[25], data[28] != 0, &budget)) return PNGSHIM_OK;
+    char text[200];
+    if (idat < budget.min_idat) {
+        snprintf(text, sizeof text, "%s: %llu bytes of image data cannot inflate to a %u x %u image (at least %llu needed)",
+                 ended ? "not enough image data" : "unexpected end of file (truncated)",
+                 (unsigned long long)idat, width, height, (unsigned long long)budget.min_idat);
+        copy_message(ctx, text);
+        return PNGSHIM_ERR_LIBPNG;
+    }
+    if (idat > budget.max_idat) {
+        snprintf(text, sizeof text, "%llu bytes of compressed image data, more than a %u x %u image can need (at most %llu)",
+                 (unsigned long long)idat, width, height, (unsigned long long)budget.max_idat);
+        copy_message(ctx, text);
+        return PNGSHIM_ERR_LIBPNG;
+    }
+    if (!inflate_all || idat == 0) return PNGSHIM_OK;
+    z_stream stream;
+    memset(&stream, 0, sizeof stream);
+    if (inflateInit(&stream) != Z_OK) return PNGSHIM_ERR_NOMEM;
+    uint8_t scratch[16384];
+    uint64_t produced = 0;
+    int result = Z_OK, trailing = 0;
+    for (size_t at = 8; size - at >= 8 && result != Z_DATA_ERROR;) {
+        uint32_t length = big_endian_32(data + at);
+        if ((uint64_t)length + 12 > size - at) break;
+        if (memcmp(data + at + 4, "IDAT", 4) == 0) {
+            if (result == Z_STREAM_END) {
+                trailing = length > 0;
+            } else {
+                stream.next_in = (Bytef *)(data + at + 8);
+                stream.avail_in = length;
+                while (stream.avail_in > 0 && result == Z_OK && produced <= budget.raw_bytes) {
+                    stream.next_out = scratch;
+                    stream.avail_out = sizeof scratch;
+                    result = inflate(&stream, Z_NO_FLUSH);
+                    produced += sizeof scratch - stream.avail_out;
+                    if (result == Z_BUF_ERROR) result = Z_OK;
+                }
+                if (result == Z_STREAM_END && stream.avail_in > 0) trailing = 1;
+                if (produced > budget.raw_bytes || result == Z_NEED_DICT || result == Z_MEM_ERROR) break;
+            }
+        }
+        if (trailing || memcmp(data + at + 4, "IEND", 4) == 0) break;
+        at += 12 + (size_t)length;
+    }
+    inflateEnd(&stream);
+    if (produced > budget.raw_bytes) {
+        snprintf(text, sizeof text, "the image data inflates to more than the %llu bytes a %u x %u image holds",
+                 (unsigned long long)budget.raw_bytes, width, height);
+        copy_message(ctx, text);
+        return PNGSHIM_ERR_LIBPNG;
+    }
+    if (trailing) {
+        copy_message(ctx, "compressed data continues after the end of the image data");
+        return PNGSHIM_ERR_LIBPNG;
+    }
+    return PNGSHIM_OK;
+}
+
 static void configure_reader(png_structp png, const pngshim_limits *limits) {
     png_set_user_limits(png, limits->max_width, limits->max_height);
     png_set_chunk_malloc_max(png, (png_alloc_size_t)limits->max_chunk_bytes);
@@ -93,10 +179,12 @@ static void fill_header(png_structp png, png_infop info, pngshim_header *header)
 
 /* Checks the signature and declared size, then creates the libpng reader with our error handlers and
    limits. The caller sets its own setjmp before the first libpng call that can fail. */
-static pngshim_status begin_read(shim_context *ctx, const pngshim_limits *limits, pngshim_header *header,
+static pngshim_status begin_read(shim_context *ctx, const pngshim_limits *limits, int inflate_all, pngshim_header *header,
                                  png_structp *png, png_infop *info) {
     memset(header, 0, sizeof *header);
     pngshim_status status = precheck(ctx->data, ctx->size, limits, header, ctx);
+    if (status != PNGSHIM_OK) return status;
+    status = check_idat(ctx->data, ctx->size, inflate_all, ctx);
     if (status != PNGSHIM_OK) return status;
     *png = png_create_read_struct(PNG_LIBPNG_VER_STRING, ctx, shim_error, shim_warning);
     if (!*png) return PNGSHIM_ERR_NOMEM;
@@ -116,7 +204,7 @@ pngshim_status pngshim_read_header(const uint8_t *data, size_t size, const pngsh
     shim_context ctx = {data, size, 0, NULL, 0, 0, message, message_size, 0};
     png_structp png;
     png_infop info;
-    pngshim_status status = begin_read(&ctx, limits, out, &png, &info);
+    pngshim_status status = begin_read(&ctx, limits, 0, out, &png, &info);
     if (status != PNGSHIM_OK) return status;
     if (setjmp(png_jmpbuf(png))) {
         png_destroy_read_struct(&png, &info, NULL);
@@ -149,7 +237,7 @@ pngshim_status pngshim_decode_gray(const uint8_t *data, size_t size, const pngsh
     shim_context ctx = {data, size, 0, NULL, 0, 0, message, message_size, 0};
     png_structp png;
     png_infop info;
-    pngshim_status status = begin_read(&ctx, limits, header, &png, &info);
+    pngshim_status status = begin_read(&ctx, limits, 1, header, &png, &info);
     if (status != PNGSHIM_OK) return status;
     png_bytep *volatile rows = NULL; /* volatile: assigned after setjmp, freed after a longjmp */
     if (setjmp(png_jmpbuf(png))) {

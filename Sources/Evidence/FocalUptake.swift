@@ -137,7 +137,8 @@ public struct FocalUptakeFinder {
         for y in stride(from: 0, to: height, by: 2) {
             for x in stride(from: 0, to: width, by: 2) {
                 let value = suv[y * width + x]
-                if value >= body { histogram[min(Int(value * perStep), last)] += 1 }
+                // The bin is clamped as a Float: an implausible but finite SUV (1e34) does not fit an Int.
+                if value >= body { histogram[Int(min(value * perStep, Float(last)))] += 1 }
             }
         }
     }

@@ -45,7 +45,15 @@ struct SafeTensors {
             guard end <= dataLength else {
                 throw truncated("tensor \(name) ends at byte \(end) of the data, which has \(dataLength) bytes")
             }
-            let count = shape.reduce(1, *)
+            // Checked arithmetic: a hostile shape's product must not trap; it cannot exceed the data it spans.
+            var count = 1
+            for dimension in shape {
+                let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+                guard !overflow, product <= dataLength / 4 else {
+                    throw invalid("tensor \(name) has shape \(shape), more values than the file's \(dataLength) data bytes can hold")
+                }
+                count = product
+            }
             guard end - begin == count * 4 else {
                 throw invalid("tensor \(name) spans \(end - begin) bytes, its shape \(shape) needs \(count * 4)")
             }

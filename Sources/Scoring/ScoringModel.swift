@@ -8,6 +8,12 @@ public struct ActivationShape: Sendable, Equatable, CustomStringConvertible {
     public var width: Int
 
     public var count: Int { channels * height * width }
+    /// `count`, or nil when it does not fit an `Int` (a hostile manifest's shapes).
+    var checkedCount: Int? {
+        let (area, first) = height.multipliedReportingOverflow(by: width)
+        let (values, second) = area.multipliedReportingOverflow(by: channels)
+        return first || second ? nil : values
+    }
     public var description: String { "\(channels)×\(height)×\(width)" }
 }
 
@@ -76,26 +82,44 @@ public struct ScoringModel: Sendable {
     public static func load(from folder: URL) throws(ModelLoadingError) -> ScoringModel {
         let model = folder.path
         let manifestURL = folder.appendingPathComponent("manifest.json")
-        guard let manifestData = try? Data(contentsOf: manifestURL) else { throw .missingManifest(model: model) }
-        let manifest: ModelManifest
-        do {
-            manifest = try JSONDecoder().decode(ModelManifest.self, from: manifestData)
-        } catch {
-            throw .invalidManifest(model: model, reason: Self.describe(error))
-        }
-        guard manifest.formatVersion == ModelManifest.currentFormatVersion else {
-            throw .unsupportedFormatVersion(model: model, found: manifest.formatVersion)
-        }
+        // Regular files only (a FIFO would block the open), of bounded size.
+        guard let manifestBytes = try? RegularFile.bytes(path: manifestURL.path, maxBytes: 16 << 20) else { throw .missingManifest(model: model) }
+        let manifest = try decodeManifest(Data(manifestBytes), model: model)
         let file = manifest.weights.file
-        guard !file.contains("/"), let bytes = try? Data(contentsOf: folder.appendingPathComponent(file)) else {
+        guard !file.contains("/"), let bytes = try? RegularFile.bytes(path: folder.appendingPathComponent(file).path, maxBytes: 2 << 30) else {
             throw .missingWeightsFile(model: model, file: file)
         }
         let digest = SHA256.hex(bytes)
         guard digest == manifest.weights.sha256.lowercased() else {
             throw .checksumMismatch(model: model, file: file, expected: manifest.weights.sha256, found: digest)
         }
+        return try plan(manifest, weights: bytes, digest: digest, model: model)
+    }
+
+    /// A manifest and weights held in memory, checked as `load(from:)` checks them except for the
+    /// digest (which a fuzzer cannot forge): for the fuzz harness.
+    @_spi(Fuzzing)
+    public static func load(manifest: Data, weights: [UInt8]) throws(ModelLoadingError) -> ScoringModel {
+        try plan(decodeManifest(manifest, model: "fuzz"), weights: weights, digest: "", model: "fuzz")
+    }
+
+    private static func decodeManifest(_ data: Data, model: String) throws(ModelLoadingError) -> ModelManifest {
+        let manifest: ModelManifest
+        do {
+            manifest = try JSONDecoder().decode(ModelManifest.self, from: data)
+        } catch {
+            throw .invalidManifest(model: model, reason: Self.describe(error))
+        }
+        guard manifest.formatVersion == ModelManifest.currentFormatVersion else {
+            throw .unsupportedFormatVersion(model: model, found: manifest.formatVersion)
+        }
+        return manifest
+    }
+
+    private static func plan(_ manifest: ModelManifest, weights bytes: [UInt8], digest: String, model: String) throws(ModelLoadingError) -> ScoringModel {
+        let file = manifest.weights.file
         let weights = try SafeTensors(
-            bytes: Array(bytes),
+            bytes: bytes,
             truncated: { .truncatedWeights(model: model, file: file, reason: $0) },
             invalid: { .invalidWeightsHeader(model: model, file: file, reason: $0) },
             dtype: { .unsupportedDType(model: model, tensor: $0, dtype: $1) })
@@ -173,10 +197,15 @@ private struct LayerPlanner {
                 throw .unsupportedLayer(model: model, layer: index, type: layer.type)
             }
             let (planned, output) = try plan(layer, kind: kind, index: index, input: shape)
+            guard let values = output.checkedCount, values <= Self.maxActivationValues else {
+                throw .inconsistentLayer(model: model, layer: index,
+                                         reason: "its output \(output) is above the limit of \(Self.maxActivationValues) values per slice")
+            }
             layers.append(planned)
             shapes.append((shape, output))
             shape = output
         }
+        try checkEngineMemory(layers, shapes, index: manifest.layers.count - 1)
         guard shape.count == 1 else {
             throw .inconsistentLayer(model: model, layer: manifest.layers.count - 1, reason: "the network must end in one logit per slice, it ends in \(shape)")
         }
@@ -215,6 +244,10 @@ private struct LayerPlanner {
             guard inChannels == input.channels else {
                 throw .inconsistentLayer(model: model, layer: index, reason: "inChannels is \(inChannels) but the previous layer outputs \(input.channels) channels")
             }
+            guard padding.0 < kernel.0, padding.1 < kernel.1 else {
+                throw .inconsistentLayer(model: model, layer: index,
+                                         reason: "padding \(padding) must be smaller than the kernel \(kernel): more adds borders that see only zeros")
+            }
             let height = (input.height + 2 * padding.0 - kernel.0) / stride.0 + 1
             let width = (input.width + 2 * padding.1 - kernel.1) / stride.1 + 1
             guard input.height + 2 * padding.0 >= kernel.0, input.width + 2 * padding.1 >= kernel.1, height > 0, width > 0 else {
@@ -239,10 +272,41 @@ private struct LayerPlanner {
     }
 
     private func pair(_ values: [Int]?, _ name: String, index: Int, minimum: Int) throws(ModelLoadingError) -> (Int, Int) {
-        guard let values, values.count == 2, values.allSatisfy({ $0 >= minimum }) else {
-            throw .inconsistentLayer(model: model, layer: index, reason: "\(name) must be two integers ≥ \(minimum), found \(values.map { "\($0)" } ?? "none")")
+        guard let values, values.count == 2, values.allSatisfy({ $0 >= minimum && $0 <= Self.maxWindow }) else {
+            throw .inconsistentLayer(model: model, layer: index,
+                                     reason: "\(name) must be two integers from \(minimum) to \(Self.maxWindow), found \(values.map { "\($0)" } ?? "none")")
         }
         return (values[0], values[1])
+    }
+
+    /// Kernels, strides and paddings above this are not a model's (the input grid is at most 4096 a side).
+    static let maxWindow = 4096
+    /// One slice's activation after any layer, in values; well above real scoring models, it keeps a
+    /// hostile manifest from making the engine allocate its buffers from unbounded shapes.
+    static let maxActivationValues = 1 << 26
+    /// All of the engine's buffers for a batch of one (input, two activations, im2col columns), in values.
+    static let maxEngineValues = 1 << 28
+
+    /// The engine's buffers for a batch of one, computed as `InferenceEngine` sizes them, against
+    /// `maxEngineValues`. Every layer's output is already within `maxActivationValues` and every window
+    /// within `maxWindow`, so these products cannot overflow.
+    private func checkEngineMemory(
+        _ layers: [PlannedLayer], _ shapes: [(input: ActivationShape, output: ActivationShape)], index: Int
+    ) throws(ModelLoadingError) {
+        var largest = 0, maxK = 0
+        for (layer, shape) in zip(layers, shapes) {
+            largest = max(largest, shape.input.count, shape.output.count)
+            switch layer {
+            case .convolution(let conv): maxK = max(maxK, shape.input.channels * conv.kernel.height * conv.kernel.width)
+            case .dense: maxK = max(maxK, shape.input.count)
+            default: break
+            }
+        }
+        let needed = (shapes.first?.input.count ?? 0) + 2 * largest + maxK * 4096
+        guard needed <= Self.maxEngineValues else {
+            throw .inconsistentLayer(model: model, layer: index,
+                                     reason: "the network needs \(needed) values of working memory per slice, above the limit of \(Self.maxEngineValues)")
+        }
     }
 
     private mutating func tensor(_ name: String?, _ role: String, index: Int, shape: [Int]) throws(ModelLoadingError) -> [Float] {

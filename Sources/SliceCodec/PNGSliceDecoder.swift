@@ -72,6 +72,11 @@ public struct PNGSliceDecoder: Sendable {
         case .bufferTooSmall: return nil
         case .declined: break
         }
+        return try libpngDecode(bytes, file: file, into: &samples)
+    }
+
+    /// The libpng path alone; nil when the buffer is too small for the image.
+    func libpngDecode(_ bytes: [UInt8], file: String, into samples: inout [UInt16]) throws(SliceDecodingError) -> PNGHeader? {
         var limits = cLimits
         var decoded = pngshim_header()
         var message = MessageBuffer()
@@ -85,6 +90,28 @@ public struct PNGSliceDecoder: Sendable {
         if status == PNGSHIM_ERR_BUFFER { return nil }
         try check(status, header: decoded, message: message, file: file)
         return PNGHeader(decoded)
+    }
+
+    /// Decodes `bytes` on both paths and says how they disagree, or nil when they agree: a file the fast
+    /// path takes must decode through libpng to the same header and samples. For the differential test
+    /// over the corpus and the fuzzer. Sample buffers are sized only from a header that passed the limits.
+    public func pathDisagreement(_ bytes: [UInt8]) -> String? {
+        guard !bytes.isEmpty, let declared = try? header(of: bytes, file: "input") else {
+            var probe: [UInt16] = []
+            if case .decoded(let header) = fastDecode(bytes, into: &probe) { return "fast path decoded \(header), libpng refused the header" }
+            return nil
+        }
+        var fast = [UInt16](repeating: 0, count: declared.width * declared.height)
+        guard case .decoded(let fastHeader) = fastDecode(bytes, into: &fast) else { return nil }
+        var slow = [UInt16](repeating: 0, count: fast.count)
+        do {
+            guard let slowHeader = try libpngDecode(bytes, file: "input", into: &slow) else { return "libpng found the image larger than its header" }
+            if slowHeader != fastHeader { return "headers differ: fast \(fastHeader), libpng \(slowHeader)" }
+            if slow != fast { return "samples differ (first at \(slow.indices.first { slow[$0] != fast[$0] } ?? -1))" }
+            return nil
+        } catch {
+            return "fast path decoded the file, libpng refused it: \(error.reason)"
+        }
     }
 
     enum FastPathResult: Equatable {

@@ -69,6 +69,21 @@ struct SidecarValidator {
         return number
     }
 
+    /// A length in millimetres (spacing, thickness) within what any scanner can produce. The bounds are
+    /// far outside real geometry, but keep every size computed from it (voxel counts, thumbnails,
+    /// neighbourhoods) within integers and memory.
+    mutating func length(_ fields: [String: JSONValue], _ key: String, at path: String, required: Bool = false) -> Double? {
+        guard let value = number(fields, key, at: path, required: required, positive: true) else { return nil }
+        guard Self.lengthRangeMm.contains(value) else {
+            error("\(path).\(key)", .number(value), Self.lengthRangeMessage)
+            return nil
+        }
+        return value
+    }
+
+    static let lengthRangeMm: ClosedRange<Double> = 0.001...1000
+    static let lengthRangeMessage = "must be between 0.001 and 1000 mm (1 µm to 1 m)"
+
     mutating func integer(_ fields: [String: JSONValue], _ key: String, at path: String, required: Bool = false) -> Int? {
         guard let number = number(fields, key, at: path, required: required) else { return nil }
         guard number == number.rounded(), abs(number) < 1e9 else {

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import TriageCore
 
 /// Why a study folder could not be read: every problem found in it, not just the first.
@@ -21,64 +22,101 @@ public struct StudyReader: Sendable {
     public static let sidecarName = "study.json"
     /// A sidecar above this size is not a sidecar (a study with 10,000 listed slices is about 1.5 MB).
     public var maxSidecarBytes = 32 << 20
+    /// The folder every study folder, sidecar, series folder and slice must resolve into (the studies
+    /// folder of a run); nil checks nothing. A symlink that leads out of it is refused, or with
+    /// `followsSymlinks` read and recorded as a warning (which the study's result and worklist keep).
+    public var boundary: URL?
+    public var followsSymlinks = false
 
     public init() {}
 
     public func read(folder: URL) throws(StudyReadError) -> Study {
         let sidecarURL = folder.appendingPathComponent(Self.sidecarName)
         var validator = SidecarValidator(file: sidecarURL.path)
-        guard let root = loadJSON(at: sidecarURL, validator: &validator) else {
+        guard contained(folder, "$", nil, what: "the study folder", validator: &validator),
+              contained(sidecarURL, "$", nil, what: "study.json", validator: &validator),
+              let data = loadFile(at: sidecarURL, validator: &validator) else {
             throw StudyReadError(folder: folder, problems: validator.problems)
         }
-        let study = validateStudy(root, folder: folder, sidecarPath: sidecarURL.path, validator: &validator)
+        return try validate(data, folder: folder, sidecarPath: sidecarURL.path, validator: &validator)
+    }
+
+    /// Validates sidecar bytes already read, as if they were `folder`'s `study.json` (for the fuzzer,
+    /// and for callers that hold the bytes).
+    public func read(sidecar data: Data, folder: URL) throws(StudyReadError) -> Study {
+        let sidecarPath = folder.appendingPathComponent(Self.sidecarName).path
+        var validator = SidecarValidator(file: sidecarPath)
+        return try validate(data, folder: folder, sidecarPath: sidecarPath, validator: &validator)
+    }
+
+    private func validate(_ data: Data, folder: URL, sidecarPath: String, validator: inout SidecarValidator) throws(StudyReadError) -> Study {
+        guard let root = parseJSON(data, validator: &validator) else {
+            throw StudyReadError(folder: folder, problems: validator.problems)
+        }
+        let study = validateStudy(root, folder: folder, sidecarPath: sidecarPath, validator: &validator)
         guard let study, !validator.hasErrors else {
             throw StudyReadError(folder: folder, problems: ordered(validator.problems))
         }
         return study
     }
 
+    /// Whether `url` may be read: true unless it is a symlink leading outside `boundary` (then an error,
+    /// or a warning when symlinks are followed). Only symlinks need resolving: a plain entry of a folder
+    /// already inside stays inside.
+    private func contained(_ url: URL, _ field: String, _ value: JSONValue?, what: String, validator v: inout SidecarValidator) -> Bool {
+        guard let boundary else { return true }
+        var status = stat()
+        guard lstat(url.path, &status) == 0, status.st_mode & S_IFMT == S_IFLNK else { return true }
+        guard let inside = realpath(boundary.path, nil), let target = realpath(url.path, nil) else { return true }  // dangling: reported as missing
+        defer { free(inside); free(target) }
+        let (root, resolved) = (String(cString: inside), String(cString: target))
+        guard resolved != root, !resolved.hasPrefix(root == "/" ? "/" : root + "/") else { return true }
+        if followsSymlinks {
+            v.warning(field, value, "\(what) is a symlink to \(resolved), outside the studies folder: followed (--follow-symlinks)")
+            return true
+        }
+        v.error(field, value, "\(what) is a symlink to \(resolved), outside the studies folder: refused (radtriage run --follow-symlinks reads it)")
+        return false
+    }
+
     private func ordered(_ problems: [InputProblem]) -> [InputProblem] {
         problems.filter { $0.severity == .error } + problems.filter { $0.severity == .warning }
     }
 
+    /// The sidecar's top-level object, or nil with the problems recorded (also for the shard identity).
     func loadJSON(at url: URL, validator: inout SidecarValidator) -> [String: JSONValue]? {
+        loadFile(at: url, validator: &validator).flatMap { parseJSON($0, validator: &validator) }
+    }
+
+    private func loadFile(at url: URL, validator: inout SidecarValidator) -> Data? {
         let path = url.path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+        var status = stat()
+        guard stat(path, &status) == 0 else {
             validator.error("$", nil, "\(Self.sidecarName) not found: every study folder needs one (Docs/StudyFormat.md)")
-            return nil
-        }
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-        guard size <= maxSidecarBytes else {
-            validator.error("$", nil, "file is \(size) bytes, above the \(maxSidecarBytes)-byte limit for a sidecar")
             return nil
         }
         let data: Data
         do {
-            data = try Data(contentsOf: url)
+            // Refuses a FIFO or device before opening it (an open would block), and an oversized file before reading it.
+            data = Data(try RegularFile.bytes(path: path, maxBytes: maxSidecarBytes))
         } catch {
-            validator.error("$", nil, "cannot read the file: \(error.localizedDescription)")
+            validator.error("$", nil, "cannot read the file: \(error.reason)")
             return nil
         }
+        return data
+    }
+
+    private func parseJSON(_ data: Data, validator: inout SidecarValidator) -> [String: JSONValue]? {
         guard !data.isEmpty else {
             validator.error("$", nil, "file is empty")
             return nil
         }
         do {
-            let root = try JSONDecoder().decode(JSONValue.self, from: data)
-            return validator.object(root, at: "$")
+            return validator.object(try JSONText.parse([UInt8](data)), at: "$")
         } catch {
-            validator.error("$", nil, "not valid JSON: \(Self.describe(error))")
+            validator.error("$", nil, "not valid JSON: \(error)")
             return nil
         }
-    }
-
-    private static func describe(_ error: any Error) -> String {
-        if case DecodingError.dataCorrupted(let context) = error {
-            let underlying = (context.underlyingError as? NSError)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            return underlying ?? context.debugDescription
-        }
-        return String(describing: error)
     }
 
     // MARK: - Study level
@@ -176,8 +214,8 @@ public struct StudyReader: Sendable {
         let slope = rescaleSlope(fields, at: path, validator: &v) ?? 1
         let intercept = v.number(fields, "rescaleIntercept", at: path) ?? 0
         let spacing = pixelSpacing(fields["pixelSpacingMm"], at: "\(path).pixelSpacingMm", validator: &v)
-        let thickness = v.number(fields, "sliceThicknessMm", at: path, required: true, positive: true)
-        let sliceSpacing = v.number(fields, "sliceSpacingMm", at: path, positive: true)
+        let thickness = v.length(fields, "sliceThicknessMm", at: path, required: true)
+        let sliceSpacing = v.length(fields, "sliceSpacingMm", at: path)
         let seriesDate = v.dateTime(fields, "seriesDateTime", at: path, timeZone: timeZone)
         let units = v.string(fields, "units", at: path)
         let decay = v.string(fields, "decayCorrection", at: path)
@@ -191,9 +229,10 @@ public struct StudyReader: Sendable {
         let seriesFolder = folder.appendingPathComponent(name, isDirectory: true)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: seriesFolder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            v.error("\(path).folder", .string(name), "series folder not found: \(seriesFolder.path)")
+            v.error("\(path).folder", .string(name), "series folder not found in the study folder")
             return nil
         }
+        guard contained(seriesFolder, "\(path).folder", .string(name), what: "the series folder", validator: &v) else { return nil }
         let slices = listSlices(
             fields["slices"], in: seriesFolder, at: path, defaults: (slope, intercept), timeZone: timeZone, validator: &v)
         guard let modality, let spacing, let thickness, let slices else { return nil }
@@ -226,6 +265,10 @@ public struct StudyReader: Sendable {
         }
         guard row > 0, column > 0, row.isFinite, column.isFinite else {
             v.error(path, value, "spacings must be greater than zero")
+            return nil
+        }
+        guard SidecarValidator.lengthRangeMm.contains(row), SidecarValidator.lengthRangeMm.contains(column) else {
+            v.error(path, value, "spacings " + SidecarValidator.lengthRangeMessage)
             return nil
         }
         return PixelSpacing(rowMm: row, columnMm: column)
@@ -279,13 +322,15 @@ public struct StudyReader: Sendable {
         }
         guard let listed, listed != .null else {
             guard !present.isEmpty else {
-                v.error("\(path).folder", .string(folder.lastPathComponent), "no PNG slices in \(folder.path)")
+                v.error("\(path).folder", .string(folder.lastPathComponent), "no PNG slices in the series folder")
                 return nil
             }
-            return NaturalOrder.sorted(present).map {
+            let slices = NaturalOrder.sorted(present).map {
                 SliceReference(fileName: $0, url: folder.appendingPathComponent($0), rescaleSlope: defaults.slope,
                       rescaleIntercept: defaults.intercept, acquisitionDate: nil)
             }
+            let refused = slices.filter { !contained($0.url, "\(path).folder", .string($0.fileName), what: "slice \($0.fileName)", validator: &v) }
+            return refused.isEmpty ? slices : nil
         }
         guard case .array(let items) = listed, !items.isEmpty else {
             v.error("\(path).slices", listed, "expected a non-empty array of slices")
@@ -308,9 +353,10 @@ public struct StudyReader: Sendable {
             }
             let url = folder.appendingPathComponent(name)
             guard available.contains(name) || FileManager.default.fileExists(atPath: url.path) else {
-                v.error("\(slicePath).file", .string(name), "slice file not found: \(url.path)")
+                v.error("\(slicePath).file", .string(name), "slice file not found in the series folder \(folder.lastPathComponent)/")
                 continue
             }
+            guard contained(url, "\(slicePath).file", .string(name), what: "slice \(name)", validator: &v) else { continue }
             slices.append(SliceReference(
                 fileName: name, url: url, rescaleSlope: slope ?? defaults.slope,
                 rescaleIntercept: intercept ?? defaults.intercept, acquisitionDate: acquired))

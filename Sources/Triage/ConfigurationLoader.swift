@@ -15,6 +15,9 @@ public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
 /// Reads the YAML configuration (Docs/radtriage.example.yaml), validating every key and collecting
 /// every problem with its line, key path, value and what is allowed.
 public struct ConfigurationLoader {
+    /// A configuration above this size is not a configuration.
+    static let maxFileBytes = 1 << 20
+
     public init() {}
 
     /// Weights of earlier versions whose meaning changed, and what replaced them.
@@ -23,16 +26,21 @@ public struct ConfigurationLoader {
     ]
 
     public func load(file: String) throws(ConfigurationError) -> TriageConfiguration {
-        let text: String
+        let bytes: [UInt8]
         do {
-            text = try String(contentsOfFile: file, encoding: .utf8)
+            bytes = try RegularFile.bytes(path: file, maxBytes: Self.maxFileBytes)
         } catch {
-            throw ConfigurationError(file: file, problems: [" cannot read the file: \(error.localizedDescription)"])
+            throw ConfigurationError(file: file, problems: [" cannot read the file: \(error.reason)"])
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw ConfigurationError(file: file, problems: [" cannot read the file: it is not UTF-8 text"])
         }
         return try parse(text, file: file)
     }
 
     public func parse(_ text: String, file: String = "configuration") throws(ConfigurationError) -> TriageConfiguration {
+        let refused = YAMLStructureGuard.problems(in: text)
+        guard refused.isEmpty else { throw ConfigurationError(file: file, problems: refused) }
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)

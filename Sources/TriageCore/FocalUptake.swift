@@ -30,6 +30,7 @@ public struct FocalCandidate: Sendable, Codable, Equatable {
     }
 
     public static func oneDecimal(_ value: Double) -> String {
+        guard abs(value) < 1e15 else { return "\(value)" }  // beyond Int's tenths: implausible, and flagged elsewhere
         let tenths = Int((value * 10).rounded())
         return "\(tenths / 10).\(abs(tenths % 10))"
     }

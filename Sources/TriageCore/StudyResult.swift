@@ -167,8 +167,13 @@ public struct StudyFailure: Error, Sendable, Codable, CustomStringConvertible {
 
     public var errors: [InputProblem] { problems.filter { $0.severity == .error } }
 
-    /// The first error, as the worklist's one-line reason.
-    public var reason: String { errors.first?.description ?? "unknown failure" }
+    /// Every error (up to five, then a count), as the worklist's one-line reason.
+    public var reason: String {
+        let errors = errors
+        guard !errors.isEmpty else { return "unknown failure" }
+        let shown = errors.prefix(5).map(\.description).joined(separator: "; ")
+        return errors.count > 5 ? shown + "; and \(errors.count - 5) more" : shown
+    }
     public var description: String { problems.map(\.description).joined(separator: "\n") }
 }
 

@@ -26,6 +26,9 @@ public struct ShardMerge: Sendable {
         public var failed: Int
         public var files: [URL]
         public var seconds: Double
+        /// Of `seconds`: reading and checking the shard results, and ranking and writing the worklists.
+        public var readSeconds: Double
+        public var writeSeconds: Double
     }
 
     public let configuration: TriageConfiguration
@@ -52,6 +55,9 @@ public struct ShardMerge: Sendable {
             }
         }
         if problems.isEmpty { problems = Self.disagreements(headers, configurationDigest: configurationDigest) }
+        for (url, header) in headers where url.deletingLastPathComponent().standardizedFileURL.path == output.standardizedFileURL.path {
+            problems.append("--out \(output.path) is the output folder of shard \(header.shardIndex)/\(header.shardCount): the merge would replace its worklists")
+        }
         guard problems.isEmpty, let first = headers.first?.header else { throw Refusal(problems: problems.isEmpty ? ["no shard results given"] : problems) }
 
         var studies: [(folder: URL, outcome: StudyOutcome)] = []
@@ -86,6 +92,7 @@ public struct ShardMerge: Sendable {
             problems.append("the shards together hold \(identities.count) studies, but each found \(first.studiesFound) other ones: studies would be lost or added")
         }
         guard problems.isEmpty else { throw Refusal(problems: problems) }
+        let read = Date()
 
         do {
             try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
@@ -99,10 +106,15 @@ public struct ShardMerge: Sendable {
         let worklists = TriageRun.worklists(studies, configuration: configuration, modelId: first.modelId,
                                             weightsSHA256: first.weightsSHA256, now: now)
         let written = try writer.write(worklists)
+        let end = Date()
         let summary = Summary(shards: headers.count, studies: studies.count, scored: studies.count - failed, failed: failed, files: written,
-                              seconds: Date().timeIntervalSince(start))
-        logger.info("merge finished", metadata: ["shards": "\(summary.shards)", "studies": "\(summary.studies)", "failed": "\(failed)",
-                                                 "duration_s": "\(String(format: "%.2f", summary.seconds))"])
+                              seconds: end.timeIntervalSince(start), readSeconds: read.timeIntervalSince(start),
+                              writeSeconds: end.timeIntervalSince(read))
+        logger.info("merge finished", metadata: [
+            "shards": "\(summary.shards)", "studies": "\(summary.studies)", "failed": "\(failed)",
+            "duration_s": "\(String(format: "%.2f", summary.seconds))", "read_s": "\(String(format: "%.2f", summary.readSeconds))",
+            "rank_and_write_s": "\(String(format: "%.2f", summary.writeSeconds))",
+        ])
         return summary
     }
 

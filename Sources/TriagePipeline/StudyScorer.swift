@@ -16,8 +16,15 @@ public final class StudyScorer {
     public let model: ScoringModel
     public let batchSize: Int
     public var decoder = PNGSliceDecoder()
+    /// Reads each study's sidecar and lists its slices (a run sets its boundary to the studies folder).
+    public var reader = StudyReader()
     /// At most this many unusable slices are listed one by one.
     public var maxListedSliceProblems = 10
+    /// Polled before each slice: when it returns true the study is abandoned (nothing of it is kept) and
+    /// `wasInterrupted` is set, so that a stop request is honoured within a slice, not a study.
+    public var stopRequested: @Sendable () -> Bool = { false }
+    /// Whether the last `score(studyAt:)` was abandoned for a stop request; its outcome is then meaningless.
+    public private(set) var wasInterrupted = false
 
     /// One engine per lane, or one used on the calling thread when there are no lanes.
     private let engines: [InferenceEngine]
@@ -43,9 +50,10 @@ public final class StudyScorer {
     }
 
     public func score(studyAt folder: URL) -> StudyOutcome {
+        wasInterrupted = false
         let study: Study
         do {
-            study = try StudyReader().read(folder: folder)
+            study = try reader.read(folder: folder)
         } catch {
             return .failed(StudyFailure(path: folder.path, studyId: nil, metadata: nil, problems: error.problems))
         }
@@ -71,6 +79,9 @@ public final class StudyScorer {
     }
 
     private func score(_ series: Series, of study: Study, map: AffineSliceMap, provenance: SUVProvenance?) -> StudyOutcome {
+        if let problem = FiniteValues.mapProblem(map, series: series, study: study, quantity: provenance == nil ? series.units?.text ?? "values" : "SUV") {
+            return failure(study, [problem])
+        }
         var timings = StudyScoringResult.StageTimings()
         var logits: [Float] = []
         logits.reserveCapacity(series.slices.count)
@@ -81,6 +92,10 @@ public final class StudyScorer {
         var unusable = SliceProblemList(limit: maxListedSliceProblems)
         var context: SliceContext?
         for (index, slice) in series.slices.enumerated() {
+            if stopRequested() {
+                wasInterrupted = true
+                break
+            }
             var clock = DispatchTime.now().uptimeNanoseconds
             let header: PNGHeader
             do {
@@ -116,21 +131,27 @@ public final class StudyScorer {
         if unusable.isEmpty, context != nil {
             stackReadySlices(&context!, pending: &pending, cursor: &cursor, logits: &logits, timings: &timings)
         }
-        if pending > 0, unusable.isEmpty {
+        if pending > 0, unusable.isEmpty, !wasInterrupted {
             infer(&pending, cursor: &cursor, into: &logits, timings: &timings)
         }
         if !lanes.isEmpty {
             (logits, timings.modelSeconds) = collectLanes(batches: cursor.batch)
         }
+        if wasInterrupted { return failure(study, [InputProblem(file: series.folder.path, message: "interrupted by a stop request")]) }
         guard unusable.isEmpty, size != nil else {
             let problems = unusable.problems(seriesFolder: series.folder.path)
             return failure(study, problems.isEmpty ? [InputProblem(file: series.folder.path, message: "no slices")] : problems)
         }
         let evidence = provenance == nil ? nil : accumulator?.result()
         let score = model.manifest.score(logits, focalContrast: evidence?.focalUptake.map { $0.candidates.first?.contrast ?? 0 })
+        if let bad = FiniteValues.firstNonFinite(probability: score.probability, logits: logits, evidence: evidence) {
+            return failure(study, [InputProblem(
+                file: study.sidecarPath, field: series.jsonPath, value: bad,
+                message: "a computed value is not finite: check the series' rescale values, spacings and the radiopharmaceutical")])
+        }
         let warnings = study.warnings + (provenance?.warnings ?? []).map {
             InputProblem(.warning, file: study.sidecarPath, field: series.jsonPath, message: $0)
-        }
+        } + Plausibility.flags(evidence: evidence, width: size?.width ?? 0, height: size?.height ?? 0, series: series, study: study)
         var mip: CoronalMIP?
         if let evidence, let accumulator {
             mip = CoronalMIP(

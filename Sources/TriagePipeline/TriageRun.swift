@@ -85,6 +85,9 @@ public struct TriageRun: Sendable {
     public var logger = Logger(label: "radtriage")
     /// Patient ids, accession numbers and file paths appear in logs only when this is set.
     public var logIdentifiers = false
+    /// Read study folders, series folders and slices that are symlinks leading outside the studies
+    /// folder (each is recorded in the study's QC flags); by default they fail their study.
+    public var followSymlinks = false
     /// Only the studies of this shard, and a shard result for the merge (see `ShardResult`).
     public var shard: Shard?
     /// The configuration's digest, for the shard result (`ShardResult.configurationDigest`).
@@ -110,7 +113,7 @@ public struct TriageRun: Sendable {
         do {
             try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         } catch {
-            throw RunError(kind: .output, description: "\(output.path): cannot create the output directory: \(error.localizedDescription)")
+            throw RunError(kind: .output, description: "\(output.path): cannot create the output directory: \(Self.whyNotCreatable(output) ?? error.localizedDescription)")
         }
         // Held until the worklists are written; RunLock.Busy goes to the caller untouched.
         let lock = try RunLock(directory: output)
@@ -127,7 +130,7 @@ public struct TriageRun: Sendable {
         if let share { log(share, runID: runID) }
         let stored = try state.studies()
         let previousRun = try state.lastFinishedRun()
-        let pass = try score(folders, stored: stored, state: state, runID: runID, progress: progress)
+        let pass = try score(folders, root: root, stored: stored, state: state, runID: runID, progress: progress)
         record.studiesSeen = folders.count
         record.scored = pass.scored
         record.skipped = pass.skipped.count
@@ -179,6 +182,19 @@ public struct TriageRun: Sendable {
         String(format: "%.3f", slices > 0 ? seconds * 1000 / Double(slices) : 0)
     }
 
+    /// Foundation says "NSCocoaErrorDomain error 512" when a folder on the way is a file: name that file.
+    static func whyNotCreatable(_ folder: URL) -> String? {
+        var ancestor = folder.standardizedFileURL
+        while ancestor.path != "/" {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: ancestor.path, isDirectory: &isDirectory) {
+                return isDirectory.boolValue ? nil : "\(ancestor.path) is a file, not a folder"
+            }
+            ancestor.deleteLastPathComponent()
+        }
+        return nil
+    }
+
     /// The key of a study folder in the state: its absolute, standardised path.
     static func key(_ folder: URL) -> String { folder.standardizedFileURL.path }
 
@@ -188,7 +204,16 @@ public struct TriageRun: Sendable {
     static func worklists(_ studies: [(folder: URL, outcome: StudyOutcome)], configuration: TriageConfiguration, modelId: String,
                           weightsSHA256: String, now: Date, warnings: [String]? = nil) -> [Worklist] {
         let candidates = studies.map { TriageCandidate($0.outcome, source: $0.folder.path) }
-        let rows = TriageRanker(configuration: configuration).rank(candidates, now: now).map(WorklistRow.init)
+        let ranked = TriageRanker(configuration: configuration).rank(candidates, now: now)
+        // One study id in two folders is a mix-up a reader must see (a copy, or two patients under one id).
+        let folderCounts = Dictionary(candidates.map { ($0.studyId, 1) }, uniquingKeysWith: +)
+        let rows = ranked.map { study in
+            var row = WorklistRow(study)
+            if let count = folderCounts[study.candidate.studyId], count > 1 {
+                row.flags.insert("study id \(study.candidate.studyId) is used by \(count) study folders", at: 0)
+            }
+            return row
+        }
         var worklists = [Worklist(generatedAt: now, modelId: modelId, weightsSHA256: weightsSHA256, pool: nil, rows: rows, warnings: warnings)]
         for pool in configuration.pools {
             // Ranks within a pool restart at 1: the pool's readers see their own reading order.
@@ -240,7 +265,7 @@ public struct TriageRun: Sendable {
     /// still matches its inputs, model and tool version is not scored again. Each new result is
     /// committed to the state before the next study starts. The outcomes come back in the folders'
     /// order, so the result does not depend on the worker count.
-    private func score(_ folders: [URL], stored: [String: StudyRecord], state: StateStore, runID: String,
+    private func score(_ folders: [URL], root: URL, stored: [String: StudyRecord], state: StateStore, runID: String,
                        progress: @escaping @Sendable (_ done: Int, _ total: Int) -> Void) throws -> Pass {
         let workers = max(1, min(jobs, folders.count))
         // Fewer studies than cores: each study's inference runs on threads of its own, one per spare core,
@@ -271,17 +296,24 @@ public struct TriageRun: Sendable {
                         $0.pass.skipped.append(folderKey)
                     }
                 } else {
-                    if scorer == nil { scorer = StudyScorer(model: model, batchSize: batchSize, inferenceLanes: lanesPerStudy) }
+                    if scorer == nil {
+                        scorer = StudyScorer(model: model, batchSize: batchSize, inferenceLanes: lanesPerStudy)
+                        scorer!.stopRequested = { [stopRequest] in stopRequest() != nil }
+                        scorer!.reader.boundary = root
+                        scorer!.reader.followsSymlinks = followSymlinks
+                    }
                     let fresh = Self.withThumbnail(scorer!.score(studyAt: folder))
+                    if scorer!.wasInterrupted { return }  // left for the next run, like the studies not started
                     let seconds = Date().timeIntervalSince(clock)
                     log(fresh, folder: folder, runID: runID, seconds: seconds)
                     do {
-                        let record = try StudyRecord(fresh, folder: folderKey, fingerprint: fingerprint, key: key, runId: runID,
-                                                     at: Date(), seconds: seconds)
+                        let record = try Self.record(fresh, folder: folder, fingerprint: fingerprint, key: key, runId: runID, seconds: seconds)
                         try state.save(record)
+                        // What was stored: a result that cannot be encoded is stored, and ranked, as a failure.
+                        let outcome = record.status == .failed && fresh.failure == nil ? try record.decodedOutcome() : Self.withoutSliceLogits(fresh)
                         shared.withLock {
-                            $0.pass.studies[index] = ProcessedStudy(folder: folder, outcome: Self.withoutSliceLogits(fresh))
-                            if case .scored(let result) = fresh {
+                            $0.pass.studies[index] = ProcessedStudy(folder: folder, outcome: outcome)
+                            if case .scored(let result) = fresh, case .scored = outcome {
                                 $0.pass.scored += 1
                                 $0.pass.slices += result.sliceLogits.count
                                 $0.pass.stageSeconds += result.timings
@@ -307,6 +339,20 @@ public struct TriageRun: Sendable {
         return pass
     }
 
+    /// The study's record for the state. An outcome that cannot be encoded (a value the checks before
+    /// missed) fails its study, never the run.
+    private static func record(_ outcome: StudyOutcome, folder: URL, fingerprint: StudyFingerprint?, key: ScoringKey,
+                               runId: String, seconds: Double) throws -> StudyRecord {
+        do {
+            return try StudyRecord(outcome, folder: Self.key(folder), fingerprint: fingerprint, key: key, runId: runId, at: Date(), seconds: seconds)
+        } catch let error as EncodingError {
+            var failure = StudyFailure(path: folder.path, studyId: nil, metadata: nil, problems: [])
+            if case .scored(let result) = outcome { (failure.studyId, failure.metadata) = (result.studyId, result.metadata) }
+            failure.problems = [InputProblem(file: folder.path, message: "the study's result cannot be stored: \(error)")]
+            return try StudyRecord(.failed(failure), folder: Self.key(folder), fingerprint: fingerprint, key: key, runId: runId, at: Date(), seconds: seconds)
+        }
+    }
+
     /// One line per study. Without `logIdentifiers`, no patient id, accession or path: a failure is
     /// logged by its message alone (the worklist, in the output directory, has the file).
     private func log(_ outcome: StudyOutcome, folder: URL, runID: String, seconds: Double) {
@@ -325,7 +371,8 @@ public struct TriageRun: Sendable {
         case .failed(let failure):
             metadata["study.id"] = "\(failure.studyId ?? "?")"
             let first = failure.errors.first
-            metadata["reason"] = "\(logIdentifiers ? failure.reason : first?.message ?? "unknown")"
+            // Messages name no path by design; a path that slipped into one (an OS error text) is cut out.
+            metadata["reason"] = "\(logIdentifiers ? failure.reason : (first?.message ?? "unknown").replacingOccurrences(of: folder.path, with: "<study folder>"))"
             if logIdentifiers, let field = first?.field { metadata["field"] = "\(field)" }
             logger.warning("study failed", metadata: metadata)
         }

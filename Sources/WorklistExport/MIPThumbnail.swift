@@ -17,11 +17,14 @@ public enum MIPThumbnail {
         mip: [Float], width: Int, columnMm: Double, sliceMm: Double, hottest: (column: Int, slice: Int),
         height targetHeight: Int = 160, displayMaxSUV: Float = 8
     ) -> [UInt8]? {
-        guard width > 0, mip.count >= width, columnMm > 0, sliceMm > 0 else { return nil }
+        guard width > 0, mip.count >= width, columnMm > 0, sliceMm > 0, columnMm.isFinite, sliceMm.isFinite,
+              targetHeight > 0, targetHeight <= 4096 else { return nil }
         let slices = mip.count / width
         let heightMm = Double(slices) * sliceMm, widthMm = Double(width) * columnMm
-        let outHeight = max(targetHeight, 1)
-        let outWidth = max(Int((Double(outHeight) * widthMm / heightMm).rounded()), 1)
+        let outHeight = targetHeight
+        // Physical proportions, within 1:4 and 4:1: a thumbnail's size never follows extreme geometry.
+        let aspect = min(max(widthMm / heightMm, 0.25), 4)
+        let outWidth = max(Int((Double(outHeight) * aspect).rounded()), 1)
         var pixels = [UInt16](repeating: 255, count: outWidth * outHeight)
         // Each thumbnail pixel shows the maximum over the MIP rows and columns it covers: a small hot
         // spot is never skipped when the thumbnail is smaller than the MIP.

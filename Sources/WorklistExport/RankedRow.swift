@@ -22,6 +22,12 @@ extension WorklistRow {
             board: study.board, deadline: study.deadline, hoursWaiting: study.hoursWaiting, overdue: study.overdue,
             status: result == nil ? .failed : .scored, reason: study.reasonText, modelId: result?.modelId,
             thumbnailPNG: result?.thumbnailPNG, boardTimeZone: study.boardTimeZone?.identifier,
-            focalUptake: result?.evidence?.focalUptake?.candidates.prefix(3).map(\.summary))
+            focalUptake: result?.evidence?.focalUptake?.candidates.prefix(3).map(\.summary),
+            flags: (result?.warnings ?? []).map(Self.flag))
+    }
+
+    /// A warning as a worklist flag: the field, the value and the message (the file is the study's own).
+    static func flag(_ warning: InputProblem) -> String {
+        [warning.field, warning.value.map { "= \($0)" }].compactMap { $0 }.joined(separator: " ") + (warning.field == nil ? "" : ": ") + warning.message
     }
 }

@@ -44,6 +44,9 @@ public struct WorklistRow: Sendable, Codable, Equatable {
     public var modelId: String?
     /// A coronal maximum-intensity projection (PNG, 8-bit), for the HTML page only.
     public var thumbnailPNG: [UInt8]?
+    /// Quality-control flags a reader should see: implausible but finite values, a study id shared
+    /// with another study folder, sidecar warnings.
+    public var flags: [String]
     /// The focal-uptake baseline's strongest candidates in words ("SUVmax 7.2, SUVpeak 5.1, 1.4 mL, at 312 mm").
     public var focalUptake: [String]?
 
@@ -53,7 +56,7 @@ public struct WorklistRow: Sendable, Codable, Equatable {
         scoreComponents: [String: Double], modelProbability: Double?, suvMax: Double?, suvMaxPositionMm: PositionMm?,
         suvPeak: Double?, hotVolumeMl: Double?, keySlices: [Int], keySliceFiles: [String], board: Date?, deadline: Date?,
         hoursWaiting: Double, overdue: Bool, status: Status, reason: String, modelId: String?, thumbnailPNG: [UInt8]?,
-        boardTimeZone: String? = nil, focalUptake: [String]? = nil
+        boardTimeZone: String? = nil, focalUptake: [String]? = nil, flags: [String] = []
     ) {
         self.boardTimeZone = boardTimeZone
         self.rank = rank
@@ -85,12 +88,13 @@ public struct WorklistRow: Sendable, Codable, Equatable {
         self.modelId = modelId
         self.thumbnailPNG = thumbnailPNG
         self.focalUptake = focalUptake
+        self.flags = flags
     }
 
     enum CodingKeys: String, CodingKey {
         case rank, studyId, accession, patientId, site, centre, pool, priorityClass, dicomPriority, hl7Priority, fhirPriority,
              triageScore, scoreComponents, modelProbability, suvMax, suvMaxPositionMm, suvPeak, hotVolumeMl, keySlices,
-             keySliceFiles, board, deadline, boardTimeZone, hoursWaiting, overdue, status, reason, modelId, focalUptake
+             keySliceFiles, board, deadline, boardTimeZone, hoursWaiting, overdue, status, reason, modelId, focalUptake, flags
     }
 }
 

@@ -1,10 +1,11 @@
 import Foundation
 import Plot
 
-/// The worklist as one self-contained page for the reading physician. Built with Plot, which escapes
-/// text nodes by construction; attribute values it does not escape, so only constants and values of
-/// our own (priority classes, base64 thumbnails) go into attributes. No study id, patient id or path
-/// can inject markup (tested with hostile identifiers).
+/// The worklist as one self-contained page for the reading physician. Built with Plot; every text goes
+/// through `.exact`, which escapes all of `&`, `<`, `>` and quotes (Plot's own `.text` passes entity-like
+/// input such as `&amp;` through, so it would show as `&`). Attribute values Plot does not escape, so
+/// only constants and values of our own (priority classes, base64 thumbnails) go into attributes. No
+/// study id, patient id or path can inject markup, and every input shows exactly as given (tested).
 enum WorklistPage {
     static let css = """
         body { font-family: system-ui, sans-serif; margin: 1.5em; color: #1a1a1a; }
@@ -18,7 +19,7 @@ enum WorklistPage {
         .overdue { background: #fff1f1; }
         .failed td { background: #f7f7f7; color: #444; }
         img.mip { height: 120px; image-rendering: pixelated; border: 1px solid #ccc; }
-        .reason { max-width: 34em; }
+        .reason { max-width: 34em; } .flags { color: #8a4b00; }
         .warning { background: #fff3cd; border: 1px solid #e0a800; padding: 0.5em; }
         """
 
@@ -43,36 +44,37 @@ enum WorklistPage {
         let failed = worklist.rows.filter { $0.status == .failed }
         let title = "radtriage worklist" + (worklist.pool.map { " — pool \($0)" } ?? "")
         let page = HTML(
-            .head(.title(title), .meta(.charset(.utf8)), .style(css)),
+            .head(.title(HTMLText.escape(title)),  // Plot escapes the title again, which leaves entities as they are
+                   .meta(.charset(.utf8)), .style(css)),
             .body(
-                .h1(.text(title)),
-                .forEach(worklist.warnings ?? []) { warning in .p(.class("warning"), .strong(.text("Warning: ")), .text(warning)) },
-                .p(.class("meta"), .text("Generated \(WorklistWriter.iso(worklist.generatedAt)) · model \(worklist.modelId) · \(scored.count) ranked, \(failed.count) failed · not for clinical use")),
+                .h1(.exact(title)),
+                .forEach(worklist.warnings ?? []) { warning in .p(.class("warning"), .strong(.exact("Warning: ")), .exact(warning)) },
+                .p(.class("meta"), .exact("Generated \(WorklistWriter.iso(worklist.generatedAt)) · model \(worklist.modelId) · \(scored.count) ranked, \(failed.count) failed · not for clinical use")),
                 .table(
                     .tr(.th("#"), .th("MIP"), .th("Study"), .th("Priority"), .th("Score"), .th("Model"), .th("SUVmax"), .th("SUVpeak"), .th("Focal uptake"),
                         .th("Board"), .th("Waiting"), .th("Why")),
                     .forEach(scored) { row in
                         .tr(
                             .class(row.overdue ? "overdue" : ""),
-                            .td(.class("num"), .text(String(row.rank))),
+                            .td(.class("num"), .exact(String(row.rank))),
                             .td(.unwrap(row.thumbnailPNG) { png in
                                 // Plot escapes text but not attribute values: no input text goes into an attribute.
                                 .img(.class("mip"), .src("data:image/png;base64," + Data(png).base64EncodedString()),
                                      .alt("coronal maximum-intensity projection, hottest spot marked"))
                             }),
-                            .td(.text(row.studyId), .br(), .small(.text([row.accession, row.site, row.centre].compactMap { $0 }.joined(separator: " · ")))),
-                            .td(.span(.class(row.priorityClass), .text(row.priorityClass))),
-                            .td(.class("num"), .text(String(format: "%.1f", row.triageScore))),
-                            .td(.class("num"), .text(row.modelProbability.map { String(format: "%.2f", $0) } ?? "")),
-                            .td(.class("num"), .text(row.suvMax.map { String(format: "%.1f", $0) } ?? "")),
-                            .td(.class("num"), .text(row.suvPeak.map { String(format: "%.1f", $0) } ?? "")),
-                            .td(.small(.forEach(row.focalUptake ?? []) { .group(.text($0), .br()) })),
+                            .td(.exact(row.studyId), .br(), .small(.exact([row.accession, row.site, row.centre].compactMap { $0 }.joined(separator: " · ")))),
+                            .td(.span(.class(row.priorityClass), .exact(row.priorityClass))),
+                            .td(.class("num"), .exact(String(format: "%.1f", row.triageScore))),
+                            .td(.class("num"), .exact(row.modelProbability.map { String(format: "%.2f", $0) } ?? "")),
+                            .td(.class("num"), .exact(row.suvMax.map { String(format: "%.1f", $0) } ?? "")),
+                            .td(.class("num"), .exact(row.suvPeak.map { String(format: "%.1f", $0) } ?? "")),
+                            .td(.small(.forEach(row.focalUptake ?? []) { .group(.exact($0), .br()) })),
                             .td(.unwrap(row.board) { board in
-                                .group(.text(localTime(board, zone: row.boardTimeZone)), .br(),
-                                       .small(.text(row.deadline.map { "ready by " + localTime($0, zone: row.boardTimeZone) } ?? "")))
+                                .group(.exact(localTime(board, zone: row.boardTimeZone)), .br(),
+                                       .small(.exact(row.deadline.map { "ready by " + localTime($0, zone: row.boardTimeZone) } ?? "")))
                             }),
-                            .td(.class("num"), .text(String(format: "%.1f h", row.hoursWaiting))),
-                            .td(.class("reason"), .text(row.reason))
+                            .td(.class("num"), .exact(String(format: "%.1f h", row.hoursWaiting))),
+                            .td(.class("reason"), .exact(row.reason), .if(!row.flags.isEmpty, .group(.br(), .small(.class("flags"), .exact("QC: " + row.flags.joined(separator: "; "))))))
                         )
                     }
                 ),
@@ -83,11 +85,11 @@ enum WorklistPage {
                         .forEach(failed) { row in
                             .tr(
                                 .class("failed"),
-                                .td(.class("num"), .text(String(row.rank))),
-                                .td(.text(row.studyId)),
-                                .td(.span(.class(row.priorityClass), .text(row.priorityClass))),
-                                .td(.class("num"), .text(String(format: "%.1f h", row.hoursWaiting))),
-                                .td(.class("reason"), .text(row.reason))
+                                .td(.class("num"), .exact(String(row.rank))),
+                                .td(.exact(row.studyId)),
+                                .td(.span(.class(row.priorityClass), .exact(row.priorityClass))),
+                                .td(.class("num"), .exact(String(format: "%.1f h", row.hoursWaiting))),
+                                .td(.class("reason"), .exact(row.reason), .if(!row.flags.isEmpty, .group(.br(), .small(.class("flags"), .exact("QC: " + row.flags.joined(separator: "; "))))))
                             )
                         }
                     )
@@ -96,4 +98,28 @@ enum WorklistPage {
         )
         return page.render(indentedBy: .spaces(1))
     }
+}
+
+/// Text for HTML exactly as given.
+enum HTMLText {
+    static func escape(_ text: String) -> String {
+        var escaped = ""
+        escaped.reserveCapacity(text.utf8.count)
+        for character in text {
+            switch character {
+            case "&": escaped += "&amp;"
+            case "<": escaped += "&lt;"
+            case ">": escaped += "&gt;"
+            case "\"": escaped += "&quot;"
+            case "'": escaped += "&#39;"
+            default: escaped.append(character)
+            }
+        }
+        return escaped
+    }
+}
+
+extension Node {
+    /// Input text, shown on the page exactly as given.
+    static func exact(_ text: String) -> Node { .raw(HTMLText.escape(text)) }
 }

@@ -111,7 +111,7 @@ public struct WorklistWriter {
     static let csvColumns = [
         "rank", "study_id", "accession", "patient_id", "site", "centre", "pool", "priority_class", "dicom_priority",
         "hl7_priority", "fhir_priority", "triage_score", "model_probability", "suv_max", "suv_max_position_mm", "suv_peak",
-        "hot_volume_ml", "key_slices", "board", "deadline", "hours_waiting", "overdue", "status", "reason", "model_id",
+        "hot_volume_ml", "key_slices", "board", "deadline", "hours_waiting", "overdue", "status", "reason", "model_id", "qc_flags",
     ]
 
     /// RFC 4180: a header row, CRLF line ends, fields quoted by the CSV library where they need it.
@@ -130,13 +130,22 @@ public struct WorklistWriter {
     /// One row's fields in `csvColumns` order; numbers with fixed decimals, lists separated by spaces.
     static func fields(_ row: WorklistRow) -> [String] {
         func number(_ value: Double?, _ format: String) -> String { value.map { String(format: format, $0) } ?? "" }
-        let identity: [String] = [String(row.rank), row.studyId, row.accession ?? "", row.patientId ?? "", row.site ?? "", row.centre ?? "", row.pool ?? ""]
+        let identity: [String] = [String(row.rank)] + [row.studyId, row.accession, row.patientId, row.site, row.centre, row.pool].map { text($0 ?? "") }
         let priority: [String] = [row.priorityClass, row.dicomPriority, row.hl7Priority, row.fhirPriority, number(row.triageScore, "%.2f")]
         let position = row.suvMaxPositionMm.map { $0.components.map { String(format: "%.1f", $0) }.joined(separator: " ") } ?? ""
         let evidence: [String] = [number(row.modelProbability, "%.4f"), number(row.suvMax, "%.2f"), position, number(row.suvPeak, "%.2f"),
                                   number(row.hotVolumeMl, "%.1f"), row.keySlices.map(String.init).joined(separator: " ")]
         let timing: [String] = [row.board.map(iso) ?? "", row.deadline.map(iso) ?? "", number(row.hoursWaiting, "%.1f"), row.overdue ? "yes" : "no"]
-        return identity + priority + evidence + timing + [row.status.rawValue, row.reason, row.modelId ?? ""]
+        return identity + priority + evidence + timing + [row.status.rawValue, text(row.reason), text(row.modelId ?? ""), text(row.flags.joined(separator: "; "))]
+    }
+
+    /// A text cell from the inputs, neutralised against formula injection (OWASP "CSV injection"): a
+    /// cell that a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, or a tab or carriage return
+    /// first) gets a leading apostrophe, so it shows as the text it is. Numbers are written by us and
+    /// left as they are (a negative SUV stays a number). Docs/WorklistFormat.md documents it.
+    static func text(_ value: String) -> String {
+        guard let first = value.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) else { return value }
+        return "'" + value
     }
 
     static func json(_ worklist: Worklist) throws -> Data {

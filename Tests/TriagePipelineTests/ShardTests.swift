@@ -223,6 +223,19 @@ import WorklistExport
         #expect(message.contains("1 of 4 shards missing: 2/4"), "\(message)")
     }
 
+    @Test func refusesToWriteIntoAShardsFolder() throws {
+        let root = Self.temporary()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let shards = try Self.writeShards(10, count: 2, under: root)
+        do {
+            _ = try ShardMerge(configuration: .builtIn, configurationDigest: "built-in").merge(shards.map(\.path), into: shards[1])
+            Issue.record("merged into a shard's folder")
+        } catch let refusal as ShardMerge.Refusal {
+            #expect(refusal.description.contains("is the output folder of shard 1/2"), "\(refusal)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: shards[1].appendingPathComponent("worklist.csv").path))
+    }
+
     @Test func refusesAShardGivenTwice() throws {
         let root = Self.temporary()
         defer { try? FileManager.default.removeItem(at: root) }

@@ -83,3 +83,27 @@ import TriageCore
         #expect(list.description == "c.yaml:1:1: (top level): expected a mapping of keys to values")
     }
 }
+
+/// The structure guard in front of Yams: aliases as values pass, the constructs whose cost explodes do not.
+@Suite struct YAMLStructureGuardTests {
+    @Test func theExampleConfigurationAndAliasesAsValuesPass() throws {
+        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Docs/radtriage.example.yaml")
+        #expect(YAMLStructureGuard.problems(in: try String(contentsOf: example, encoding: .utf8)) == [])
+        #expect(YAMLStructureGuard.problems(in: "d: &d {urgency: 0.5}\npriorities:\n  urgent: *d\n  stat:\n    <<: *d\n  - *d\n") == [])
+        #expect(YAMLStructureGuard.problems(in: "text: 'it''s *not an alias'\nother: \"? no: *x\" # *y: z\nblock: |\n  *a: b\n  ? c\nnext: 1\n") == [])
+    }
+
+    @Test(arguments: [
+        ("*a : 1\n", "1:1: an alias used as a mapping key"),
+        ("x: 1\n  *a: 1\n", "2:3: an alias used as a mapping key"),
+        ("k: {*a : 1}\n", "1:5: an alias inside a flow collection"),
+        ("k: [*a, *a]\n", "1:5: an alias inside a flow collection"),
+        ("? [a]\n: 1\n", "1:1: complex mapping keys"),
+        (String(repeating: "[", count: 65), "1:65: flow collections nested more than 64 deep"),
+    ] as [(String, String)])
+    func refused(text: String, expected: String) {
+        let problems = YAMLStructureGuard.problems(in: text)
+        #expect(problems.first?.hasPrefix(expected) == true, "\(problems)")
+    }
+}

@@ -85,6 +85,31 @@ import TriageCore
         #expect(html.components(separatedBy: "<tr").count == html.components(separatedBy: "</tr>").count)
     }
 
+    /// Entities in the input are shown as typed: "&amp;" reads "&amp;" on the page, "&lt;i&gt;" reads "&lt;i&gt;".
+    @Test func htmlShowsInputTextExactlyAsGiven() {
+        var worklist = Self.worklist
+        worklist.rows[0].studyId = "&amp; &lt;i&gt; &#60;"
+        worklist.pool = "a&b"
+        let html = WorklistPage.html(worklist)
+        #expect(html.contains("&amp;amp; &amp;lt;i&amp;gt; &amp;#60;"))
+        #expect(html.contains("<title>radtriage worklist — pool a&amp;b</title>"))
+        #expect(!html.contains("<b>bold</b>") && html.contains("&amp;amp; &lt;b&gt;bold&lt;/b&gt;"))
+    }
+
+    /// Cells a spreadsheet would evaluate get a leading apostrophe; numbers stay numbers.
+    @Test(arguments: ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"])
+    func csvCellsAreNeutralisedAgainstFormulaInjection(text: String) throws {
+        var worklist = Self.worklist
+        worklist.rows[0].studyId = text
+        worklist.rows[0].reason = text
+        worklist.rows[0].suvMax = -1.5
+        let reader = try CSVReader(string: try WorklistWriter.csv(worklist), hasHeaderRow: true)
+        let fields = try #require(reader.next())
+        #expect(fields[1] == "'" + text)
+        #expect(fields[WorklistWriter.csvColumns.firstIndex(of: "reason")!] == "'" + text)
+        #expect(fields[WorklistWriter.csvColumns.firstIndex(of: "suv_max")!] == "-1.50")
+    }
+
     /// The out-of-distribution warning stands at the top of the page, before the table; the focal
     /// candidates appear in their row; a page without warnings has no warning block.
     @Test func runWarningsLeadThePageAndFocalUptakeIsShownPerRow() throws {

@@ -28,7 +28,7 @@ struct LoggingOptions: ParsableArguments {
             case .text:
                 var handler = StreamLogHandler.standardError(label: label)
                 handler.logLevel = level
-                return handler
+                return ControlEscapingLogHandler(handler)
             case .json:
                 return JSONLineLogHandler(label: label, logLevel: level)
             }
@@ -58,5 +58,51 @@ struct JSONLineLogHandler: LogHandler {
         for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) { object[key] = value.description }
         guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
         FileHandle.standardError.write(data + Data("\n".utf8))
+    }
+}
+
+/// Text log lines that an input cannot forge: control characters in the message and in metadata values
+/// (a newline in a study id would start a second line) are written as escapes (`\n`, `\u{1B}`), as the
+/// JSON format escapes them.
+struct ControlEscapingLogHandler: LogHandler {
+    var inner: StreamLogHandler
+
+    init(_ inner: StreamLogHandler) {
+        self.inner = inner
+    }
+
+    var logLevel: Logger.Level {
+        get { inner.logLevel }
+        set { inner.logLevel = newValue }
+    }
+
+    var metadata: Logger.Metadata {
+        get { inner.metadata }
+        set { inner.metadata = newValue }
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { inner[metadataKey: key] }
+        set { inner[metadataKey: key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var escaped = event
+        escaped.message = "\(Self.escape(event.message.description))"
+        escaped.metadata = event.metadata?.mapValues { .string(Self.escape($0.description)) }
+        inner.log(event: escaped)
+    }
+
+    static func escape(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return text }
+        return String(text.unicodeScalars.flatMap { scalar -> [Unicode.Scalar] in
+            guard scalar.properties.generalCategory == .control else { return [scalar] }
+            switch scalar {
+            case "\n": return ["\\", "n"]
+            case "\r": return ["\\", "r"]
+            case "\t": return ["\\", "t"]
+            default: return Array("\\u{\(String(scalar.value, radix: 16, uppercase: true))}".unicodeScalars)
+            }
+        }.map(Character.init))
     }
 }

@@ -44,6 +44,9 @@ struct Run: ParsableCommand {
     @Flag(help: "Score every study again, ignoring the results stored by earlier runs.")
     var full = false
 
+    @Flag(help: "Read study folders, series folders and slices that are symlinks to places outside --studies (each is recorded in the study's QC flags on the worklist). By default such a study fails, naming the symlink.")
+    var followSymlinks = false
+
     @OptionGroup var sharding: ShardOptions
 
     @OptionGroup var logging: LoggingOptions
@@ -69,6 +72,7 @@ struct Run: ParsableCommand {
             triage.full = full
             triage.stopRequest = { StopSignals.pending }
             triage.logIdentifiers = logging.logIdentifiers
+            triage.followSymlinks = followSymlinks
             triage.shard = shard
             triage.configurationDigest = configurationDigest
             summary = try triage.run(
