@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .executable(name: "radtriage", targets: ["radtriage"]),
         // Libraries that the nested Benchmarks/ package imports.
+        .library(name: "TriageCore", targets: ["TriageCore"]),
         .library(name: "SliceCodec", targets: ["SliceCodec"]),
         .library(name: "StudyFormat", targets: ["StudyFormat"]),
         .library(name: "Quantification", targets: ["Quantification"]),
@@ -52,19 +53,19 @@ let package = Package(
         .target(name: "SliceCodec", dependencies: ["TriageCore", "CPNGShim"]),
         .target(name: "StudyFormat", dependencies: ["TriageCore"]),
         .target(name: "DICOMFormat", dependencies: ["TriageCore", "CZlib"]),
-        .target(name: "DICOMStudy", dependencies: ["DICOMFormat", "StudyFormat", "Quantification", "TriageCore"]),
-        .target(name: "Quantification", dependencies: ["TriageCore", "StudyFormat"]),
+        .target(name: "DICOMStudy", dependencies: ["DICOMFormat", "Quantification", "TriageCore"]),
+        .target(name: "Quantification", dependencies: ["TriageCore"]),
         .target(name: "Synthesis", dependencies: ["TriageCore", "StudyFormat", "SliceCodec", "DICOMFormat"]),
         .target(name: "Inspection", dependencies: ["TriageCore", "StudyFormat", "SliceCodec", "Quantification"]),
         .target(name: "Scoring", dependencies: ["TriageCore", "COpenBLAS"]),
-        .target(name: "Evidence"),
-        .target(name: "Triage", dependencies: ["TriageCore", "StudyFormat", yams]),
+        .target(name: "Evidence", dependencies: ["TriageCore"]),
+        .target(name: "Triage", dependencies: ["TriageCore", yams]),
         .target(name: "WorklistExport", dependencies: ["TriageCore", "Triage", "SliceCodec", plot, csv]),
         .target(name: "RunState", dependencies: ["TriageCore", grdb]),
         // Reading-week simulation: arrivals and readers through the configured ranking and its alternatives.
-        .target(name: "Simulation", dependencies: ["StudyFormat", "Triage", plot]),
+        .target(name: "Simulation", dependencies: ["TriageCore", "Triage", plot]),
         .target(name: "Benchmarking", dependencies: [
-            "CDecodeBaseline", "CPipelineBaseline", "Scoring", "SliceCodec", "StudyFormat", "Quantification", "Synthesis",
+            "CDecodeBaseline", "CPipelineBaseline", "Scoring", "SliceCodec", "StudyFormat", "Quantification", "Synthesis", "TriageCore",
         ]),
         .target(name: "TriagePipeline", dependencies: [
             "TriageCore", "RunState", "StudyFormat", "DICOMFormat", "DICOMStudy", "SliceCodec", "Quantification", "Scoring", "Evidence", "Triage", "WorklistExport", logging,
@@ -86,6 +87,7 @@ let package = Package(
 
         // Tests: one target per library, a PNG fixture writer independent of libpng, and the CLI end to end.
         .target(name: "PNGFixtures", path: "Tests/PNGFixtures"),
+        .testTarget(name: "TriageCoreTests", dependencies: ["TriageCore"]),
         .testTarget(name: "SliceCodecTests", dependencies: ["SliceCodec", "TriageCore", "PNGFixtures"]),
         .testTarget(name: "DICOMFormatTests", dependencies: ["DICOMFormat", "TriageCore"], exclude: ["Reference"]),
         .testTarget(name: "DICOMStudyTests", dependencies: ["DICOMStudy", "DICOMFormat", "Quantification", "StudyFormat", "TriageCore"]),
@@ -93,12 +95,15 @@ let package = Package(
         .testTarget(name: "QuantificationTests", dependencies: ["Quantification", "StudyFormat", "TriageCore"]),
         .testTarget(name: "SynthesisTests", dependencies: ["Synthesis", "StudyFormat", "SliceCodec", "TriageCore", "DICOMFormat"]),
         .testTarget(name: "ScoringTests", dependencies: ["Scoring", "TriageCore"], exclude: ["Reference"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "EvidenceTests", dependencies: ["Evidence"]),
-        .testTarget(name: "TriageTests", dependencies: ["Triage", "StudyFormat", "TriageCore"]),
-        .testTarget(name: "WorklistExportTests", dependencies: ["WorklistExport", "Triage", "StudyFormat", "TriageCore", csv]),
-        .testTarget(name: "TriagePipelineTests", dependencies: ["TriagePipeline", "DICOMStudy", "Scoring", "Evidence", "Quantification", "Synthesis", "StudyFormat", "TriageCore", "Triage", "WorklistExport"]),
-        .testTarget(name: "BenchmarkingTests", dependencies: ["Benchmarking", "TriagePipeline", "Scoring", "Synthesis"]),
-        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Triage", "StudyFormat"]),
+        .testTarget(name: "EvidenceTests", dependencies: ["Evidence", "TriageCore"]),
+        .testTarget(name: "TriageTests", dependencies: ["Triage", "TriageCore"]),
+        .testTarget(name: "WorklistExportTests", dependencies: ["WorklistExport", "Triage", "TriageCore", csv]),
+        .testTarget(
+            name: "TriagePipelineTests",
+            dependencies: ["TriagePipeline", "DICOMStudy", "Scoring", "Evidence", "Quantification", "Synthesis", "StudyFormat", "Triage", "TriageCore", "WorklistExport", grdb, logging],
+            exclude: ["Golden"]),
+        .testTarget(name: "BenchmarkingTests", dependencies: ["Benchmarking", "TriagePipeline", "Scoring", "Synthesis", "TriageCore"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Triage", "TriageCore"]),
         .testTarget(name: "RunStateTests", dependencies: ["RunState", "TriageCore", grdb]),
         .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Synthesis", "StudyFormat", "TriageCore", "PNGFixtures"]),
         .testTarget(name: "RadtriageCLITests", dependencies: ["radtriage", "RunState", grdb, "Synthesis", "StudyFormat", "TriageCore", argumentParser, yams]),

@@ -1,7 +1,6 @@
 import DICOMFormat
 import Foundation
 import Quantification
-import StudyFormat
 import TriageCore
 
 /// What `radtriage inspect` says about one DICOM study: the files found, which series was chosen and
@@ -38,7 +37,7 @@ public struct DICOMInspection: Sendable {
         guard let reading else { return }
         let study = reading.study
         problems += study.warnings
-        lines.append("accession \(study.accessionNumber ?? "absent"), site \(study.site ?? "absent"), ordered priority \(study.orderedPriority.rawValue), organ centre \(study.organCentre ?? "none")")
+        lines.append("accession \(study.identity.accessionNumber ?? "absent"), site \(study.context.site ?? "absent"), ordered priority \(study.context.orderedPriority.rawValue), organ centre \(study.context.organCentre ?? "none")")
         for (index, series) in study.series.enumerated() {
             let spacing = String(format: "%.4g", series.sliceSpacingMm)
             lines.append("\(series.folderName): \(series.slices.count) slices, head first along the slice normal, spacing \(spacing) mm, pixels \(series.pixelSpacingMm.rowMm) × \(series.pixelSpacingMm.columnMm) mm")

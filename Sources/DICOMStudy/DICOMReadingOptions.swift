@@ -1,5 +1,5 @@
 import Foundation
-import StudyFormat
+import TriageCore
 
 /// How DICOM attributes map to the clinical context a worklist ranks by; from the configuration.
 public struct DICOMReadingOptions: Sendable, Equatable {

@@ -1,6 +1,5 @@
 import Foundation
 import Quantification
-import StudyFormat
 import TriageCore
 
 /// The SUV refusals of the PNG path, named in DICOM terms: the file, the attribute (keyword and tag)

@@ -1,5 +1,4 @@
 import Foundation
-import StudyFormat
 import TriageCore
 
 /// A DICOM study read into the study model, with what was decided on the way (for `inspect`).
@@ -78,11 +77,12 @@ public struct DICOMStudyMapper: Sendable {
             guard stat(instance.url.path, &info) == 0 else { return nil }
             return Date(timeIntervalSince1970: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9)
         }.max()
-        let study = Study.make(
-            folder: root, sidecarPath: head.url.path, id: studyInstanceUID, accessionNumber: head.context.accessionNumber,
-            patientId: head.context.patientID, site: head.context.institutionName, organCentre: context.centre,
-            orderedPriority: context.priority, timeZone: zone, acquisitionDate: context.acquired, receivedDate: received,
-            patientWeightKg: head.pet.patientWeightKg, series: series, warnings: warnings)
+        let study = Study(
+            folder: root, sidecarPath: head.url.path,
+            identity: StudyIdentifiers(studyId: studyInstanceUID, accessionNumber: head.context.accessionNumber, patientId: head.context.patientID),
+            context: ClinicalContext(site: head.context.institutionName, organCentre: context.centre, orderedPriority: context.priority,
+                                     acquired: context.acquired, received: received),
+            timeZone: zone, patientWeightKg: head.pet.patientWeightKg, series: series, warnings: warnings)
         return DICOMStudyReading(study: study, studyInstanceUID: studyInstanceUID, selection: selection, petGeometry: petGeometry,
                                  seriesInstances: seriesInstances)
     }
@@ -105,7 +105,7 @@ public struct DICOMStudyMapper: Sendable {
                                          message: "no slice spacing: neither ImagePositionPatient steps nor a positive SliceThickness"))
             return nil
         }
-        var slices: [Slice] = []
+        var slices: [SliceReference] = []
         for instance in ordered {
             if instance.rescaleText.slope != nil && (instance.rescaleSlope == nil || instance.rescaleSlope == 0) {
                 problems.append(InputProblem(file: instance.url.path, field: "RescaleSlope (0028,1053)", value: instance.rescaleText.slope,
@@ -120,7 +120,7 @@ public struct DICOMStudyMapper: Sendable {
             let slope = instance.rescaleSlope ?? 1
             // Signed samples arrive shifted by +32768 (GrayscaleFrame): the intercept takes the shift back.
             let shift = instance.pixelRepresentation == 1 ? 32768 * slope : 0
-            slices.append(Slice.make(
+            slices.append(SliceReference(
                 fileName: instance.url.lastPathComponent, url: instance.url, rescaleSlope: slope,
                 rescaleIntercept: (instance.rescaleIntercept ?? 0) - shift,
                 acquisitionDate: acquisitionDate(instance, time: time)))
@@ -135,16 +135,17 @@ public struct DICOMStudyMapper: Sendable {
             } else if let text = item.startTime, let clock = DICOMTime.timeOfDay(text) {
                 injection = .timeOfDay(hour: clock.hour, minute: clock.minute, second: clock.second)
             }
-            drug = Radiopharmaceutical.make(
+            drug = Radiopharmaceutical(
                 radionuclide: nuclide, tracer: item.name, injectedActivityMBq: item.totalDose.map { $0 / 1e6 }, injection: injection,
                 halfLifeSeconds: item.halfLife)
         }
         let name = "\(choice.modality) series \(choice.seriesNumber.map(String.init) ?? choice.seriesInstanceUID)"
-        return Series.make(
+        return Series(
             index: index, folderName: name, folder: head.url.deletingLastPathComponent(), modality: choice.modality,
-            seriesDate: time.instant(date: head.dates.seriesDate, time: head.dates.seriesTime), units: head.pet.units ?? (choice.modality == "CT" ? "HU" : nil),
+            seriesDate: time.instant(date: head.dates.seriesDate, time: head.dates.seriesTime),
+            units: head.pet.units.map(PixelUnits.init(text:)) ?? (choice.modality == "CT" ? .hounsfield : nil),
             pixelSpacingMm: PixelSpacing(rowMm: spacing[0], columnMm: spacing[1]), sliceThicknessMm: head.sliceThickness ?? sliceSpacing,
-            sliceSpacingMm: sliceSpacing, decayCorrection: head.pet.decayCorrection, correctedImage: head.pet.correctedImage,
+            sliceSpacingMm: sliceSpacing, decayCorrection: head.pet.decayCorrection.map(DecayCorrection.init(text:)), correctedImage: head.pet.correctedImage,
             radiopharmaceutical: drug, slices: slices)
     }
 

@@ -1,5 +1,5 @@
 import Foundation
-import StudyFormat
+import TriageCore
 
 /// What the model does on diseased and healthy studies, from which each simulated study's probability is drawn.
 public enum ModelBehaviour: Sendable, Equatable, CustomStringConvertible {

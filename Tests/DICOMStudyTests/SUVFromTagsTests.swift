@@ -240,7 +240,7 @@ import TriageCore
             let files = try #require(DICOMDiscovery().scan(folder.url.appendingPathComponent(encoding)).studies.first)
             let reading = try DICOMStudyMapper(options: DICOMReadingOptions(timeZone: SUVFromTagsTests.utc))
                 .map(studyInstanceUID: files.studyInstanceUID, instances: files.instances, root: files.root)
-            #expect(reading.study.site == "Hôpital Nord")
+            #expect(reading.study.context.site == "Hôpital Nord")
             let series = reading.study.series[0]
             guard case .calibrated(let calibration) = SUVCalibrator.calibrate(series: series, of: reading.study) else {
                 Issue.record("\(encoding): SUV not computable")

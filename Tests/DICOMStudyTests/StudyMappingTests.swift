@@ -142,7 +142,7 @@ import TriageCore
         #expect(reading.selection.pet?.seriesInstanceUID == "1.2.3.7.2")
         #expect(reading.selection.ct?.seriesInstanceUID == "1.2.3.7.4")
         #expect(reading.study.series.map(\.modality) == ["PT", "CT"])
-        #expect(reading.study.series[1].units == "HU")
+        #expect(reading.study.series[1].units == .hounsfield)
         let notUsed = try #require(reading.selection.choices.first { $0.seriesInstanceUID == "1.2.3.7.3" })
         #expect(notUsed.role == .notUsed)
         #expect(notUsed.reason.contains("CorrectedImage DECY"))
@@ -156,13 +156,13 @@ import TriageCore
         for index in 0..<2 { try folder.write(writer.slice(instance: index + 1, z: Double(index) * 3, stored: 1, slope: 1), to: "\(index).dcm") }
         let options = DICOMReadingOptions(timeZone: Self.utc, organCentres: [OrganCentreRule(pattern: "lung", centre: "thoracic")])
         let study = try Self.mapped(folder, options: options).study
-        #expect(study.id == "1.2.826.0.1.3680043.8.498.7")
-        #expect(study.accessionNumber == "ACC-1")
-        #expect(study.patientId == "P-1")
-        #expect(study.site == "Klinikum Nord")
-        #expect(study.orderedPriority == .stat)
-        #expect(study.organCentre == "thoracic")
-        #expect(study.acquisitionDate == DICOMTime(timeZone: Self.utc).instant(date: "20260504", time: "104500"))
+        #expect(study.identity.studyId == "1.2.826.0.1.3680043.8.498.7")
+        #expect(study.identity.accessionNumber == "ACC-1")
+        #expect(study.identity.patientId == "P-1")
+        #expect(study.context.site == "Klinikum Nord")
+        #expect(study.context.orderedPriority == .stat)
+        #expect(study.context.organCentre == "thoracic")
+        #expect(study.context.acquired == DICOMTime(timeZone: Self.utc).instant(date: "20260504", time: "104500"))
         #expect(study.warnings.isEmpty, "\(study.warnings)")
     }
 
@@ -174,8 +174,8 @@ import TriageCore
         for index in 0..<2 { try folder.write(writer.slice(instance: index + 1, z: Double(index) * 3, stored: 1, slope: 1), to: "\(index).dcm") }
         let options = DICOMReadingOptions(timeZone: Self.utc, organCentres: [OrganCentreRule(pattern: "lung", centre: "thoracic")])
         let study = try Self.mapped(folder, options: options).study
-        #expect(study.orderedPriority == .routine)
-        #expect(study.organCentre == nil)
+        #expect(study.context.orderedPriority == .routine)
+        #expect(study.context.organCentre == nil)
         #expect(study.warnings.contains { $0.field == "RequestedProcedurePriority (0040,1003)" && $0.value == "SOON" && $0.message.contains("routine") })
         #expect(study.warnings.contains { $0.message.contains("no organ-centre pattern matches") && $0.value?.contains("PET/CT brain") == true })
     }

@@ -59,7 +59,7 @@ import TriageCore
             let slope = try #require(file.dataset.double(.rescaleSlope))
             #expect(abs(slope - slice.rescaleSlope) <= 1e-12 * slice.rescaleSlope, "slice \(index)")
             #expect(file.dataset.double(.patientWeight) == study.patientWeightKg)
-            #expect(file.dataset.string(.accessionNumber) == study.accessionNumber)
+            #expect(file.dataset.string(.accessionNumber) == study.identity.accessionNumber)
         }
     }
 }

@@ -41,8 +41,8 @@ import TriageCore
         #expect(fromDICOM.sliceLogits == fromPNG.sliceLogits)
         #expect(fromDICOM.probability == fromPNG.probability)
         #expect(fromDICOM.evidence?.suvMax == fromPNG.evidence?.suvMax)
-        #expect(fromDICOM.metadata.accessionNumber == fromPNG.metadata.accessionNumber)
-        #expect(fromDICOM.metadata.orderedPriority == fromPNG.metadata.orderedPriority)
+        #expect(fromDICOM.metadata.identity.accessionNumber == fromPNG.metadata.identity.accessionNumber)
+        #expect(fromDICOM.metadata.context.orderedPriority == fromPNG.metadata.context.orderedPriority)
         #expect(fromDICOM.suvProvenance?.decayIntervalSeconds == fromPNG.suvProvenance?.decayIntervalSeconds)
     }
 

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Scoring
 import Simulation
-import StudyFormat
+import TriageCore
 import Triage
 import TriagePipeline
 
