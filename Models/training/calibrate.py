@@ -84,7 +84,13 @@ def main():
     columns = [logits, np.ones_like(logits)] + ([] if args.no_focal else [np.log1p(contrasts)])
     w = fit_logistic(np.stack(columns, axis=1), labels)
     if w[0] <= 0:
-        sys.exit(f"calibration failed: the logit's weight {w[0]:.4f} is not positive")
+        if args.no_focal:
+            sys.exit(f"calibration failed: the logit's weight {w[0]:.4f} is not positive")
+        # The network's logit says nothing the focal baseline does not (or the opposite): it gets no
+        # weight, a temperature so large that the logit cannot move the probability.
+        print(f"the logit's fitted weight is {w[0]:.4f} ≤ 0: fitting the focal baseline alone", file=sys.stderr)
+        rest = fit_logistic(np.stack([np.ones_like(logits), np.log1p(contrasts)], axis=1), labels)
+        w = np.array([1e-6, rest[0], rest[1]])
     calibration = {"temperature": float(1 / w[0]), "bias": float(w[1])}
     if not args.no_focal:
         calibration["focalWeight"] = float(w[2])

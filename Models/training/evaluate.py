@@ -187,43 +187,57 @@ def card(manifest, metrics, training):
     lines.append(f"# Model card: {manifest['name']} {manifest['version']}\n")
     lines.append("**Not for clinical use.** Trained and tested on synthetic phantoms only; it has never seen a patient, "
                  "a real scanner or a tracer other than an FDG-like uptake pattern.\n")
+    if training.get("note"):
+        lines.append(f"**Status.** {training['note']}\n")
     lines.append("## What it does\n")
     offsets = manifest["input"].get("sliceOffsetsMm", [0])
+    context = (f"{len(offsets)} channels: the slice and the series at {', '.join(f'{o:+g}' for o in offsets if o)} mm along the "
+               "body axis (linear interpolation between slices), so that the top of a hot organ, which grows in the next "
+               "slice, can be told from a sphere, which does not" if len(offsets) > 1 else
+               "one channel: the slice alone (2-D; it cannot tell the tangential top of a hot organ from a sphere)")
+    calibration = manifest.get("calibration")
+    if calibration:
+        probability = (f"The study probability combines it with the focal-uptake baseline (which learns nothing: 3-D hot spots "
+                       f"smaller than an organ, README \"The model\"), fitted on the validation studies by maximum likelihood: "
+                       f"sigmoid(logit / {calibration['temperature']:.3f} {calibration.get('bias', 0):+.3f} "
+                       f"{calibration.get('focalWeight', 0):+.3f} · ln(1 + focal contrast)).")
+    else:
+        probability = ("The study probability is the plain sigmoid of that logit: it is NOT calibrated (the reliability "
+                       "tables below show how far from it); the manifest carries no validation scores, so the "
+                       "out-of-distribution guard is silent for this model.")
     lines.append(f"Scores each PET slice with a logit for \"a lesion crosses this slice\". Input: SUV, area-averaged to "
                  f"{manifest['input']['height']} × {manifest['input']['width']}, clipped to [{manifest['input']['clipMin']}, "
-                 f"{manifest['input']['clipMax']}] and scaled by {manifest['input']['scale']}; {len(offsets)} channels: the slice and "
-                 f"the series at {', '.join(f'{o:+g}' for o in offsets if o)} mm along the body axis (linear interpolation between "
-                 f"slices), so that the top of a hot organ, which grows in the next slice, is told from a sphere, which does not. "
-                 f"The study's logit is the mean of its {manifest['aggregation']['k']} highest slice logits (the key slices), "
-                 f"The study probability combines it with the focal-uptake baseline (which learns nothing: 3-D hot spots "
-                 f"smaller than an organ, README \"The model\"), fitted on the validation studies by maximum likelihood: "
-                 f"sigmoid(logit / {manifest['calibration']['temperature']:.3f} {manifest['calibration']['bias']:+.3f} "
-                 f"{manifest['calibration'].get('focalWeight', 0):+.3f} · ln(1 + focal contrast)), the focal contrast being the "
-                 f"strongest candidate's SUVpeak over the patient's background. That combination is what radtriage ranks "
-                 f"by; the tables below give the network and the baseline alone too.\n")
+                 f"{manifest['input']['clipMax']}] and scaled by {manifest['input']['scale']}; {context}. "
+                 f"The study's logit is the mean of its {manifest['aggregation']['k']} highest slice logits (the key slices). "
+                 + probability + "\n")
     layers = ", ".join(f"conv {l['kernel'][0]}×{l['kernel'][1]} {l['inChannels']}→{l['outChannels']}" if l["type"] == "conv2d"
                        else f"dense {l['inFeatures']}→{l['outFeatures']}" if l["type"] == "dense" else l["type"] for l in manifest["layers"])
     lines.append(f"Architecture: {layers}. Cost: {metrics['flopsPerSlice'] / 1e6:.1f} MFLOP per slice. PET only: "
                  "CT was not tried as an input (see Limits).\n")
     lines.append("## What it has seen, and what not\n")
-    lines.append("Trained on `radtriage synth` phantoms of two families (Docs/Synthesis.md lists every range): `analytic` "
-                 "(ellipsoid organs with urinary tract, injection sites, brown fat, muscle, bowel, spleen, head and neck "
-                 "glands, brain structure, arms up or down, habitus; lesions of 5–30 mm at 1.5–15 × their surroundings, some "
-                 "necrotic) and `basic` (a dozen ellipsoids, lesions of absolute SUV). Training sets: "
-                 + "; ".join(f"{s[0]}: {s[2]} studies of {s[3]} slices (seed {s[4]})" for s in training["trainingSets"])
-                 + ". Validation (epoch choice and calibration): "
-                 + "; ".join(f"{s[0]}: {s[2]} studies (seed {s[4]})" for s in training["validationSets"])
-                 + f". Validation AUC at the chosen epoch ({training['epoch']}): {training['validationAUC']:.3f}. "
-                 "The `lumpy` family (other organ shapes and placement, 5–8 mm resolution, correlated noise) was never used "
-                 "in training or validation. It has never seen: real anatomy or scanners, motion, attenuation artefacts, "
-                 "metal, tracers other than FDG-like uptake, inflammation, children, or lesions inside or touching the "
-                 "bladder, kidneys or brain.\n")
+    families = sorted({spec[1] for spec in training["trainingSets"]})
+    lines.append(f"Trained on `radtriage synth` phantoms of the famil{'ies' if len(families) > 1 else 'y'} "
+                 f"{' and '.join(f'`{f}`' for f in families)} only (Docs/Synthesis.md lists every range). Training sets: "
+                 + "; ".join(f"{s[0]}: {s[2]} studies of {s[3]} slices" for s in training["trainingSets"])
+                 + ". Validation (epoch choice): "
+                 + "; ".join(f"{s[0]}: {s[2]} studies" for s in training["validationSets"])
+                 + f". Validation AUC at the chosen epoch: {training['validationAUC']:.3f}. "
+                 + ("It has never seen the families `analytic` and `lumpy` (urinary tract with ureters, injection sites, "
+                    "brown fat, muscle, bowel, spleen, head and neck glands, brain structure, arms, habitus, lesions by "
+                    "contrast; `lumpy` also other organ shapes, resolution and noise texture): the figures on them below "
+                    "are what it does on physiology it was not trained for. " if "analytic" not in families else
+                    "The `lumpy` family (other organ shapes and placement, 5–8 mm resolution, correlated noise) was never "
+                    "used in training or validation. ")
+                 + "It has never seen real anatomy or scanners, motion, attenuation artefacts, metal, tracers other than "
+                 "FDG-like uptake, inflammation or children.\n")
     lines.append("## Measured (scored by radtriage itself; `python3 Models/training/evaluate.py`)\n")
     for name, m in metrics["sets"].items():
         lines.append(f"### {name}: {m['studies']} studies, {m['lesionStudies']} with lesions\n")
         lines.append("| ranking by | AUC (95 % interval) | sensitivity at 90 % specificity | localised |")
         lines.append("| --- | --- | --- | --- |")
-        for ranking, label in (("model", "**this model** (network + focal baseline, calibrated: what radtriage ranks by)"),
+        combined = (manifest.get("calibration") or {}).get("focalWeight") is not None
+        for ranking, label in (("model", "**this model** (network + focal baseline, calibrated: what radtriage ranks by)" if combined
+                                else "**this model** (its probability: what radtriage ranks by)"),
                                ("network", "the network alone (its study logit)"),
                                ("focal", "focal-uptake baseline alone (SUVpeak of the strongest candidate)"), ("suvMax", "SUVmax")):
             r = m["rankings"][ranking]
@@ -304,6 +318,16 @@ def main():
         print(f"{spec[0]}: AUC {summary}", flush=True)
     with open(os.path.join(args.model, "evaluation.json"), "w") as f:
         json.dump(metrics, f, indent=2)
+        f.write("\n")
+    # The summary other tools read (radtriage simulate cites it): the held-out family's figures.
+    held_out = metrics["sets"][TEST_SETS[0][0]]["rankings"]
+    with open(os.path.join(args.model, "metrics.json"), "w") as f:
+        json.dump({"model": metrics["model"], "weightsSHA256": metrics["weightsSHA256"], "testSet": TEST_SETS[0][0],
+                   "testStudies": metrics["sets"][TEST_SETS[0][0]]["studies"],
+                   "testStudiesWithLesions": metrics["sets"][TEST_SETS[0][0]]["lesionStudies"],
+                   "modelAUC": held_out["model"]["auc"], "modelSensitivityAt90Specificity": held_out["model"]["sensitivityAt90Specificity"],
+                   "suvMaxAUC": held_out["suvMax"]["auc"], "suvMaxSensitivityAt90Specificity": held_out["suvMax"]["sensitivityAt90Specificity"],
+                   "focalAUC": held_out["focal"]["auc"], "flopsPerSlice": metrics["flopsPerSlice"]}, f, indent=2)
         f.write("\n")
     if not args.no_card:
         with open(os.path.join(args.model, "training.json")) as f:

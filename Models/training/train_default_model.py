@@ -380,12 +380,14 @@ def train(args, studies, validation):
                 m[:] = 0.9 * m + 0.1 * grad
                 v[:] = 0.999 * v + 0.001 * grad * grad
                 params[name] -= (rate * (m / (1 - 0.9 ** step)) / (np.sqrt(v / (1 - 0.999 ** step)) + 1e-8)).astype(np.float32)
-        validation_logits = np.array([study_logit(slice_logits(params, v, every=3)) for v in validation])
+        validation_logits = np.array([study_logit(slice_logits(params, v, every=4)) for v in validation])
         score = auc(validation_logits, validation_labels)
         print(f"epoch {epoch:2d}: loss {np.mean(losses):.4f}, validation study AUC {score:.3f}, {len(chosen)} slices, "
               f"{time.time() - epoch_start:.0f} s", flush=True)
         if score > best[0]:
             best = (score, {k: v.copy() for k, v in params.items()}, epoch, validation_logits)
+            # Written at once, so that a bounded run that is stopped keeps its best epoch.
+            save(args, best)
         if epoch >= 2 and epoch < args.epochs:
             hard = mine_hard_negatives(params, studies, samples, negatives, rng, args)
     return best
@@ -448,9 +450,11 @@ def export(params, manifest, info):
 
 
 def main():
+    global MODEL_DIR
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--radtriage", default=os.path.join(ROOT, ".build", "release", "radtriage"))
     parser.add_argument("--epochs", type=int, default=6)
+    parser.add_argument("--out", default=MODEL_DIR, help="model folder to write (default Models/pet-default)")
     parser.add_argument("--studies-per-set", type=int, default=45)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--learning-rate", type=float, default=2e-3)
@@ -458,34 +462,36 @@ def main():
     parser.add_argument("--max-slices-per-epoch", type=int, default=6000)
     parser.add_argument("--mining-pool", type=int, default=3000)
     args = parser.parse_args()
+    MODEL_DIR = args.out
     os.makedirs(CACHE, exist_ok=True)
     # --studies-per-set bounds the CPU the run takes (the first N of each set; the card says how many).
     train_folders = [f for spec in TRAINING_SETS for f in synthesize(args.radtriage, spec)[:args.studies_per_set]]
     validation_folders = [f for spec in VALIDATION_SETS for f in synthesize(args.radtriage, spec)[:args.studies_per_set]]
     studies = load(train_folders, "training")
     validation = load(validation_folders, "validation")
-    start = time.time()
-    validation_auc, params, epoch, _ = train(args, studies, validation)
-    # Calibration reads every slice, as radtriage does.
-    validation_logits = np.array([study_logit(slice_logits(params, v)) for v in validation])
-    labels = np.array([v.has_lesion for v in validation], dtype=np.float64)
-    calibration = fit_calibration(validation_logits.astype(np.float64), labels)
-    calibrated = 1 / (1 + np.exp(-(validation_logits / calibration["temperature"] + calibration["bias"])))
+    global START
+    START = time.time()
+    best = train(args, studies, validation)
+    print(f"best validation AUC {best[0]:.3f} at epoch {best[2]}; wrote {MODEL_DIR} (calibrate with calibrate.py)")
+
+
+START = time.time()
+
+
+def save(args, best):
+    """The weights and manifest of the best epoch so far, and what they were trained on. The study
+    probability is calibrated afterwards by calibrate.py, on the validation studies as radtriage scores them."""
+    validation_auc, params, epoch, _ = best
     manifest = json.loads(json.dumps(MANIFEST))
-    manifest["calibration"] = calibration
-    manifest["validationScores"] = {
-        "negativeQuantiles": quantiles(calibrated[labels == 0]), "positiveQuantiles": quantiles(calibrated[labels == 1]),
-        "negativeStudies": int((labels == 0).sum()), "positiveStudies": int((labels == 1).sum())}
-    info = {"validation_auc": round(validation_auc, 4), "epoch": epoch, "training_seconds": round(time.time() - start),
-            "training_sets": json.dumps(TRAINING_SETS), "validation_sets": json.dumps(VALIDATION_SETS)}
+    info = {"validation_auc": round(validation_auc, 4), "epoch": epoch, "training_sets": json.dumps(TRAINING_SETS),
+            "validation_sets": json.dumps(VALIDATION_SETS)}
     export(params, manifest, info)
+    used = lambda sets: [list(spec[:2]) + [min(spec[2], args.studies_per_set)] + list(spec[3:]) for spec in sets]
     with open(os.path.join(MODEL_DIR, "training.json"), "w") as f:
-        used = lambda sets: [list(spec[:2]) + [min(spec[2], args.studies_per_set)] + list(spec[3:]) for spec in sets]
-        json.dump({"validationAUC": validation_auc, "epoch": epoch, "calibration": calibration,
+        json.dump({"validationAUC": validation_auc, "epoch": epoch, "epochs": args.epochs,
                    "trainingSets": used(TRAINING_SETS), "validationSets": used(VALIDATION_SETS),
-                   "trainingSeconds": round(time.time() - start), "epochs": args.epochs}, f, indent=2)
+                   "slicesPerEpoch": args.max_slices_per_epoch, "trainingSeconds": round(time.time() - START)}, f, indent=2)
         f.write("\n")
-    print(f"best validation AUC {validation_auc:.3f} at epoch {epoch}; calibration {calibration}; wrote {MODEL_DIR}")
 
 
 if __name__ == "__main__":
