@@ -84,6 +84,7 @@ let package = Package(
         .executableTarget(name: "FuzzModelLoader", dependencies: ["FuzzSupport", "Scoring"], path: "Fuzz/Harnesses/FuzzModelLoader"),
         .executableTarget(name: "FuzzConfiguration", dependencies: ["FuzzSupport", "Triage"], path: "Fuzz/Harnesses/FuzzConfiguration"),
         .executableTarget(name: "FuzzDICOM", dependencies: ["FuzzSupport", "DICOMFormat"], path: "Fuzz/Harnesses/FuzzDICOM"),
+        .executableTarget(name: "FuzzShardResult", dependencies: ["FuzzSupport", "TriageCore", "TriagePipeline"], path: "Fuzz/Harnesses/FuzzShardResult"),
 
         // Tests: one target per library, a PNG fixture writer independent of libpng, and the CLI end to end.
         .target(name: "PNGFixtures", path: "Tests/PNGFixtures"),
