@@ -33,6 +33,7 @@ let package = Package(
                 .product(name: "Synthesis", package: "radtriage"),
                 .product(name: "Scoring", package: "radtriage"),
                 .product(name: "StudyFormat", package: "radtriage"),
+                .product(name: "TriageCore", package: "radtriage"),
                 .product(name: "TriagePipeline", package: "radtriage"),
                 .product(name: "WorklistExport", package: "radtriage"),
             ],

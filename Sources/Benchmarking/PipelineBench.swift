@@ -1,4 +1,5 @@
 import Foundation
+import TriageCore
 import Quantification
 import Scoring
 import SliceCodec

@@ -1,23 +1,4 @@
-/// The quantitative evidence a reader expects beside a model score: SUVmax and where it is, SUVpeak,
-/// and the volume above a threshold (metabolic tumour volume, MTV).
-public struct VolumeEvidence: Sendable, Codable, Equatable {
-    public var suvMax: Double
-    /// Centre of the hottest voxel in millimetres: x along columns, y along rows, z along slices, from
-    /// the centre of the first voxel of the first slice.
-    public var suvMaxPositionMm: [Double]
-    /// Zero-based slice, column and row of the hottest voxel.
-    public var suvMaxVoxel: [Int]
-    /// Mean SUV within a sphere of 12 mm diameter (about 1 cm³) centred on the hottest voxel, over the
-    /// voxels whose centres lie inside it, in millimetres (PERCIST; Wahl et al., J Nucl Med 2009).
-    public var suvPeak: Double
-    /// Voxels inside the SUVpeak sphere.
-    public var suvPeakVoxelCount: Int
-    /// Volume of voxels above `hotThresholdSUV`, in millilitres.
-    public var hotVolumeMl: Double
-    public var hotThresholdSUV: Double
-    /// The focal-uptake baseline: hot spots smaller than an organ, strongest first.
-    public var focalUptake: FocalUptake?
-}
+import TriageCore
 
 /// Builds `VolumeEvidence` from SUV slices given one at a time in order, keeping only the few slices
 /// the SUVpeak sphere can reach: memory stays bounded whatever the slice count and the slice spacing.
@@ -154,11 +135,11 @@ public struct EvidenceAccumulator {
     public func result() -> VolumeEvidence? {
         guard let maximum else { return nil }
         let peak = peak ?? sphereMean(around: maximum)
-        let column = maximum.pixel % width, row = maximum.pixel / width
+        let voxel = VoxelIndex(column: maximum.pixel % width, row: maximum.pixel / width, slice: maximum.slice)
         return VolumeEvidence(
             suvMax: Double(maximum.value),
-            suvMaxPositionMm: [Double(column) * columnSpacingMm, Double(row) * rowSpacingMm, Double(maximum.slice) * sliceSpacingMm],
-            suvMaxVoxel: [maximum.slice, column, row], suvPeak: peak.mean, suvPeakVoxelCount: peak.count,
+            suvMaxPositionMm: PositionMm(centreOf: voxel, columnMm: columnSpacingMm, rowMm: rowSpacingMm, sliceMm: sliceSpacingMm),
+            suvMaxVoxel: voxel, suvPeak: peak.mean, suvPeakVoxelCount: peak.count,
             hotVolumeMl: Double(hotVoxels) * columnSpacingMm * rowSpacingMm * sliceSpacingMm / 1000,
             hotThresholdSUV: Double(hotThreshold), focalUptake: focal.result())
     }

@@ -30,7 +30,7 @@ public struct SeriesInspection: Sendable, Codable {
     public var storedRange: ValueRange?
     /// Values after each slice's rescale, in `units`.
     public var rescaledRange: ValueRange?
-    public var units: String?
+    public var units: PixelUnits?
     /// Present when SUV could be computed for a PET series.
     public var suv: SUVSummary?
     /// Why SUV was not computed, when it was not (named reasons, also in the study's problems).

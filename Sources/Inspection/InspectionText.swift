@@ -14,7 +14,7 @@ public enum InspectionText {
             lines.append("      spacing \(number(series.pixelSpacingMm[0])) × \(number(series.pixelSpacingMm[1])) mm, slices \(number(series.sliceSpacingMm)) mm apart")
             if let stored = series.storedRange { lines.append("      stored values \(number(stored.min)) … \(number(stored.max))") }
             if let rescaled = series.rescaledRange {
-                lines.append("      rescaled \(number(rescaled.min)) … \(number(rescaled.max)) \(series.units ?? "(no units)")")
+                lines.append("      rescaled \(number(rescaled.min)) … \(number(rescaled.max)) \(series.units?.text ?? "(no units)")")
             }
             if let suv = series.suv {
                 let position = suv.positionMm.map(number).joined(separator: ", ")

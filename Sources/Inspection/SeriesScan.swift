@@ -1,7 +1,6 @@
 import Dispatch
 import Foundation
 import SliceCodec
-import StudyFormat
 import Synchronization
 import TriageCore
 

@@ -70,7 +70,7 @@ public struct StudyInspector: Sendable {
         var problems = study.warnings
         let series = study.series.map { inspectSeries($0, of: study, problems: &problems) }
         return StudyInspection(
-            path: folder.path, studyId: study.id, series: series,
+            path: folder.path, studyId: study.identity.studyId, series: series,
             problems: problems.filter { $0.severity == .error } + problems.filter { $0.severity == .warning })
     }
 

@@ -1,5 +1,4 @@
 import Foundation
-import StudyFormat
 import TriageCore
 
 /// A per-slice affine map from stored values to physical values, so the hot path is one multiply-add
@@ -72,23 +71,21 @@ public enum SUVCalibrator {
     public static func calibrate(series: Series, of study: Study) -> SUVCalibrationResult {
         var reasons: [SUVUnavailableReason] = []
         var warnings = qualityFlags(series)
-        guard let units = series.units?.uppercased() else { return .unavailable([.missingUnits]) }
+        guard let units = series.units else { return .unavailable([.missingUnits]) }
         let rescale = series.slices.map { (slope: $0.rescaleSlope, intercept: $0.rescaleIntercept) }
 
-        if units == "GML" {
+        if units == .gramsPerMillilitre {
             // Values are SUVbw already: the rescale is the whole conversion.
             let provenance = SUVProvenance(
                 units: units, decayCorrection: series.decayCorrection, scanReferenceRule: .notNeeded,
                 injectionPlacedOnPreviousDay: false, warnings: warnings + ["values are SUVbw as stored (GML): weight and dose not used"])
             return .calibrated(SUVCalibration(scales: rescale.map(\.slope), offsets: rescale.map(\.intercept), provenance: provenance))
         }
-        if units != "BQML" { reasons.append(.unsupportedUnits(series.units ?? units)) }
+        if units != .becquerelsPerMillilitre { reasons.append(.unsupportedUnits(units.text)) }
 
-        let decay = series.decayCorrection?.uppercased()
+        let decay = series.decayCorrection
         if decay == nil { reasons.append(.missingDecayCorrection) }
-        if let decay, !["START", "ADMIN", "NONE"].contains(decay) {
-            reasons.append(.unknownDecayCorrection(series.decayCorrection ?? decay))
-        }
+        if case .other(let text)? = decay { reasons.append(.unknownDecayCorrection(text)) }
         let weight = study.patientWeightKg
         switch weight {
         case nil, 0?: reasons.append(.missingWeight)
@@ -113,9 +110,9 @@ public enum SUVCalibrator {
         var reference: (time: Date, rule: SUVProvenance.ScanReferenceRule)?
         var injection: (time: Date, previousDay: Bool)?
         switch decay {
-        case "ADMIN":
+        case .admin?:
             intervals = [0]
-        case "START", "NONE":
+        case .start?, .uncorrected?:
             let acquisitions = series.slices.compactMap(\.acquisitionDate)
             reference = scanReference(series: series.seriesDate, earliestAcquisition: acquisitions.min())
             if let reason = checkInjection(drug.injection, nuclide: nuclide) {
@@ -127,7 +124,7 @@ public enum SUVCalibrator {
                     injection = place(time, before: reference?.time, timeZone: study.timeZone)
                 }
             }
-            if decay == "START" {
+            if decay == .start {
                 if reference == nil, !reasons.contains(.noScanReferenceTime) { reasons.append(.noScanReferenceTime) }
                 if let reference, let injection { intervals = [reference.time.timeIntervalSince(injection.time)] }
             } else {
@@ -158,7 +155,7 @@ public enum SUVCalibrator {
         let provenance = SUVProvenance(
             units: units, decayCorrection: decay, radionuclide: nuclide.name, halfLifeSeconds: halfLife.seconds,
             halfLifeSource: halfLife.source, scanReferenceTime: reference?.time,
-            scanReferenceRule: decay == "ADMIN" ? .notNeeded : reference?.rule ?? .notNeeded,
+            scanReferenceRule: decay == .admin ? .notNeeded : reference?.rule ?? .notNeeded,
             injectionTime: injection?.time, injectionPlacedOnPreviousDay: injection?.previousDay ?? false,
             decayIntervalSeconds: intervals.min()!...intervals.max()!, decayFactor: factors.min()!...factors.max()!,
             injectedActivityMBq: mbq, doseAtReferenceMBq: (doses.min()! / 1e6)...(doses.max()! / 1e6),
@@ -233,7 +230,7 @@ public enum SUVCalibrator {
         guard let corrected = series.correctedImage?.map({ $0.uppercased() }) else { return [] }
         var flags: [String] = []
         if !corrected.contains("ATTN") { flags.append("not attenuation-corrected (no ATTN in correctedImage): SUV is not quantitative") }
-        if series.decayCorrection?.uppercased() == "START" && !corrected.contains("DECY") {
+        if series.decayCorrection == .start && !corrected.contains("DECY") {
             flags.append("decay correction START but no DECY in correctedImage")
         }
         return flags

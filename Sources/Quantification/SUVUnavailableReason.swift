@@ -1,4 +1,3 @@
-import StudyFormat
 import TriageCore
 
 /// Why SUV cannot be computed for a PET series. Each reason names the field and the value, so the

@@ -25,6 +25,8 @@ public struct StudyRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
     public var slices: Int
     /// The pipeline's own encoding of the outcome (JSON), read back to rank without re-scoring.
     public var outcome: Data
+    /// The version of the outcome's encoding (the pipeline's `StudyOutcome.formatVersion`).
+    public var resultVersion: Int
     public var thumbnail: Data?
     /// Every slice's logit in reading order, little-endian float32: kept for audits, not read back by runs.
     public var sliceLogits: Data?
@@ -36,7 +38,7 @@ public struct StudyRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
 
     public init(folder: String, studyId: String?, fingerprint: String, fileCount: Int, toolVersion: String, modelId: String,
                 weightsSHA256: String, status: Status, probability: Double?, reason: String?, slices: Int, outcome: Data,
-                thumbnail: Data?, sliceLogits: Data?, runId: String, scoredAt: Date, lastSeenAt: Date, seconds: Double) {
+                resultVersion: Int, thumbnail: Data?, sliceLogits: Data?, runId: String, scoredAt: Date, lastSeenAt: Date, seconds: Double) {
         self.folder = folder
         self.studyId = studyId
         self.fingerprint = fingerprint
@@ -49,6 +51,7 @@ public struct StudyRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
         self.reason = reason
         self.slices = slices
         self.outcome = outcome
+        self.resultVersion = resultVersion
         self.thumbnail = thumbnail
         self.sliceLogits = sliceLogits
         self.runId = runId

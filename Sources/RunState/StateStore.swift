@@ -177,6 +177,35 @@ public final class StateStore: Sendable {
                 table.column("seconds", .double).notNull()
             }
         }
+        migrator.registerMigration("v2: hottest voxel stored as [column, row, slice]") { db in
+            // Release 0.2.0 stored a scored study's hottest voxel as [slice, column, row]; the voxel is now one
+            // type (TriageCore.VoxelIndex) in x, y, z order everywhere. Only those three numbers change:
+            // the results stay as scored, and nothing is scored again.
+            let rows = try Row.fetchAll(db, sql: "SELECT folder, outcome FROM study WHERE status = 'scored'")
+            for row in rows {
+                let folder: String = row["folder"]
+                let outcome: Data = row["outcome"]
+                if let upgraded = Self.voxelInXYZOrder(outcome) {
+                    try db.execute(sql: "UPDATE study SET outcome = ? WHERE folder = ?", arguments: [upgraded, folder])
+                }
+            }
+        }
+        migrator.registerMigration("v3: each result carries the version of its encoding") { db in
+            // Every result stored so far has been upgraded to version 2 by v2.
+            try db.alter(table: "study") { table in table.add(column: "resultVersion", .integer).notNull().defaults(to: 2) }
+        }
         return migrator
+    }
+
+    /// `"suvMaxVoxel":[slice,column,row]` rewritten as `[column,row,slice]` in a stored outcome's JSON,
+    /// leaving every other byte as it was; nil when the outcome has no such voxel.
+    static func voxelInXYZOrder(_ outcome: Data) -> Data? {
+        let text = String(decoding: outcome, as: UTF8.self)
+        let pattern = /"suvMaxVoxel":\[(-?\d+),(-?\d+),(-?\d+)\]/
+        guard text.contains(pattern) else { return nil }
+        let upgraded = text.replacing(pattern) { match in
+            "\"suvMaxVoxel\":[\(match.output.2),\(match.output.3),\(match.output.1)]"
+        }
+        return Data(upgraded.utf8)
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import StudyFormat
+import TriageCore
 
 /// What the model does on diseased and healthy studies, from which each simulated study's probability is drawn.
 public enum ModelBehaviour: Sendable, Equatable, CustomStringConvertible {
@@ -9,7 +9,9 @@ public enum ModelBehaviour: Sendable, Equatable, CustomStringConvertible {
     /// the healthy's `specificity` quantile has this sensitivity), turned into the calibrated posterior
     /// probability at the department's prevalence.
     case binormal(sensitivity: Double, specificity: Double)
-    /// Probabilities drawn from the model's scores on validation studies with and without disease.
+    /// Probabilities drawn from the model's scores on validation studies with and without disease,
+    /// each list sorted ascending (scores, or a manifest's equally spaced quantiles): by their
+    /// distribution, interpolated between neighbouring scores.
     case validationScores(diseased: [Double], healthy: [Double])
 
     func probability(diseased: Bool, prevalence: Double, _ random: inout SeededRandom) -> Double {
@@ -23,7 +25,11 @@ public enum ModelBehaviour: Sendable, Equatable, CustomStringConvertible {
             return 1 / (1 + Foundation.exp(-(separation * z - separation * separation / 2 + prior)))
         case .validationScores(let positives, let negatives):
             let scores = diseased ? positives : negatives
-            return scores[Int(random.unit() * Double(scores.count)) % scores.count]
+            guard scores.count > 1 else { return scores.first ?? 0 }
+            let position = random.unit() * Double(scores.count - 1)
+            let below = Int(position)
+            let fraction = position - Double(below)
+            return scores[below] + fraction * (scores[min(below + 1, scores.count - 1)] - scores[below])
         }
     }
 

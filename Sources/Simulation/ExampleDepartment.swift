@@ -1,5 +1,5 @@
 import Foundation
-import StudyFormat
+import TriageCore
 import Triage
 
 /// The department `radtriage simulate` shows when it is given no arrivals: a PET/CT unit with 60

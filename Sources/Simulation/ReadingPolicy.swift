@@ -1,5 +1,5 @@
 import Foundation
-import StudyFormat
+import TriageCore
 import Triage
 
 /// The order in which free readers take studies.

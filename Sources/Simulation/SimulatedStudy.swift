@@ -1,5 +1,5 @@
 import Foundation
-import StudyFormat
+import TriageCore
 
 /// One study as the simulation sees it: when it arrived, what the ranking knows of it, whether it
 /// is really diseased (when known), and how long its read takes.

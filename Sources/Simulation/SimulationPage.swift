@@ -61,36 +61,42 @@ public enum SimulationPage {
         svg text { font-size: 12px; font-family: system-ui, sans-serif; }
         """
 
-    /// Cumulative share of studies read within t, one curve per policy, t up to the largest 99th percentile.
+    /// Cumulative share of studies read within t, one curve per policy, on a logarithmic time axis
+    /// (reads take minutes, a weekend left over takes days).
     static func distributionPlot(_ policies: [PolicyReport]) -> String {
-        let (width, height, left, bottom) = (720.0, 320.0, 56.0, 40.0)
-        let xMax = niceCeiling(policies.compactMap { $0.timeToReadPercentilesMinutes.count > 99 ? $0.timeToReadPercentilesMinutes[99] : nil }.max() ?? 60)
-        func x(_ minutes: Double) -> Double { left + min(minutes / xMax, 1) * (width - left - 150) }
+        let (width, height, left, bottom, legendWidth) = (840.0, 320.0, 70.0, 40.0, 200.0)
+        let all = policies.flatMap(\.timeToReadPercentilesMinutes).filter { $0 > 0 }
+        let low = floor(log10(max(all.min() ?? 1, 0.1))), high = ceil(log10(max(all.max() ?? 10, 1)))
+        let span = max(high - low, 1)
+        let plotRight = width - legendWidth
+        func x(_ minutes: Double) -> Double { left + (log10(max(minutes, pow(10, low))) - low) / span * (plotRight - left) }
         func y(_ share: Double) -> Double { (height - bottom) - share * (height - bottom - 12) }
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" role=\"img\">"
-        svg += axes(width: width - 150, height: height, left: left, bottom: bottom, xMax: xMax, xLabel: "minutes from arrival to read",
+        svg += axes(width: plotRight, height: height, left: left, bottom: bottom,
+                    xTicks: stride(from: low, through: high, by: 1).map { (x(pow(10, $0)), String(format: "%g", pow(10, $0))) },
+                    xLabel: "minutes from arrival to read (logarithmic)",
                     yTicks: [0, 0.25, 0.5, 0.75, 1].map { (y($0), String(format: "%.0f %%", $0 * 100)) })
         for (index, policy) in policies.enumerated() where !policy.timeToReadPercentilesMinutes.isEmpty {
             let points = policy.timeToReadPercentilesMinutes.enumerated().map { percent, minutes in
                 String(format: "%.1f,%.1f", x(minutes), y(Double(percent) / 100))
             }
             let colour = colours[index % colours.count]
-            svg += "<polyline fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\" points=\"\(points.joined(separator: " "))\"/>"
-            svg += legend(index: index, title: policy.title, colour: colour, x: width - 140)
+            svg += "<polyline fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\" stroke-opacity=\"0.85\" points=\"\(points.joined(separator: " "))\"/>"
+            svg += legend(index: index, title: policy.title, colour: colour, x: plotRight + 16)
         }
         return svg + "</svg>"
     }
 
     /// Grouped bars: each group's mean time to read under each policy.
     static func meanBars(_ policies: [PolicyReport], groups: [String]) -> String {
-        let (width, height, left, bottom) = (720.0, 300.0, 56.0, 40.0)
-        let plotWidth = width - left - 150
+        let (width, height, left, bottom, legendWidth) = (840.0, 300.0, 70.0, 48.0, 200.0)
+        let plotRight = width - legendWidth
         let yMax = niceCeiling(policies.flatMap { $0.groups.map(\.meanTimeToReadMinutes) }.max() ?? 60)
         func y(_ minutes: Double) -> Double { (height - bottom) - minutes / yMax * (height - bottom - 12) }
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" role=\"img\">"
-        svg += axes(width: width - 150, height: height, left: left, bottom: bottom, xMax: nil, xLabel: "",
+        svg += axes(width: plotRight, height: height, left: left, bottom: bottom, xTicks: [], xLabel: "",
                     yTicks: (0...4).map { (y(yMax * Double($0) / 4), String(format: "%.0f min", yMax * Double($0) / 4)) })
-        let slot = plotWidth / Double(max(groups.count, 1))
+        let slot = (plotRight - left) / Double(max(groups.count, 1))
         let bar = slot * 0.8 / Double(max(policies.count, 1))
         for (g, name) in groups.enumerated() {
             for (p, policy) in policies.enumerated() {
@@ -99,15 +105,17 @@ public enum SimulationPage {
                 svg += String(format: "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%@\"/>", x0, y(mean), bar - 1,
                               (height - bottom) - y(mean), colours[p % colours.count])
             }
-            // Group names are the report's own words (classes, "positive", "all"), escaped all the same.
-            svg += String(format: "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%@</text>", left + (Double(g) + 0.5) * slot, height - bottom + 16,
-                          escaped(name))
+            // Group names are the report's own words (classes, "positive", "all"), escaped all the same; one word a line.
+            for (line, word) in name.split(separator: " ").enumerated() {
+                svg += String(format: "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%@</text>", left + (Double(g) + 0.5) * slot,
+                              height - bottom + 16 + Double(line) * 14, escaped(String(word)))
+            }
         }
-        for (p, policy) in policies.enumerated() { svg += legend(index: p, title: policy.title, colour: colours[p % colours.count], x: width - 140) }
+        for (p, policy) in policies.enumerated() { svg += legend(index: p, title: policy.title, colour: colours[p % colours.count], x: plotRight + 16) }
         return svg + "</svg>"
     }
 
-    private static func axes(width: Double, height: Double, left: Double, bottom: Double, xMax: Double?, xLabel: String,
+    private static func axes(width: Double, height: Double, left: Double, bottom: Double, xTicks: [(Double, String)], xLabel: String,
                              yTicks: [(Double, String)]) -> String {
         var svg = String(format: "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"#333\"/>", left, height - bottom, width, height - bottom)
         svg += String(format: "<line x1=\"%.0f\" y1=\"10\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"#333\"/>", left, left, height - bottom)
@@ -115,12 +123,11 @@ public enum SimulationPage {
             svg += String(format: "<line x1=\"%.0f\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" stroke=\"#ddd\"/>", left, y, width, y)
             svg += String(format: "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">%@</text>", left - 4, y + 4, label)
         }
-        if let xMax {
-            for tick in 0...4 {
-                let minutes = xMax * Double(tick) / 4
-                let x = left + Double(tick) / 4 * (width - left)
-                svg += String(format: "<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\">%.0f</text>", x, height - bottom + 16, minutes)
-            }
+        for (x, label) in xTicks {
+            svg += String(format: "<line x1=\"%.1f\" y1=\"10\" x2=\"%.1f\" y2=\"%.0f\" stroke=\"#eee\"/>", x, x, height - bottom)
+            svg += String(format: "<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\">%@</text>", x, height - bottom + 16, label)
+        }
+        if !xLabel.isEmpty {
             svg += String(format: "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\">%@</text>", (left + width) / 2, height - 6, xLabel)
         }
         return svg

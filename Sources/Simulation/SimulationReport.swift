@@ -1,5 +1,5 @@
 import Foundation
-import StudyFormat
+import TriageCore
 import Triage
 
 /// What one policy did to the studies: times to read per group, board readiness, waits against the

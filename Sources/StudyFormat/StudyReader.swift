@@ -163,10 +163,11 @@ public struct StudyReader: Sendable {
         let series = validateSeriesList(root["series"], folder: folder, timeZone: timeZone, validator: &v)
         guard let id, let series else { return nil }
         return Study(
-            folder: folder, sidecarPath: sidecarPath, id: id, accessionNumber: study.accession,
-            patientId: study.patient, site: study.site, organCentre: study.centre, orderedPriority: priority,
-            timeZone: timeZone, acquisitionDate: study.acquired, receivedDate: study.received,
-            patientWeightKg: weight, series: series, warnings: v.problems.filter { $0.severity == .warning })
+            folder: folder, sidecarPath: sidecarPath,
+            identity: StudyIdentifiers(studyId: id, accessionNumber: study.accession, patientId: study.patient),
+            context: ClinicalContext(site: study.site, organCentre: study.centre, orderedPriority: priority,
+                                     acquired: study.acquired, received: study.received),
+            timeZone: timeZone, patientWeightKg: weight, series: series, warnings: v.problems.filter { $0.severity == .warning })
     }
 
     private func validateSeriesList(
@@ -237,8 +238,8 @@ public struct StudyReader: Sendable {
         guard let modality, let spacing, let thickness, let slices else { return nil }
         return Series(
             index: index, folderName: name, folder: seriesFolder, modality: modality, seriesDate: seriesDate,
-            units: units, pixelSpacingMm: spacing, sliceThicknessMm: thickness,
-            sliceSpacingMm: sliceSpacing ?? thickness, decayCorrection: decay, correctedImage: corrected,
+            units: units.map(PixelUnits.init(text:)), pixelSpacingMm: spacing, sliceThicknessMm: thickness,
+            sliceSpacingMm: sliceSpacing ?? thickness, decayCorrection: decay.map(DecayCorrection.init(text:)), correctedImage: corrected,
             radiopharmaceutical: radiopharmaceutical, slices: slices)
     }
 
@@ -310,7 +311,7 @@ public struct StudyReader: Sendable {
     private func listSlices(
         _ listed: JSONValue?, in folder: URL, at path: String, defaults: (slope: Double, intercept: Double),
         timeZone: TimeZone, validator v: inout SidecarValidator
-    ) -> [Slice]? {
+    ) -> [SliceReference]? {
         let present: [String]
         do {
             present = try FileManager.default.contentsOfDirectory(atPath: folder.path)
@@ -325,7 +326,7 @@ public struct StudyReader: Sendable {
                 return nil
             }
             let slices = NaturalOrder.sorted(present).map {
-                Slice(fileName: $0, url: folder.appendingPathComponent($0), rescaleSlope: defaults.slope,
+                SliceReference(fileName: $0, url: folder.appendingPathComponent($0), rescaleSlope: defaults.slope,
                       rescaleIntercept: defaults.intercept, acquisitionDate: nil)
             }
             let refused = slices.filter { !contained($0.url, "\(path).folder", .string($0.fileName), what: "slice \($0.fileName)", validator: &v) }
@@ -336,7 +337,7 @@ public struct StudyReader: Sendable {
             return nil
         }
         let available = Set(present)
-        var slices: [Slice] = []
+        var slices: [SliceReference] = []
         var seen = Set<String>()
         for (index, item) in items.enumerated() {
             let slicePath = "\(path).slices[\(index)]"
@@ -356,7 +357,7 @@ public struct StudyReader: Sendable {
                 continue
             }
             guard contained(url, "\(slicePath).file", .string(name), what: "slice \(name)", validator: &v) else { continue }
-            slices.append(Slice(
+            slices.append(SliceReference(
                 fileName: name, url: url, rescaleSlope: slope ?? defaults.slope,
                 rescaleIntercept: intercept ?? defaults.intercept, acquisitionDate: acquired))
         }

@@ -1,3 +1,5 @@
+import TriageCore
+
 /// What a synthetic study really contains: written beside `study.json` as `ground_truth.json`, read by
 /// tests and by the model's training script.
 public struct GroundTruth: Codable, Sendable, Equatable {
@@ -7,9 +9,9 @@ public struct GroundTruth: Codable, Sendable, Equatable {
         public var site: String
         /// Centre in millimetres in the PET image frame: x along columns, y along rows, z along slices,
         /// from the centre of the first voxel of the first slice. Always a voxel centre.
-        public var centreMm: [Double]
-        /// The same centre as zero-based column, row and slice of the PET series.
-        public var centreVoxel: [Int]
+        public var centreMm: PositionMm
+        /// The same centre as a voxel of the PET series.
+        public var centreVoxel: VoxelIndex
         public var diameterMm: Double
         /// Uptake inside the sphere before the scanner's blur.
         public var suv: Double

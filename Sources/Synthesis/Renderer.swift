@@ -1,4 +1,5 @@
 import Foundation
+import TriageCore
 
 /// Where the pixels of one series sit in the phantom frame.
 struct SliceGeometry: Sendable {
@@ -24,8 +25,8 @@ struct SliceGeometry: Sendable {
 
     /// A phantom point in the image frame of the ground truth: millimetres from the centre of the first
     /// voxel of the first slice, x along columns, y along rows, z along slices.
-    func imageFrame(_ point: SIMD3<Double>) -> [Double] {
-        [pixel(point.x) * pixelMm, pixel(point.y) * pixelMm, slice(point.z) * sliceSpacingMm]
+    func imageFrame(_ point: SIMD3<Double>) -> PositionMm {
+        PositionMm(x: pixel(point.x) * pixelMm, y: pixel(point.y) * pixelMm, z: slice(point.z) * sliceSpacingMm)
     }
 
     /// Moves a point to the nearest voxel centre, so that a lesion's peak is sampled exactly.

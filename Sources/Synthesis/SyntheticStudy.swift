@@ -123,9 +123,9 @@ public struct SyntheticStudy: Sendable {
         let count = options.slicesPerStudy
         let scan = StudyPlan.text(plan.scanStart)
         var series = [SeriesSidecar(
-            folder: "PT", modality: "PT", seriesDateTime: scan, units: "BQML", rescaleIntercept: 0,
+            folder: "PT", modality: "PT", seriesDateTime: scan, units: PixelUnits.becquerelsPerMillilitre.text, rescaleIntercept: 0,
             pixelSpacingMm: [petGeometry.pixelMm, petGeometry.pixelMm], sliceThicknessMm: petGeometry.sliceSpacingMm,
-            sliceSpacingMm: petGeometry.sliceSpacingMm, decayCorrection: "START", correctedImage: ["ATTN", "DECY"],
+            sliceSpacingMm: petGeometry.sliceSpacingMm, decayCorrection: DecayCorrection.start.text, correctedImage: ["ATTN", "DECY"],
             radiopharmaceutical: RadiopharmaceuticalSidecar(
                 radionuclide: "F-18", tracer: "FDG", injectedActivityMBq: plan.injectedActivityMBq,
                 injectionDateTime: StudyPlan.text(plan.injection), halfLifeSeconds: StudyPlan.halfLifeSeconds),
@@ -148,8 +148,9 @@ public struct SyntheticStudy: Sendable {
         let lesions = plan.phantom.lesions.map { lesion in
             GroundTruth.LesionTruth(
                 site: lesion.site, centreMm: petGeometry.imageFrame(lesion.centre),
-                centreVoxel: [Int(petGeometry.pixel(lesion.centre.x).rounded()), Int(petGeometry.pixel(lesion.centre.y).rounded()),
-                              Int(petGeometry.slice(lesion.centre.z).rounded())],
+                centreVoxel: VoxelIndex(column: Int(petGeometry.pixel(lesion.centre.x).rounded()),
+                                        row: Int(petGeometry.pixel(lesion.centre.y).rounded()),
+                                        slice: Int(petGeometry.slice(lesion.centre.z).rounded())),
                 diameterMm: lesion.diameterMm, suv: lesion.suv, expectedSuvMax: pet.value(at: lesion.centre),
                 contrast: lesion.contrast, necrotic: lesion.coreFraction > 0 ? true : nil)
         }

@@ -1,5 +1,4 @@
 import Foundation
-import StudyFormat
 import TriageCore
 import Yams
 

@@ -1,5 +1,5 @@
 import Foundation
-import StudyFormat
+import TriageCore
 
 /// What the ranking knows of a study.
 public struct TriageCandidate: Sendable {
@@ -17,18 +17,40 @@ public struct TriageCandidate: Sendable {
     /// When the study arrived; waiting time counts from here (none known: no waiting credit).
     public var received: Date?
     public var finding: Finding
-    /// Where the study came from (its folder): the last tie-break, and how the caller finds it again.
+    /// Where the study came from (its folder): the last tie-break.
     public var source: String
+    /// The result ranked, handed back with its rank.
+    public var outcome: StudyOutcome?
 
     public init(studyId: String, priority: OrderedPriority, site: String?, centre: String?, received: Date?, finding: Finding,
-                source: String = "") {
+                source: String = "", outcome: StudyOutcome? = nil) {
         self.source = source
+        self.outcome = outcome
         self.studyId = studyId
         self.priority = priority
         self.site = site
         self.centre = centre
         self.received = received
         self.finding = finding
+    }
+}
+
+extension TriageCandidate {
+    /// A study's result as the ranking sees it; `source` is its folder. A failed study whose sidecar could
+    /// not be read ranks as routine under its folder's name, with no waiting credit.
+    public init(_ outcome: StudyOutcome, source: String) {
+        let metadata = outcome.metadata
+        let finding: Finding
+        switch outcome {
+        case .scored(let result):
+            finding = .scored(probability: result.probability, suvMax: result.evidence?.suvMax, suvMaxZmm: result.evidence?.suvMaxPositionMm.z)
+        case .failed(let failure):
+            finding = .failed(reason: failure.reason)
+        }
+        self.init(
+            studyId: metadata?.identity.studyId ?? URL(fileURLWithPath: source).lastPathComponent,
+            priority: metadata?.context.orderedPriority ?? .routine, site: metadata?.context.site, centre: metadata?.context.organCentre,
+            received: metadata?.context.waitingSince, finding: finding, source: source, outcome: outcome)
     }
 }
 

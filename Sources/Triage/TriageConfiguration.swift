@@ -1,5 +1,5 @@
 import Foundation
-import StudyFormat
+import TriageCore
 
 /// How studies are ranked and routed: the ranking weights, the priority classes with their maximum
 /// waits, the organ centres with their weekly tumour boards, and the reading pools. Loaded from one

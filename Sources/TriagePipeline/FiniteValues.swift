@@ -35,7 +35,7 @@ enum FiniteValues {
         guard let evidence else { return nil }
         let named: [(String, Double)] = [
             ("SUVmax", evidence.suvMax), ("SUVpeak", evidence.suvPeak), ("hot volume (mL)", evidence.hotVolumeMl),
-        ] + evidence.suvMaxPositionMm.map { ("SUVmax position (mm)", $0) }
+        ] + evidence.suvMaxPositionMm.components.map { ("SUVmax position (mm)", $0) }
         return named.first { !$0.1.isFinite }.map { "\($0.0) = \($0.1)" }
     }
 }

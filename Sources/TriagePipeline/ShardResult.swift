@@ -198,6 +198,11 @@ public struct ShardResult: Sendable {
         } catch {
             throw Unreadable(path: path, problem: "cannot be read: \(error.localizedDescription)")
         }
+        return try decode(data, path: path)
+    }
+
+    /// A shard result's bytes, checked as `read` checks a file; `path` names it in the errors.
+    public static func decode(_ data: Data, path: String) throws(Unreadable) -> ShardResult {
         guard data.last == 0x0A else { throw Unreadable(path: path, problem: "damaged: truncated (the file does not end with its end line)") }
         let lastStart = (data.dropLast().lastIndex(of: 0x0A)).map { $0 + 1 } ?? data.startIndex
         guard let end = try? JSONDecoder().decode(End.self, from: data[lastStart..<(data.endIndex - 1)]) else {

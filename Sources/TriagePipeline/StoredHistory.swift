@@ -13,7 +13,7 @@ extension TriageRun {
         }
         let state = try StateStore(directory: output)
         return try state.studies().sorted { $0.key < $1.key }.map { folder, record in
-            candidate(for: try record.decodedOutcome(), folder: URL(fileURLWithPath: folder))
+            TriageCandidate(try record.decodedOutcome(), source: URL(fileURLWithPath: folder).path)
         }
     }
 }

@@ -20,7 +20,7 @@ struct ScoringKey {
     func isReusable(_ record: StudyRecord, fingerprint: StudyFingerprint?) -> Bool {
         guard let fingerprint else { return false }
         return record.fingerprint == fingerprint.digest && record.toolVersion == toolVersion && record.modelId == modelId
-            && record.weightsSHA256 == weightsSHA256
+            && record.weightsSHA256 == weightsSHA256 && record.resultVersion == StudyOutcome.formatVersion
     }
 }
 
@@ -47,7 +47,7 @@ extension StudyRecord {
             folder: folder, studyId: studyId, fingerprint: fingerprint?.digest ?? "", fileCount: fingerprint?.fileCount ?? 0,
             toolVersion: key.toolVersion, modelId: key.modelId, weightsSHA256: key.weightsSHA256, status: failure == nil ? .scored : .failed,
             probability: probability, reason: failure?.reason, slices: sliceLogits.count, outcome: try Self.encoder.encode(compact),
-            thumbnail: thumbnail.map { Data($0) }, sliceLogits: sliceLogits.isEmpty ? nil : sliceLogits.withUnsafeBytes { Data($0) },
+            resultVersion: StudyOutcome.formatVersion, thumbnail: thumbnail.map { Data($0) }, sliceLogits: sliceLogits.isEmpty ? nil : sliceLogits.withUnsafeBytes { Data($0) },
             runId: runId, scoredAt: date, lastSeenAt: date, seconds: seconds)
     }
 

@@ -6,7 +6,6 @@ import Scoring
 import SliceCodec
 import StudyFormat
 import TriageCore
-import WorklistExport
 
 /// Scores studies one slice at a time: decode → SUV → evidence and model input → batched inference →
 /// study probability. Holds one inference engine and one set of buffers, reused for every slice and
@@ -76,11 +75,11 @@ public final class StudyScorer {
     }
 
     private func failure(_ study: Study, _ problems: [InputProblem]) -> StudyOutcome {
-        .failed(StudyFailure(path: study.folder.path, studyId: study.id, metadata: StudyMetadata(study), problems: problems + study.warnings))
+        .failed(StudyFailure(path: study.folder.path, studyId: study.identity.studyId, metadata: StudyMetadata(study), problems: problems + study.warnings))
     }
 
     private func score(_ series: Series, of study: Study, map: AffineSliceMap, provenance: SUVProvenance?) -> StudyOutcome {
-        if let problem = FiniteValues.mapProblem(map, series: series, study: study, quantity: provenance == nil ? series.units ?? "values" : "SUV") {
+        if let problem = FiniteValues.mapProblem(map, series: series, study: study, quantity: provenance == nil ? series.units?.text ?? "values" : "SUV") {
             return failure(study, [problem])
         }
         var timings = StudyScoringResult.StageTimings()
@@ -153,19 +152,19 @@ public final class StudyScorer {
         let warnings = study.warnings + (provenance?.warnings ?? []).map {
             InputProblem(.warning, file: study.sidecarPath, field: series.jsonPath, message: $0)
         } + Plausibility.flags(evidence: evidence, width: size?.width ?? 0, height: size?.height ?? 0, series: series, study: study)
-        var thumbnail: [UInt8]?
+        var mip: CoronalMIP?
         if let evidence, let accumulator {
-            thumbnail = MIPThumbnail.png(
-                mip: accumulator.coronalMIP, width: accumulator.width, columnMm: accumulator.columnSpacingMm,
-                sliceMm: accumulator.sliceSpacingMm * Double(accumulator.mipSlicesPerRow),
-                hottest: (evidence.suvMaxVoxel[1], evidence.suvMaxVoxel[0] / accumulator.mipSlicesPerRow))
+            mip = CoronalMIP(
+                pixels: accumulator.coronalMIP, width: accumulator.width, columnMm: accumulator.columnSpacingMm,
+                rowMm: accumulator.sliceSpacingMm * Double(accumulator.mipSlicesPerRow),
+                hottest: (evidence.suvMaxVoxel.column, evidence.suvMaxVoxel.slice / accumulator.mipSlicesPerRow))
         }
         return .scored(StudyScoringResult(
-            studyId: study.id, path: study.folder.path, metadata: StudyMetadata(study), series: series.folderName, modelId: model.id,
+            studyId: study.identity.studyId, path: study.folder.path, metadata: StudyMetadata(study), series: series.folderName, modelId: model.id,
             weightsSHA256: model.weightsSHA256, probability: score.probability, logit: score.logit,
             keySlices: score.keySlices.map { .init(index: $0, file: series.slices[$0].fileName, logit: logits[$0]) },
             sliceLogits: logits, evidence: evidence, suvProvenance: provenance,
-            warnings: warnings, timings: timings, thumbnailPNG: thumbnail))
+            warnings: warnings, timings: timings, mip: mip))
     }
 
     /// Where the next batch goes: batch k to lane k mod L, into the half of that lane's input slots

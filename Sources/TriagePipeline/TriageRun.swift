@@ -136,25 +136,26 @@ public struct TriageRun: Sendable {
         record.skipped = pass.skipped.count
         record.failed = pass.failed
         record.slices = pass.slices
-        if let signal = stopRequest(), pass.outcomes.contains(where: { $0 == nil }) {
+        if let signal = stopRequest(), pass.studies.contains(where: { $0 == nil }) {
             record.finishedAt = Date()
             record.seconds = Date().timeIntervalSince(start)
             record.stopSignal = Int(signal)
             record.exitCode = Int(RunExitCode.stopped(by: signal))
             try state.finish(record)
             logger.notice("run stopped", metadata: ["run.id": "\(runID)", "signal": "\(signal)", "scored": "\(pass.scored)"])
-            throw Stopped(signal: signal, scored: pass.scored, remaining: pass.outcomes.filter { $0 == nil }.count)
+            throw Stopped(signal: signal, scored: pass.scored, remaining: pass.studies.filter { $0 == nil }.count)
         }
-        let outcomes = pass.outcomes.compactMap { $0 }
+        let studies = pass.studies.compactMap { $0 }
         let seen = Set(folders.map(Self.key))
         let absent = stored.values.filter { record in
             !seen.contains(record.folder) && previousRun.map { record.lastSeenAt >= $0.startedAt } ?? false
         }.count
 
-        var files = try writer.write(Self.worklists(Array(zip(folders, outcomes)), configuration: configuration, modelId: model.id,
+        let outcomes = studies.map(\.outcome)
+        var files = try writer.write(Self.worklists(studies.map { ($0.folder, $0.outcome) }, configuration: configuration, modelId: model.id,
                                                     weightsSHA256: model.weightsSHA256, now: now, warnings: distributionWarnings(outcomes)))
         if let share { files.append(try writeShardResult(share, outcomes: outcomes, into: output)) }
-        let failedOnWorklist = outcomes.filter { if case .failed = $0 { true } else { false } }.count
+        let failedOnWorklist = studies.filter { $0.outcome.failure != nil }.count
         let seconds = Date().timeIntervalSince(start)
         let summary = Summary(studies: folders.count, scored: pass.scored, skipped: pass.skipped.count, failed: pass.failed,
                               failedOnWorklist: failedOnWorklist, absent: absent, shard: shard, studiesInAllShards: share?.found, files: files, slices: pass.slices,
@@ -198,20 +199,16 @@ public struct TriageRun: Sendable {
     static func key(_ folder: URL) -> String { folder.standardizedFileURL.path }
 
     /// The main worklist and one per reading pool: every study ranked as of `now`. The run and the
-    /// merge of a sharded run both build them here, so that they write the same bytes.
+    /// merge of a sharded run both build them here, so that they write the same bytes. The ranking hands
+    /// each result back with its rank, and the export renders it.
     static func worklists(_ studies: [(folder: URL, outcome: StudyOutcome)], configuration: TriageConfiguration, modelId: String,
                           weightsSHA256: String, now: Date, warnings: [String]? = nil) -> [Worklist] {
-        var outcomesBySource: [String: StudyOutcome] = [:]
-        var candidates: [TriageCandidate] = []
-        for (folder, outcome) in studies {
-            outcomesBySource[folder.path] = outcome
-            candidates.append(Self.candidate(for: outcome, folder: folder))
-        }
+        let candidates = studies.map { TriageCandidate($0.outcome, source: $0.folder.path) }
         let ranked = TriageRanker(configuration: configuration).rank(candidates, now: now)
         // One study id in two folders is a mix-up a reader must see (a copy, or two patients under one id).
         let folderCounts = Dictionary(candidates.map { ($0.studyId, 1) }, uniquingKeysWith: +)
         let rows = ranked.map { study in
-            var row = Self.row(study, outcome: outcomesBySource[study.candidate.source])
+            var row = WorklistRow(study)
             if let count = folderCounts[study.candidate.studyId], count > 1 {
                 row.flags.insert("study id \(study.candidate.studyId) is used by \(count) study folders", at: 0)
             }
@@ -231,6 +228,12 @@ public struct TriageRun: Sendable {
         return worklists
     }
 
+    /// A study folder and its result, scored now or taken from the state.
+    struct ProcessedStudy: Sendable {
+        var folder: URL
+        var outcome: StudyOutcome
+    }
+
     /// The out-of-distribution guard over every study on the worklist that this model scored; logged and
     /// put at the top of the worklists when the scores look unlike the model's validation studies.
     private func distributionWarnings(_ outcomes: [StudyOutcome]) -> [String]? {
@@ -246,9 +249,9 @@ public struct TriageRun: Sendable {
         return [finding.message]
     }
 
-    /// What the workers did: an outcome per folder (nil where a stop request came first), in folder order.
+    /// What the workers did: a result per folder (nil where a stop request came first), in folder order.
     private struct Pass {
-        var outcomes: [StudyOutcome?]
+        var studies: [ProcessedStudy?]
         var scored = 0
         var failed = 0
         var slices = 0
@@ -270,7 +273,7 @@ public struct TriageRun: Sendable {
         // slices: one lane 2.12–2.18 s, two lanes, which oversubscribe, 2.19–2.25 s; no lane 3.7 s.)
         let lanesPerStudy = jobs >= 2 * workers ? jobs / workers - 1 : 0
         let key = ScoringKey(model: model)
-        let shared = Mutex((next: 0, done: 0, pass: Pass(outcomes: [StudyOutcome?](repeating: nil, count: folders.count))))
+        let shared = Mutex((next: 0, done: 0, pass: Pass(studies: [ProcessedStudy?](repeating: nil, count: folders.count))))
         let progressLock = Mutex(())
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             var scorer: StudyScorer?
@@ -289,7 +292,7 @@ public struct TriageRun: Sendable {
                    let outcome = try? record.decodedOutcome() {
                     logger.debug("study unchanged", metadata: ["run.id": "\(runID)", "study.id": "\(record.studyId ?? "?")", "stage": "state"])
                     shared.withLock {
-                        $0.pass.outcomes[index] = outcome
+                        $0.pass.studies[index] = ProcessedStudy(folder: folder, outcome: outcome)
                         $0.pass.skipped.append(folderKey)
                     }
                 } else {
@@ -299,17 +302,17 @@ public struct TriageRun: Sendable {
                         scorer!.reader.boundary = root
                         scorer!.reader.followsSymlinks = followSymlinks
                     }
-                    let fresh = scorer!.score(studyAt: folder)
+                    let fresh = Self.withThumbnail(scorer!.score(studyAt: folder))
                     if scorer!.wasInterrupted { return }  // left for the next run, like the studies not started
                     let seconds = Date().timeIntervalSince(clock)
                     log(fresh, folder: folder, runID: runID, seconds: seconds)
                     do {
-                        // The worklist is built from what was stored, so a reused result and a fresh one rank alike.
                         let record = try Self.record(fresh, folder: folder, fingerprint: fingerprint, key: key, runId: runID, seconds: seconds)
                         try state.save(record)
-                        let outcome = try record.decodedOutcome()
+                        // What was stored: a result that cannot be encoded is stored, and ranked, as a failure.
+                        let outcome = record.status == .failed && fresh.failure == nil ? try record.decodedOutcome() : Self.withoutSliceLogits(fresh)
                         shared.withLock {
-                            $0.pass.outcomes[index] = outcome
+                            $0.pass.studies[index] = ProcessedStudy(folder: folder, outcome: outcome)
                             if case .scored(let result) = fresh, case .scored = outcome {
                                 $0.pass.scored += 1
                                 $0.pass.slices += result.sliceLogits.count
@@ -360,8 +363,8 @@ public struct TriageRun: Sendable {
             metadata["slices"] = "\(result.sliceLogits.count)"
             metadata["probability"] = "\(String(format: "%.3f", result.probability))"
             if logIdentifiers {
-                metadata["patient.id"] = "\(result.metadata.patientId ?? "")"
-                metadata["accession"] = "\(result.metadata.accessionNumber ?? "")"
+                metadata["patient.id"] = "\(result.metadata.identity.patientId ?? "")"
+                metadata["accession"] = "\(result.metadata.identity.accessionNumber ?? "")"
                 metadata["path"] = "\(folder.path)"
             }
             logger.info("study scored", metadata: metadata)
@@ -375,55 +378,19 @@ public struct TriageRun: Sendable {
         }
     }
 
-    static func candidate(for outcome: StudyOutcome, folder: URL) -> TriageCandidate {
-        switch outcome {
-        case .scored(let result):
-            let metadata = result.metadata
-            return TriageCandidate(
-                studyId: metadata.studyId, priority: metadata.orderedPriority, site: metadata.site, centre: metadata.organCentre,
-                received: metadata.received ?? metadata.acquired,
-                finding: .scored(probability: result.probability, suvMax: result.evidence?.suvMax, suvMaxZmm: result.evidence?.suvMaxPositionMm[2]),
-                source: folder.path)
-        case .failed(let failure):
-            let metadata = failure.metadata
-            return TriageCandidate(
-                studyId: metadata?.studyId ?? folder.lastPathComponent, priority: metadata?.orderedPriority ?? .routine,
-                site: metadata?.site, centre: metadata?.organCentre, received: metadata?.received ?? metadata?.acquired,
-                finding: .failed(reason: failure.reason), source: folder.path)
-        }
+    /// The export renders the study's projection once, when it is scored: the state keeps the thumbnail.
+    static func withThumbnail(_ outcome: StudyOutcome) -> StudyOutcome {
+        guard case .scored(var result) = outcome, let mip = result.mip else { return outcome }
+        result.thumbnailPNG = MIPThumbnail.png(mip)
+        result.mip = nil
+        return .scored(result)
     }
 
-    /// A warning as a worklist flag: the field, the value and the message (the file is the study's own).
-    static func flag(_ warning: InputProblem) -> String {
-        [warning.field, warning.value.map { "= \($0)" }].compactMap { $0 }.joined(separator: " ") + (warning.field == nil ? "" : ": ") + warning.message
-    }
-
-    static func row(_ study: RankedStudy, outcome: StudyOutcome?) -> WorklistRow {
-        var result: StudyScoringResult?
-        var metadata: StudyMetadata?
-        switch outcome {
-        case .scored(let scored)?:
-            result = scored
-            metadata = scored.metadata
-        case .failed(let failure)?:
-            metadata = failure.metadata
-        case nil:
-            break
-        }
-        let candidate = study.candidate
-        let components = study.components
-        return WorklistRow(
-            rank: study.rank, studyId: candidate.studyId, accession: metadata?.accessionNumber, patientId: metadata?.patientId,
-            site: candidate.site, centre: candidate.centre, pool: study.pool, priorityClass: candidate.priority.rawValue,
-            dicomPriority: study.priorityClass.dicom, hl7Priority: study.priorityClass.hl7, fhirPriority: study.priorityClass.fhir,
-            triageScore: study.score,
-            scoreComponents: ["model": components.model, "priority": components.priority, "waiting": components.waiting, "deadline": components.deadline],
-            modelProbability: result?.probability, suvMax: result?.evidence?.suvMax, suvMaxPositionMm: result?.evidence?.suvMaxPositionMm,
-            suvPeak: result?.evidence?.suvPeak, hotVolumeMl: result?.evidence?.hotVolumeMl,
-            keySlices: result?.keySlices.map(\.index) ?? [], keySliceFiles: result?.keySlices.map(\.file) ?? [],
-            board: study.board, deadline: study.deadline, hoursWaiting: study.hoursWaiting, overdue: study.overdue,
-            status: result == nil ? "failed" : "scored", reason: study.reasonText, modelId: result?.modelId,
-            thumbnailPNG: result?.thumbnailPNG, boardTimeZone: study.boardTimeZone?.identifier,
-            focalUptake: result?.evidence?.focalUptake?.candidates.prefix(3).map(\.summary), flags: (result?.warnings ?? []).map(Self.flag))
+    /// The slice logits are stored for audits; the worklists do not need them (results reused from the
+    /// state have none), so the run does not hold them for every study.
+    static func withoutSliceLogits(_ outcome: StudyOutcome) -> StudyOutcome {
+        guard case .scored(var result) = outcome else { return outcome }
+        result.sliceLogits = []
+        return .scored(result)
     }
 }

@@ -4,6 +4,11 @@ import TriageCore
 /// A small coronal maximum-intensity projection for the worklist page: head at the top, hot uptake
 /// dark on white as PET is read, the hottest voxel marked with a square, physical proportions kept.
 public enum MIPThumbnail {
+    /// The thumbnail of a study's projection, its SUVmax marked.
+    public static func png(_ mip: CoronalMIP) -> [UInt8]? {
+        png(mip: mip.pixels, width: mip.width, columnMm: mip.columnMm, sliceMm: mip.rowMm, hottest: (mip.hottest.column, mip.hottest.row))
+    }
+
     /// - Parameters:
     ///   - mip: rows of `width` SUV values, head first; each row spans `sliceMm`.
     ///   - hottest: the column and MIP row of SUVmax.

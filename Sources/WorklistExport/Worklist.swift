@@ -1,4 +1,5 @@
 import Foundation
+import TriageCore
 
 /// One ranked study as the worklists show it. Plain data: the pipeline fills it from the ranking and
 /// the scoring result; the writers only format it.
@@ -20,7 +21,7 @@ public struct WorklistRow: Sendable, Codable, Equatable {
     public var scoreComponents: [String: Double]
     public var modelProbability: Double?
     public var suvMax: Double?
-    public var suvMaxPositionMm: [Double]?
+    public var suvMaxPositionMm: PositionMm?
     public var suvPeak: Double?
     public var hotVolumeMl: Double?
     /// Zero-based slice indices that drove the score, most important first.
@@ -33,8 +34,11 @@ public struct WorklistRow: Sendable, Codable, Equatable {
     public var boardTimeZone: String?
     public var hoursWaiting: Double
     public var overdue: Bool
-    /// `scored` or `failed`.
-    public var status: String
+    public enum Status: String, Sendable, Codable {
+        case scored, failed
+    }
+
+    public var status: Status
     /// Why the study ranks where it does, or why it failed, in words.
     public var reason: String
     public var modelId: String?
@@ -49,9 +53,9 @@ public struct WorklistRow: Sendable, Codable, Equatable {
     public init(
         rank: Int, studyId: String, accession: String?, patientId: String?, site: String?, centre: String?, pool: String?,
         priorityClass: String, dicomPriority: String, hl7Priority: String, fhirPriority: String, triageScore: Double,
-        scoreComponents: [String: Double], modelProbability: Double?, suvMax: Double?, suvMaxPositionMm: [Double]?,
+        scoreComponents: [String: Double], modelProbability: Double?, suvMax: Double?, suvMaxPositionMm: PositionMm?,
         suvPeak: Double?, hotVolumeMl: Double?, keySlices: [Int], keySliceFiles: [String], board: Date?, deadline: Date?,
-        hoursWaiting: Double, overdue: Bool, status: String, reason: String, modelId: String?, thumbnailPNG: [UInt8]?,
+        hoursWaiting: Double, overdue: Bool, status: Status, reason: String, modelId: String?, thumbnailPNG: [UInt8]?,
         boardTimeZone: String? = nil, focalUptake: [String]? = nil, flags: [String] = []
     ) {
         self.boardTimeZone = boardTimeZone

@@ -40,8 +40,8 @@ enum WorklistPage {
     }
 
     static func html(_ worklist: Worklist) -> String {
-        let scored = worklist.rows.filter { $0.status != "failed" }
-        let failed = worklist.rows.filter { $0.status == "failed" }
+        let scored = worklist.rows.filter { $0.status == .scored }
+        let failed = worklist.rows.filter { $0.status == .failed }
         let title = "radtriage worklist" + (worklist.pool.map { " — pool \($0)" } ?? "")
         let page = HTML(
             .head(.title(HTMLText.escape(title)),  // Plot escapes the title again, which leaves entities as they are

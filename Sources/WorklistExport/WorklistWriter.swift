@@ -1,6 +1,7 @@
 import CSV
 import Foundation
 import Glibc
+import TriageCore
 
 /// Writes a worklist as CSV, JSON and HTML into the output directory. Each file is written under a
 /// temporary name and renamed into place, so a reader (or a RIS import) never sees half a file, and a
@@ -131,11 +132,11 @@ public struct WorklistWriter {
         func number(_ value: Double?, _ format: String) -> String { value.map { String(format: format, $0) } ?? "" }
         let identity: [String] = [String(row.rank)] + [row.studyId, row.accession, row.patientId, row.site, row.centre, row.pool].map { text($0 ?? "") }
         let priority: [String] = [row.priorityClass, row.dicomPriority, row.hl7Priority, row.fhirPriority, number(row.triageScore, "%.2f")]
-        let position = row.suvMaxPositionMm.map { $0.map { String(format: "%.1f", $0) }.joined(separator: " ") } ?? ""
+        let position = row.suvMaxPositionMm.map { $0.components.map { String(format: "%.1f", $0) }.joined(separator: " ") } ?? ""
         let evidence: [String] = [number(row.modelProbability, "%.4f"), number(row.suvMax, "%.2f"), position, number(row.suvPeak, "%.2f"),
                                   number(row.hotVolumeMl, "%.1f"), row.keySlices.map(String.init).joined(separator: " ")]
         let timing: [String] = [row.board.map(iso) ?? "", row.deadline.map(iso) ?? "", number(row.hoursWaiting, "%.1f"), row.overdue ? "yes" : "no"]
-        return identity + priority + evidence + timing + [row.status, text(row.reason), text(row.modelId ?? ""), text(row.flags.joined(separator: "; "))]
+        return identity + priority + evidence + timing + [row.status.rawValue, text(row.reason), text(row.modelId ?? ""), text(row.flags.joined(separator: "; "))]
     }
 
     /// A text cell from the inputs, neutralised against formula injection (OWASP "CSV injection"): a

@@ -1,6 +1,7 @@
 import Foundation
 import Scoring
 import Synthesis
+import TriageCore
 import Testing
 import TriagePipeline
 @testable import Benchmarking

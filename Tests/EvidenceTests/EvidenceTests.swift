@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Evidence
+import TriageCore
 
 /// Evidence from synthetic spheres of known concentration and size, on anisotropic voxels so that
 /// the millimetre geometry (not voxel counts) is what is tested.
@@ -34,7 +35,7 @@ import Testing
         let centre = SIMD3(64.0, 60.0, 57.0)  // on a voxel centre: column 32, row 30, slice 19
         let evidence = try #require(Grid().evidence(centre: centre, radius: 15, inside: { Float(10 + 0.001 * (15 - $0)) }, background: 1))
         #expect(abs(evidence.suvMax - 10.015) < 1e-4)
-        #expect(evidence.suvMaxPositionMm == [64, 60, 57] && evidence.suvMaxVoxel == [19, 32, 30])
+        #expect(evidence.suvMaxPositionMm == PositionMm(x: 64, y: 60, z: 57) && evidence.suvMaxVoxel == VoxelIndex(column: 32, row: 30, slice: 19))
         #expect(evidence.suvPeak > 10.009 && evidence.suvPeak < 10.015)
         // Voxel centres within 6 mm on a 2 × 2 × 3 mm grid: counted by hand per slice offset
         // (dz = 0: 29, dz = ±3 mm: 21 each, dz = ±6 mm: 1 each).
@@ -50,7 +51,7 @@ import Testing
         #expect(accumulator.slicesPerSlab == 5)
         let centre = SIMD3(40.0, 40.0, 60.0)  // slice 200, the first of its slab
         let large = try #require(thin.evidence(centre: centre, radius: 15, inside: { Float(10 + 0.001 * (15 - $0)) }, background: 1))
-        #expect(large.suvMaxVoxel == [200, 20, 20] && abs(large.suvMax - 10.015) < 1e-4)
+        #expect(large.suvMaxVoxel == VoxelIndex(column: 20, row: 20, slice: 200) && abs(large.suvMax - 10.015) < 1e-4)
         #expect(large.suvPeak > 10.009 && large.suvPeak < 10.015, "\(large.suvPeak)")
         let small = try #require(thin.evidence(centre: centre, radius: 4, inside: { Float(20 - 0.01 * $0) }, background: 2))
         let expected = 2 + 18 * (4.0 * 4.0 * 4.0) / (6.0 * 6.0 * 6.0)
@@ -80,7 +81,7 @@ import Testing
     /// A maximum near the last slice: the peak uses the slices that exist.
     @Test func maximumAtTheEdgeOfTheVolume() throws {
         let evidence = try #require(Grid(slices: 10).evidence(centre: SIMD3(64, 60, 27), radius: 15, inside: { Float(10 + 0.001 * (15 - $0)) }, background: 1))
-        #expect(evidence.suvMaxVoxel[0] == 9)
+        #expect(evidence.suvMaxVoxel.slice == 9)
         #expect(evidence.suvPeak > 10)
         #expect(evidence.suvPeakVoxelCount == 29 + 21 + 1)
     }
@@ -110,7 +111,7 @@ import Testing
         #expect(accumulator.coronalMIP[2 * width + 2] == 4, "slice 7 is in MIP row 2")
         #expect(accumulator.coronalMIP.filter { $0 > 1 }.count == 2)
         let evidence = accumulator.result()
-        #expect(evidence?.suvMax == 9 && evidence?.suvMaxVoxel == [1000, 11, 3])
+        #expect(evidence?.suvMax == 9 && evidence?.suvMaxVoxel == VoxelIndex(column: 11, row: 3, slice: 1000))
         #expect(evidence.map { abs($0.hotVolumeMl - 2 * (2 * 2 * 1) / 1000.0) < 1e-12 } == true, "two voxels above 2.5, 4 µL each")
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Evidence
+import TriageCore
 
 /// The focal-uptake baseline on volumes of known content: spheres of known size and uptake beside an
 /// organ, and a sphere whose hottest voxel is off its centre.

@@ -1,5 +1,6 @@
 import Foundation
 @testable import StudyFormat
+import TriageCore
 
 /// Builds validated `Study`/`Series` values directly, so physics tests state only the numbers that matter.
 struct PETSeriesFixture {
@@ -28,7 +29,7 @@ struct PETSeriesFixture {
     func build() -> (study: Study, series: Series) {
         let folder = URL(fileURLWithPath: "/studies/S1")
         let slices = slopes.indices.map { index in
-            Slice(fileName: "\(index + 1).png", url: folder.appendingPathComponent("PT/\(index + 1).png"),
+            SliceReference(fileName: "\(index + 1).png", url: folder.appendingPathComponent("PT/\(index + 1).png"),
                   rescaleSlope: slopes[index], rescaleIntercept: intercepts?[index] ?? 0,
                   acquisitionDate: acquisitionDates?[index] ?? nil)
         }
@@ -37,12 +38,12 @@ struct PETSeriesFixture {
             halfLifeSeconds: halfLifeSeconds)
         let series = Series(
             index: 0, folderName: "PT", folder: folder.appendingPathComponent("PT"), modality: "PT", seriesDate: seriesDate,
-            units: units, pixelSpacingMm: PixelSpacing(rowMm: 4, columnMm: 4), sliceThicknessMm: 3, sliceSpacingMm: 3,
-            decayCorrection: decayCorrection, correctedImage: correctedImage,
+            units: units.map(PixelUnits.init(text:)), pixelSpacingMm: PixelSpacing(rowMm: 4, columnMm: 4), sliceThicknessMm: 3, sliceSpacingMm: 3,
+            decayCorrection: decayCorrection.map(DecayCorrection.init(text:)), correctedImage: correctedImage,
             radiopharmaceutical: includeRadiopharmaceutical ? drug : nil, slices: slices)
         let study = Study(
-            folder: folder, sidecarPath: "/studies/S1/study.json", id: "S1", accessionNumber: nil, patientId: nil, site: nil,
-            organCentre: nil, orderedPriority: .routine, timeZone: Self.berlin, acquisitionDate: seriesDate, receivedDate: nil,
+            folder: folder, sidecarPath: "/studies/S1/study.json", identity: StudyIdentifiers(studyId: "S1"),
+            context: ClinicalContext(orderedPriority: .routine, acquired: seriesDate), timeZone: Self.berlin,
             patientWeightKg: weightKg, series: [series], warnings: [])
         return (study, series)
     }

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 @testable import Quantification
-@testable import StudyFormat
+import TriageCore
 
 /// SUV against values computed by hand from SUVbw = C · W / (A · 2^(−Δt/T½)).
 @Suite struct SUVPhysicsTests {

@@ -2,7 +2,6 @@ import Foundation
 import Testing
 import TriageCore
 @testable import Quantification
-@testable import StudyFormat
 
 /// Every reason SUV cannot be computed is named, with the field and value, and all are reported at once.
 @Suite struct SUVUnavailableTests {

@@ -16,7 +16,7 @@ import Testing
         StudyRecord(
             folder: "/studies/\(name)", studyId: name, fingerprint: String(repeating: "a", count: 64), fileCount: logits + 1, toolVersion: "t",
             modelId: "m@1", weightsSHA256: String(repeating: "b", count: 64), status: .scored, probability: 0.25, reason: nil,
-            slices: logits, outcome: Data(#"{"scored":{}}"#.utf8), thumbnail: Data([0x89, 0x50]),
+            slices: logits, outcome: Data(#"{"scored":{}}"#.utf8), resultVersion: 2, thumbnail: Data([0x89, 0x50]),
             sliceLogits: Data(repeating: 0x3f, count: logits * 4), runId: run, scoredAt: date, lastSeenAt: date, seconds: 0.5)
     }
 
@@ -76,7 +76,7 @@ import Testing
         let (migrations, applicationID) = try database.read { db in
             (try StateStore.migrator.appliedIdentifiers(db), try Int32.fetchOne(db, sql: "PRAGMA application_id"))
         }
-        #expect(migrations == ["v1: studies with fingerprints and results, one row per run"])
+        #expect(migrations.sorted() == ["v1: studies with fingerprints and results, one row per run", "v2: hottest voxel stored as [column, row, slice]", "v3: each result carries the version of its encoding"])
         #expect(applicationID == StateStore.applicationID)
     }
 
@@ -127,5 +127,15 @@ import Testing
             try database.write { try $0.execute(sql: "INSERT INTO grdb_migrations VALUES ('v2: from the future')") }
             try database.close()
         }, reason: "written by a newer radtriage")
+    }
+}
+
+@Suite struct StateMigrationTests {
+    @Test func hottestVoxelIsReorderedAndNothingElseChanges() throws {
+        let old = Data(#"{"scored":{"_0":{"evidence":{"hotVolumeMl":1.5,"suvMax":9.25,"suvMaxVoxel":[12,30,41]},"probability":0.8125}}}"#.utf8)
+        let upgraded = try #require(StateStore.voxelInXYZOrder(old))
+        #expect(String(decoding: upgraded, as: UTF8.self)
+                == #"{"scored":{"_0":{"evidence":{"hotVolumeMl":1.5,"suvMax":9.25,"suvMaxVoxel":[30,41,12]},"probability":0.8125}}}"#)
+        #expect(StateStore.voxelInXYZOrder(Data(#"{"failed":{"_0":{"problems":[]}}}"#.utf8)) == nil)
     }
 }

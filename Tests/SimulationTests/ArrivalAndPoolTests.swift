@@ -1,5 +1,5 @@
 import Foundation
-import StudyFormat
+import TriageCore
 import Testing
 import Triage
 @testable import Simulation
@@ -35,13 +35,17 @@ import Triage
 
     @Test func validationScoresAndCallsAreDrawnAsGiven() {
         var random = SeededRandom(seed: 12)
-        let scored = Self.pattern(.validationScores(diseased: [0.8, 0.9], healthy: [0.1, 0.3])).arrivals(from: Self.start, days: 7, &random)
-        #expect(Set(scored.filter { $0.diseased == true }.map(\.probability)) == [0.8, 0.9])
-        #expect(Set(scored.filter { $0.diseased == false }.map(\.probability)) == [0.1, 0.3])
+        let scored = Self.pattern(.validationScores(diseased: [0.8, 0.9], healthy: [0.1, 0.2, 0.7])).arrivals(from: Self.start, days: 28, &random)
+        let diseased = scored.filter { $0.diseased == true }.map(\.probability), healthy = scored.filter { $0.diseased == false }.map(\.probability)
+        #expect(diseased.allSatisfy { (0.8...0.9).contains($0) } && healthy.allSatisfy { (0.1...0.7).contains($0) })
+        // Uniform between neighbouring quantiles: the healthy median is 0.2 and half of them lie above it.
+        #expect(abs(diseased.reduce(0, +) / Double(diseased.count) - 0.85) < 0.005)
+        #expect(abs(Double(healthy.filter { $0 > 0.2 }.count) / Double(healthy.count) - 0.5) < 0.03)
         let calls = Self.pattern(.calls(sensitivity: 0.9, specificity: 0.8)).arrivals(from: Self.start, days: 28, &random)
-        let healthy = calls.filter { $0.diseased == false }
+        let callsOnHealthy = calls.filter { $0.diseased == false }
         #expect(Set(calls.map(\.probability)) == [0, 1])
-        #expect(abs(Double(healthy.filter { $0.probability == 0 }.count) / Double(healthy.count) - 0.8) < 0.02)
+        let specificity = Double(callsOnHealthy.filter { $0.probability == 0 }.count) / Double(callsOnHealthy.count)
+        #expect(abs(specificity - 0.8) < 0.02)
     }
 
     /// Arrivals follow the hourly rates of each weekday in the pattern's zone: none where the rate is 0.

@@ -1,5 +1,5 @@
 import Foundation
-import StudyFormat
+import TriageCore
 import Testing
 import Triage
 @testable import Simulation

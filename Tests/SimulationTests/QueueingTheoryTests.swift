@@ -1,5 +1,6 @@
 import Foundation
-import StudyFormat
+import Synchronization
+import TriageCore
 import Testing
 import Triage
 @testable import Simulation

@@ -8,8 +8,8 @@ import TriageCore
         let fixture = try StudyFolderFixture(sidecar: validPETSidecar)
         defer { fixture.remove() }
         let study = try StudyReader().read(folder: fixture.folder)
-        #expect(study.id == "S0001")
-        #expect(study.orderedPriority == .urgent)
+        #expect(study.identity.studyId == "S0001")
+        #expect(study.context.orderedPriority == .urgent)
         #expect(study.patientWeightKg == 72.5)
         #expect(study.warnings.isEmpty)
         let series = try #require(study.series.first)
@@ -18,10 +18,10 @@ import TriageCore
         #expect(series.pixelSpacingMm == PixelSpacing(rowMm: 4.0, columnMm: 3.5))
         #expect(series.sliceSpacingMm == 3.0, "slice spacing defaults to the thickness")
         // 01:30 CET (UTC+1) on the morning of the March change is 00:30 UTC.
-        #expect(study.acquisitionDate == Date(timeIntervalSince1970: 1_774_744_200))
+        #expect(study.context.acquired == Date(timeIntervalSince1970: 1_774_744_200))
         // 01:30 CET → 03:30 CEST is one hour of real time, not two: the zone's rules apply.
-        let received = try #require(study.receivedDate)
-        let acquired = try #require(study.acquisitionDate)
+        let received = try #require(study.context.received)
+        let acquired = try #require(study.context.acquired)
         #expect(received.timeIntervalSince(acquired) == 3600)
         let drug = try #require(series.radiopharmaceutical)
         #expect(drug.radionuclide == "F-18")

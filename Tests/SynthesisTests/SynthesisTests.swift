@@ -85,12 +85,12 @@ import TriageCore
         let study = SyntheticStudy(number: 1, options: options)
         let series = try #require(try StudyReader().read(folder: folder.appendingPathComponent("S0001")).series.first)
         for lesion in truth.lesions {
-            let (column, row, slice) = (lesion.centreVoxel[0], lesion.centreVoxel[1], lesion.centreVoxel[2])
+            let (column, row, slice) = (lesion.centreVoxel.column, lesion.centreVoxel.row, lesion.centreVoxel.slice)
             let image = try PNGSliceDecoder().decodeFile(atPath: series.slices[slice].url.path)
             let concentration = Double(image[column, row]) * series.slices[slice].rescaleSlope
             let suv = concentration / study.concentrationPerSUV
             #expect(abs(suv - lesion.expectedSuvMax) <= 1e-3 * max(lesion.expectedSuvMax, 1), "\(lesion.site)")
-            #expect(lesion.centreMm[2] == Double(slice) * series.sliceSpacingMm)
+            #expect(lesion.centreMm.z == Double(slice) * series.sliceSpacingMm)
         }
     }
 

@@ -47,7 +47,7 @@ import TriageCore
         #expect(result.keySlices.first?.file == String(format: "%04d.png", top.first!.offset + 1))
         let evidence = try #require(result.evidence)
         #expect(evidence.suvMax > 1 && evidence.suvPeak <= evidence.suvMax)
-        #expect(result.suvProvenance?.decayCorrection == "START")
+        #expect(result.suvProvenance?.decayCorrection == .start)
     }
 
     /// A model whose input is CT in HU reads the CT series through its rescale alone: no SUV, no evidence.

@@ -1,6 +1,6 @@
 import Foundation
-import StudyFormat
 import Testing
+import TriageCore
 @testable import Triage
 
 @Suite struct RankingTests {

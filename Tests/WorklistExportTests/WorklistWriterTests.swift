@@ -1,6 +1,7 @@
 import CSV
 import Foundation
 import Testing
+import TriageCore
 @testable import WorklistExport
 
 /// Identifiers full of markup, quotes, commas, newlines and non-ASCII text come out escaped in HTML,
@@ -10,19 +11,19 @@ import Testing
         "<script>alert('x')</script>", "Müller, \"Hans\"\nline two", "S-0001 ☢ 放射", "a,b;c\r\nd", "&amp; <b>bold</b>",
     ]
 
-    static func row(_ rank: Int, id: String, patient: String, status: String = "scored") -> WorklistRow {
+    static func row(_ rank: Int, id: String, patient: String, status: WorklistRow.Status = .scored) -> WorklistRow {
         WorklistRow(
             rank: rank, studyId: id, accession: "ACC,\(rank)", patientId: patient, site: "Nord \"A\"", centre: "lung", pool: nil,
             priorityClass: "stat", dicomPriority: "STAT", hl7Priority: "S", fhirPriority: "stat", triageScore: 91.25,
-            scoreComponents: ["model": 40], modelProbability: status == "scored" ? 0.93 : nil, suvMax: 9.4,
-            suvMaxPositionMm: [1, 2, 312], suvPeak: 7.5, hotVolumeMl: 12, keySlices: [3, 4], keySliceFiles: ["0004.png", "0005.png"],
+            scoreComponents: ["model": 40], modelProbability: status == .scored ? 0.93 : nil, suvMax: 9.4,
+            suvMaxPositionMm: PositionMm(x: 1, y: 2, z: 312), suvPeak: 7.5, hotVolumeMl: 12, keySlices: [3, 4], keySliceFiles: ["0004.png", "0005.png"],
             board: Date(timeIntervalSince1970: 1_790_000_000), deadline: Date(timeIntervalSince1970: 1_789_992_800), hoursWaiting: 5.25,
             overdue: false, status: status, reason: "model 0.93; \(patient)", modelId: "m@1", thumbnailPNG: [137, 80, 78, 71])
     }
 
     static var worklist: Worklist {
         Worklist(generatedAt: Date(timeIntervalSince1970: 1_789_900_000), modelId: "m@1", weightsSHA256: "ab", pool: nil,
-                 rows: hostile.enumerated().map { row($0 + 1, id: $1, patient: hostile[(($0 + 1) % hostile.count)], status: $0 == 4 ? "failed" : "scored") })
+                 rows: hostile.enumerated().map { row($0 + 1, id: $1, patient: hostile[(($0 + 1) % hostile.count)], status: $0 == 4 ? .failed : .scored) })
     }
 
     @Test func csvParsesBackIntact() throws {

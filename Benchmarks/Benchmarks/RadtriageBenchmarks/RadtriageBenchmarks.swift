@@ -4,6 +4,7 @@ import Scoring
 import SliceCodec
 import StudyFormat
 import Synthesis
+import TriageCore
 import TriagePipeline
 import WorklistExport
 
@@ -54,7 +55,7 @@ enum Fixtures {
                 rank: index + 1, studyId: "S\(index)", accession: "ACC\(index)", patientId: "P\(index)", site: "North", centre: "lung",
                 pool: "north", priorityClass: "routine", dicomPriority: "LOW", hl7Priority: "R", fhirPriority: "routine",
                 triageScore: 50 - Double(index) / 100, scoreComponents: ["model": 30, "priority": 0, "waiting": 10, "deadline": 10],
-                modelProbability: 0.7, suvMax: 8.5, suvMaxPositionMm: [100, 120, 600], suvPeak: 6.1, hotVolumeMl: 12.5,
+                modelProbability: 0.7, suvMax: 8.5, suvMaxPositionMm: PositionMm(x: 100, y: 120, z: 600), suvPeak: 6.1, hotVolumeMl: 12.5,
                 keySlices: [10, 11, 12], keySliceFiles: ["0011.png", "0012.png", "0013.png"], board: nil, deadline: nil,
                 hoursWaiting: 5, overdue: false, status: "scored", reason: "model 0.70, SUVmax 8.5", modelId: "m@1",
                 thumbnailPNG: thumbnail)

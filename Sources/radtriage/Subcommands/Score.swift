@@ -1,6 +1,7 @@
 import ArgumentParser
 import Evidence
 import Foundation
+import TriageCore
 import Scoring
 import TriagePipeline
 
@@ -66,7 +67,7 @@ struct Score: ParsableCommand {
         let keys = result.keySlices.map { "\($0.index) (\($0.file), logit \(String(format: "%.2f", $0.logit)))" }.joined(separator: ", ")
         var lines = ["\(result.studyId)  probability \(String(format: "%.3f", result.probability))  (\(result.sliceLogits.count) slices of \(result.series))"]
         if let evidence = result.evidence {
-            let position = evidence.suvMaxPositionMm.map { String(format: "%.1f", $0) }.joined(separator: ", ")
+            let position = evidence.suvMaxPositionMm.components.map { String(format: "%.1f", $0) }.joined(separator: ", ")
             lines.append("  SUVmax \(String(format: "%.2f", evidence.suvMax)) at (\(position)) mm, SUVpeak \(String(format: "%.2f", evidence.suvPeak)), "
                          + "volume above SUV \(String(format: "%.1f", evidence.hotThresholdSUV)) \(String(format: "%.1f", evidence.hotVolumeMl)) mL")
             if let focal = evidence.focalUptake {

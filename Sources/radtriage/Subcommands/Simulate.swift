@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
+import Scoring
 import Simulation
-import StudyFormat
+import TriageCore
 import Triage
 import TriagePipeline
 
@@ -66,6 +67,9 @@ struct Simulate: ParsableCommand {
 
     @Option(help: "CSV of the model's validation scores, lines 'probability,diseased' (1 or 0): probabilities are drawn from it.")
     var validationScores: String?
+
+    @Option(help: "Model folder whose manifest's validationScores give the probabilities (instead of --sensitivity and --specificity).")
+    var model: String?
 
     @Option(help: "Readers reading any study.")
     var readers: Int = 2
@@ -179,7 +183,7 @@ struct Simulate: ParsableCommand {
     /// Every option left at the example department's values.
     private var isExampleDepartment: Bool {
         studiesPerDay == 60 && arrivalHours == "07-16" && arrivalDays == "Mon-Fri" && statShare == 0.1 && urgentShare == 0.2
-            && arrivalRates == nil && prevalence == 0.4 && sensitivity == 0.9 && specificity == 0.9 && !callsOnly && validationScores == nil && readers == 2
+            && arrivalRates == nil && prevalence == 0.4 && sensitivity == 0.9 && specificity == 0.9 && !callsOnly && validationScores == nil && model == nil && readers == 2
             && poolReaders == nil && readerHours == "Mon-Fri 08:00-17:30" && readingMinutes == "18" && readingSd == 6
             && timeZone == "Europe/Berlin"
     }
@@ -206,11 +210,16 @@ struct Simulate: ParsableCommand {
             throw ValidationError("--arrival-hours \(arrivalHours) must be FROM-TO in whole hours, like 07-17")
         }
         let days = try Self.weekdays(arrivalDays, option: "--arrival-days")
-        let model: ModelBehaviour
+        let behaviour: ModelBehaviour
         if let validationScores {
-            model = try Self.loadScores(validationScores)
+            behaviour = try Self.loadScores(validationScores)
+        } else if let folder = model {
+            guard let scores = try ModelLocation.load(folder).manifest.validationScores else {
+                throw ValidationError("--model \(folder): its manifest.json has no validationScores; give --sensitivity and --specificity")
+            }
+            behaviour = .validationScores(diseased: scores.positiveQuantiles.sorted(), healthy: scores.negativeQuantiles.sorted())
         } else {
-            model = callsOnly ? .calls(sensitivity: sensitivity, specificity: specificity) : .binormal(sensitivity: sensitivity, specificity: specificity)
+            behaviour = callsOnly ? .calls(sensitivity: sensitivity, specificity: specificity) : .binormal(sensitivity: sensitivity, specificity: specificity)
         }
         // The example department's centres when the configuration has them; else 70 % spread evenly over the configured centres.
         var centres: [(centre: String?, share: Double)] = ExampleDepartment.pattern.centreShares
@@ -222,7 +231,7 @@ struct Simulate: ParsableCommand {
             ratePerHour: try arrivalRates.map(Self.loadRates)
                 ?? ArrivalPattern.workingDayRate(perDay: studiesPerDay, weekdays: days, fromHour: hours[0], toHour: hours[1]),
             timeZone: zone, classShares: [.stat: statShare, .urgent: urgentShare, .routine: 1 - statShare - urgentShare],
-            centreShares: centres, prevalence: prevalence, model: model, readingTimes: reading)
+            centreShares: centres, prevalence: prevalence, model: behaviour, readingTimes: reading)
     }
 
     private func parseReadingTimes() throws -> [OrderedPriority: ReadingTime] {
@@ -311,6 +320,6 @@ struct Simulate: ParsableCommand {
         guard !diseased.isEmpty, !healthy.isEmpty else {
             throw ValidationError("--validation-scores \(file): needs scores of both diseased (1) and healthy (0) studies")
         }
-        return .validationScores(diseased: diseased, healthy: healthy)
+        return .validationScores(diseased: diseased.sorted(), healthy: healthy.sorted())
     }
 }

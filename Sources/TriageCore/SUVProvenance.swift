@@ -12,8 +12,8 @@ public struct SUVProvenance: Sendable, Codable, Equatable {
         case notNeeded
     }
 
-    public var units: String
-    public var decayCorrection: String?
+    public var units: PixelUnits
+    public var decayCorrection: DecayCorrection?
     public var radionuclide: String?
     public var halfLifeSeconds: Double?
     /// Where the half-life came from: the built-in table entry's source, or the study's own value.
@@ -36,10 +36,35 @@ public struct SUVProvenance: Sendable, Codable, Equatable {
     /// QC flags: conditions that did not stop the computation but that a reader should know.
     public var warnings: [String]
 
+    public init(
+        units: PixelUnits, decayCorrection: DecayCorrection? = nil, radionuclide: String? = nil, halfLifeSeconds: Double? = nil,
+        halfLifeSource: String? = nil, scanReferenceTime: Date? = nil, scanReferenceRule: ScanReferenceRule, injectionTime: Date? = nil,
+        injectionPlacedOnPreviousDay: Bool, decayIntervalSeconds: ClosedRange<Double>? = nil, decayFactor: ClosedRange<Double>? = nil,
+        injectedActivityMBq: Double? = nil, doseAtReferenceMBq: ClosedRange<Double>? = nil, patientWeightKg: Double? = nil,
+        timeZone: String = "UTC", warnings: [String]
+    ) {
+        self.units = units
+        self.decayCorrection = decayCorrection
+        self.radionuclide = radionuclide
+        self.halfLifeSeconds = halfLifeSeconds
+        self.halfLifeSource = halfLifeSource
+        self.scanReferenceTime = scanReferenceTime
+        self.scanReferenceRule = scanReferenceRule
+        self.injectionTime = injectionTime
+        self.injectionPlacedOnPreviousDay = injectionPlacedOnPreviousDay
+        self.decayIntervalSeconds = decayIntervalSeconds
+        self.decayFactor = decayFactor
+        self.injectedActivityMBq = injectedActivityMBq
+        self.doseAtReferenceMBq = doseAtReferenceMBq
+        self.patientWeightKg = patientWeightKg
+        self.timeZone = timeZone
+        self.warnings = warnings
+    }
+
     /// Readable label–value pairs in a fixed order, for `inspect`.
     public var lines: [(label: String, value: String)] {
-        var lines: [(String, String)] = [("units", units)]
-        if let decayCorrection { lines.append(("decay correction", decayCorrection)) }
+        var lines: [(String, String)] = [("units", units.text)]
+        if let decayCorrection { lines.append(("decay correction", decayCorrection.text)) }
         if let radionuclide, let halfLifeSeconds {
             lines.append(("radionuclide", "\(radionuclide), half-life \(Self.format(halfLifeSeconds)) s (\(halfLifeSource ?? "?"))"))
         }
@@ -62,7 +87,8 @@ public struct SUVProvenance: Sendable, Codable, Equatable {
         lines.map { "\($0.label): \($0.value)" }.joined(separator: "\n")
     }
 
-    static func format(_ value: Double) -> String {
+    /// A number as provenance shows it: six significant digits.
+    public static func format(_ value: Double) -> String {
         String(format: "%.6g", value)
     }
 
