@@ -380,10 +380,11 @@ def train(args, studies, validation):
                 m[:] = 0.9 * m + 0.1 * grad
                 v[:] = 0.999 * v + 0.001 * grad * grad
                 params[name] -= (rate * (m / (1 - 0.9 ** step)) / (np.sqrt(v / (1 - 0.999 ** step)) + 1e-8)).astype(np.float32)
-        validation_logits = np.array([study_logit(slice_logits(params, v, every=4)) for v in validation])
+        validation_start = time.time()
+        validation_logits = np.array([study_logit(slice_logits(params, v, every=args.validation_every)) for v in validation])
         score = auc(validation_logits, validation_labels)
         print(f"epoch {epoch:2d}: loss {np.mean(losses):.4f}, validation study AUC {score:.3f}, {len(chosen)} slices, "
-              f"{time.time() - epoch_start:.0f} s", flush=True)
+              f"{validation_start - epoch_start:.0f} s training + {time.time() - validation_start:.0f} s validation", flush=True)
         if score > best[0]:
             best = (score, {k: v.copy() for k, v in params.items()}, epoch, validation_logits)
             # Written at once, so that a bounded run that is stopped keeps its best epoch.
@@ -461,6 +462,9 @@ def main():
     parser.add_argument("--negatives-per-positive", type=int, default=3)
     parser.add_argument("--max-slices-per-epoch", type=int, default=6000)
     parser.add_argument("--mining-pool", type=int, default=3000)
+    # Validation scores whole slices, each four times a training crop's pixels: on a busy machine it can
+    # take more of an epoch than training does. Every N-th slice of each validation study picks the epoch.
+    parser.add_argument("--validation-every", type=int, default=4, help="score every N-th validation slice to choose the epoch")
     args = parser.parse_args()
     MODEL_DIR = args.out
     os.makedirs(CACHE, exist_ok=True)
