@@ -18,7 +18,7 @@ public enum DecodeBound {
                         baseline_decode_gray(input.baseAddress, input.count, output.baseAddress, output.count, &width, &height)
                     }
                 }
-                guard decoded > 0 else { throw BenchError("\(path): the plain libpng loop could not decode it") }
+                guard decoded > 0 else { throw BenchError(file: path, what: "the plain libpng loop could not decode it") }
             }
         }
     }

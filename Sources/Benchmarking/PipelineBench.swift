@@ -57,7 +57,7 @@ public struct PipelineBench {
         guard !files.slices.isEmpty else {
             // The bounds are PNG pipelines (libpng); DICOM studies are measured by scripts/dicom-bench.py.
             let hint = " (bench measures PNG studies, its bounds decode with libpng; for DICOM studies, scripts/dicom-bench.py measures run on DICOM against the same studies as PNG, and the DICOM decoding against pydicom)"
-            throw BenchError("\(studies.path): no readable \(model.manifest.input.modality) slices\(hint)", kind: .input)
+            throw BenchError(.input, file: studies.path, what: "no readable \(model.manifest.input.modality) slices\(hint)")
         }
 
         progress("pipeline bound: the plain C pipeline over \(min(files.slices.count, pipelineSample)) files, one thread")
@@ -126,7 +126,7 @@ public struct PipelineBench {
         do {
             folders = try StudyDiscovery.studyFolders(at: root)
         } catch {
-            throw BenchError("\(error)", kind: .input)
+            throw BenchError(error, kind: .input)
         }
         for folder in folders {
             guard let study = try? StudyReader().read(folder: folder),

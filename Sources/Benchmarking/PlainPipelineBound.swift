@@ -43,7 +43,7 @@ public enum PlainPipelineBound {
                 } catch let error as BenchError {
                     failure.withLock { $0 = $0 ?? error }
                 } catch {
-                    failure.withLock { $0 = $0 ?? BenchError("\(error)") }
+                    failure.withLock { $0 = $0 ?? BenchError(error) }
                 }
             }
             if let error = failure.withLock({ $0 }) { throw error }
@@ -56,7 +56,7 @@ public enum PlainPipelineBound {
     /// One thread's share: its own workspace and file buffer.
     private static func score(_ share: [(index: Int, slice: Slice)], network: PlainNetwork) throws -> [(index: Int, logit: Float)] {
         guard let workspace = baseline_workspace_create(network.model, 4096 * 4096) else {
-            throw BenchError("the plain C pipeline could not allocate its buffers")
+            throw BenchError(file: nil, what: "the plain C pipeline could not allocate its buffers")
         }
         defer { baseline_workspace_destroy(workspace) }
         var bytes: [UInt8] = []
@@ -68,7 +68,7 @@ public enum PlainPipelineBound {
             let status = bytes.withUnsafeBufferPointer { png in
                 baseline_score_slice(network.model, workspace, png.baseAddress, png.count, slice.slope, slice.intercept, &logit)
             }
-            guard status == 0 else { throw BenchError("\(slice.path): the plain C pipeline could not decode it") }
+            guard status == 0 else { throw BenchError(file: slice.path, what: "the plain C pipeline could not decode it") }
             scored.append((index, logit))
         }
         return scored
