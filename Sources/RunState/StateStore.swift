@@ -84,6 +84,27 @@ public final class StateStore: Sendable {
         }
     }
 
+    /// Ends a run that a stop request's grace period cut short, from what its saved studies say; a run
+    /// that has ended already is left as it is. Called on a connection of its own while the run's
+    /// workers may still be busy. Returns whether the run was recorded.
+    @discardableResult
+    public func recordForcedStop(runID: String, signal: Int32, exitCode: Int, at date: Date = Date()) throws(StateError) -> Bool {
+        try access {
+            try database.write { db in
+                guard var run = try RunRecord.fetchOne(db, key: runID), run.finishedAt == nil else { return false }
+                let saved = StudyRecord.filter(Column("runId") == runID)
+                run.scored = try saved.filter(Column("status") != StudyRecord.Status.failed.rawValue).fetchCount(db)
+                run.failed = try saved.filter(Column("status") == StudyRecord.Status.failed.rawValue).fetchCount(db)
+                run.finishedAt = date
+                run.seconds = date.timeIntervalSince(run.startedAt)
+                run.stopSignal = Int(signal)
+                run.exitCode = exitCode
+                try run.update(db)
+                return true
+            }
+        }
+    }
+
     /// The latest run that ended (completed, or stopped by a signal); killed runs have no end.
     public func lastFinishedRun() throws(StateError) -> RunRecord? {
         try access {

@@ -96,6 +96,9 @@ public struct TriageRun: Sendable {
     public var forgetAfter: TimeInterval = 30 * 24 * 3600
     /// Polled before each study: the signal that asks the run to stop, if one arrived.
     public var stopRequest: @Sendable () -> Int32? = { nil }
+    /// Called once the run is in the state, with the action that records it as stopped: a caller that
+    /// may end the process while workers are still busy (`StopWatchdog`) runs it just before.
+    public var whenRunBegins: @Sendable (_ recordForcedStop: @escaping @Sendable (_ signal: Int32) -> Void) -> Void = { _ in }
     /// Events go here, one per study and one summary per run, keyed `run.id`, `study.id`, `stage`.
     public var logger = Logger(label: "radtriage")
     /// Patient ids, accession numbers and file paths appear in logs only when this is set.
@@ -142,6 +145,11 @@ public struct TriageRun: Sendable {
         var record = RunRecord(id: runID, startedAt: start, toolVersion: RadtriageVersion.current, modelId: model.id,
                                weightsSHA256: model.weightsSHA256, full: full, jobs: jobs)
         try state.begin(record)
+        whenRunBegins { [logger] signal in
+            // A connection of its own: the run's may be inside a write that never ends.
+            let recorded = try? StateStore(directory: output).recordForcedStop(runID: runID, signal: signal, exitCode: Int(ExitStatus.stopped(signal: signal).code))
+            logger.notice("run stopped with studies still in progress", metadata: ["run.id": "\(runID)", "signal": "\(signal)", "recorded": "\(recorded ?? false)"])
+        }
         logger.info("run started", metadata: ["run.id": "\(runID)", "studies": "\(folders.count)", "model": "\(model.id)",
                                               "jobs": "\(jobs)", "full": "\(full)"])
         if let share { log(share, runID: runID) }

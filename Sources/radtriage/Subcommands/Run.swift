@@ -71,6 +71,7 @@ struct Run: ParsableCommand {
         triage.jobs = jobs
         triage.full = full
         triage.stopRequest = { StopSignals.pending }
+        triage.whenRunBegins = { StopSignals.watchdog.setBeforeExit($0) }
         triage.logIdentifiers = logging.logIdentifiers
         triage.followSymlinks = followSymlinks
         triage.shard = shard
