@@ -65,7 +65,7 @@ let package = Package(
         // Reading-week simulation: arrivals and readers through the configured ranking and its alternatives.
         .target(name: "Simulation", dependencies: ["TriageCore", "Triage", plot]),
         .target(name: "Benchmarking", dependencies: [
-            "CDecodeBaseline", "CPipelineBaseline", "Scoring", "SliceCodec", "StudyFormat", "Quantification", "Synthesis", "TriageCore",
+            "CDecodeBaseline", "CPipelineBaseline", "Scoring", "SliceCodec", "StudyFormat", "DICOMFormat", "DICOMStudy", "Quantification", "Synthesis", "TriageCore",
         ]),
         .target(name: "TriagePipeline", dependencies: [
             "TriageCore", "RunState", "StudyFormat", "DICOMFormat", "DICOMStudy", "SliceCodec", "Quantification", "Scoring", "Evidence", "Triage", "WorklistExport", logging,

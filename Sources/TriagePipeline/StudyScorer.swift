@@ -58,6 +58,8 @@ public final class StudyScorer {
         switch source {
         case .sidecarFolder(let folder): score(studyAt: folder)
         case .dicom(let files): score(dicom: files)
+        case .unreadableDICOM(let file):
+            .failed(StudyFailure(path: file.url.path, studyId: nil, metadata: nil, problems: [InputProblem(file: file.url.path, message: file.reason)]))
         }
     }
 
@@ -78,19 +80,20 @@ public final class StudyScorer {
     public func score(dicom files: DICOMStudyFiles) -> StudyOutcome {
         let reading: DICOMStudyReading
         do {
-            reading = try DICOMStudyMapper(options: dicomOptions).map(
-                studyInstanceUID: files.studyInstanceUID, instances: files.instances, root: files.root)
+            reading = try DICOMStudyMapper(options: dicomOptions).map(files)
         } catch {
-            return .failed(StudyFailure(path: files.root.path, studyId: files.studyInstanceUID, metadata: nil, problems: error.problems))
+            return .failed(StudyFailure(path: files.root.path, studyId: files.studyInstanceUID, metadata: error.metadata, problems: error.problems))
         }
-        return score(reading.study, slices: .dicom, seriesField: "Modality (0008,0060)") { reasons, series in
+        return score(reading.study, slices: .dicom(reading.seriesInstances), seriesField: "Modality (0008,0060)") { reasons, series in
             reasons.map { DICOMSUVProblems.problem($0, instances: reading.seriesInstances[series.index]) }
         }
     }
 
-    /// How a study's slice files are encoded.
+    /// How a study's slice files are encoded; for DICOM, the instances of each series, as its slices
+    /// are ordered, with what discovery read of them.
     enum SliceEncoding {
-        case png, dicom
+        case png
+        case dicom([[DICOMInstance]])
     }
 
     enum SliceDecoding {
@@ -119,8 +122,9 @@ public final class StudyScorer {
         }
     }
 
-    /// Decodes one slice file into `samples`; its size, or the problem naming the file.
-    private func decodeSlice(_ url: URL, encoding: SliceEncoding) -> SliceDecoding {
+    /// Decodes slice `index` of `series` into `samples`; its size, or the problem naming the file.
+    private func decodeSlice(_ index: Int, of series: Series, encoding: SliceEncoding) -> SliceDecoding {
+        let url = series.slices[index].url
         switch encoding {
         case .png:
             do {
@@ -129,13 +133,19 @@ public final class StudyScorer {
             } catch {
                 return .failure(InputProblem(file: error.file, message: error.reason))
             }
-        case .dicom:
+        case .dicom(let seriesInstances):
             do {
                 try FileBytes.read(path: url.path, into: &bytes)
             } catch {
                 return .failure(InputProblem(file: error.file, message: error.reason))
             }
             do {
+                // The header was parsed when the study was discovered: only the pixels are read here,
+                // unless the file changed since or its pixels need the whole file parsed.
+                if let location = seriesInstances[series.index][index].pixelLocation,
+                   let frame = try dicomDecoder.grayscaleFrame(0, at: location, in: bytes, into: &samples) {
+                    return .success((frame.width, frame.height))
+                }
                 let frame = try dicomDecoder.grayscaleFrame(0, of: DICOMParser().parse(bytes), into: &samples)
                 return .success((frame.width, frame.height))
             } catch {
@@ -168,7 +178,7 @@ public final class StudyScorer {
             }
             var clock = DispatchTime.now().uptimeNanoseconds
             let header: (width: Int, height: Int)
-            switch decodeSlice(slice.url, encoding: encoding) {
+            switch decodeSlice(index, of: series, encoding: encoding) {
             case .success(let size): header = size
             case .failure(let problem):
                 unusable.append(problem)
