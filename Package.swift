@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "RunState", targets: ["RunState"]),
         .library(name: "WorklistExport", targets: ["WorklistExport"]),
         .library(name: "CDecodeBaseline", targets: ["CDecodeBaseline"]),
+        .library(name: "BenchKernels", targets: ["BenchKernels"]),
         .library(name: "TriagePipeline", targets: ["TriagePipeline"]),
         .library(name: "Simulation", targets: ["Simulation"]),
     ],
@@ -65,8 +66,10 @@ let package = Package(
         .target(name: "RunState", dependencies: ["TriageCore", grdb]),
         // Reading-week simulation: arrivals and readers through the configured ranking and its alternatives.
         .target(name: "Simulation", dependencies: ["TriageCore", "Triage", plot]),
+        // Bench-only access to the engine's kernels (Scoring's `package` internals), for `radtriage bench` and Benchmarks/.
+        .target(name: "BenchKernels", dependencies: ["Scoring"]),
         .target(name: "Benchmarking", dependencies: [
-            "CDecodeBaseline", "CPipelineBaseline", "Scoring", "SliceCodec", "StudyFormat", "DICOMFormat", "DICOMStudy", "Quantification", "Synthesis", "TriageCore",
+            "BenchKernels", "CDecodeBaseline", "CPipelineBaseline", "Scoring", "SliceCodec", "StudyFormat", "DICOMFormat", "DICOMStudy", "Quantification", "Synthesis", "TriageCore",
         ]),
         .target(name: "TriagePipeline", dependencies: [
             "TriageCore", "RunState", "StudyFormat", "DICOMFormat", "DICOMStudy", "SliceCodec", "Quantification", "Scoring", "Evidence", "Triage", "WorklistExport", logging,

@@ -1,3 +1,4 @@
+import BenchKernels
 import CPipelineBaseline
 import Scoring
 import TriageCore
