@@ -107,7 +107,7 @@ let package = Package(
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Triage", "TriageCore"]),
         .testTarget(name: "RunStateTests", dependencies: ["RunState", "TriageCore", grdb]),
         .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Synthesis", "StudyFormat", "TriageCore", "PNGFixtures"]),
-        .testTarget(name: "RadtriageCLITests", dependencies: ["radtriage", "RunState", grdb, "Synthesis", "StudyFormat", "TriageCore", argumentParser, yams]),
+        .testTarget(name: "RadtriageCLITests", dependencies: ["radtriage", "RunState", "TriagePipeline", grdb, "Synthesis", "StudyFormat", "TriageCore", argumentParser, yams]),
     ]
 )
 

@@ -20,7 +20,7 @@ public enum DecodeBound {
             for slice in slices {
                 try BoundRate.read(slice.path, into: &bytes)
                 if let range = try slice.dicomSamples(in: bytes) {
-                    guard range.count <= samples.count * 2 else { throw BenchError("\(slice.path): larger than 4096² samples") }
+                    guard range.count <= samples.count * 2 else { throw BenchError(file: slice.path, what: "larger than 4096² samples") }
                     samples.withUnsafeMutableBytes { output in
                         bytes.withUnsafeBytes { input in output.copyMemory(from: UnsafeRawBufferPointer(rebasing: input[range])) }
                     }
@@ -31,7 +31,7 @@ public enum DecodeBound {
                         baseline_decode_gray(input.baseAddress, input.count, output.baseAddress, output.count, &width, &height)
                     }
                 }
-                guard decoded > 0 else { throw BenchError("\(slice.path): the plain libpng loop could not decode it") }
+                guard decoded > 0 else { throw BenchError(file: slice.path, what: "the plain libpng loop could not decode it") }
             }
         }
     }

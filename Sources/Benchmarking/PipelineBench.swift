@@ -57,7 +57,7 @@ public struct PipelineBench {
         }
         let files = try sliceFiles(under: studies)
         guard !files.slices.isEmpty else {
-            throw BenchError("\(studies.path): no readable \(model.manifest.input.modality) slices (PNG studies, or DICOM studies whose series map to SUV)", kind: .input)
+            throw BenchError(.input, file: studies.path, what: "no readable \(model.manifest.input.modality) slices (PNG studies, or DICOM studies whose series map to SUV)")
         }
 
         progress("pipeline bound: the plain C pipeline over \(min(files.slices.count, pipelineSample)) files, one thread")
@@ -126,7 +126,7 @@ public struct PipelineBench {
         do {
             folders = try StudyDiscovery.studyFolders(at: root)
         } catch {
-            throw BenchError("\(error)", kind: .input)
+            throw BenchError(error, kind: .input)
         }
         for folder in folders {
             guard let study = try? StudyReader().read(folder: folder), let series = study.series.first(where: { $0.modality.uppercased() == modality }),
@@ -151,7 +151,7 @@ public struct PipelineBench {
                 guard let location = instance.pixelLocation, case let format = location.format, format.bitsAllocated == 16, format.bitsStored == 16,
                       !format.isSigned, format.samplesPerPixel == 1, format.frames == 1,
                       [8, 12].contains(instance.status.size - format.bytesPerFrame - location.elementOffset) else {
-                    throw BenchError("\(instance.url.path): bench's plain DICOM loop reads one frame of 16-bit unsigned native little-endian samples at the file's end; this file is \(instance.transferSyntax)\(instance.pixelLocation.map { ", \($0.format.bitsStored) of \($0.format.bitsAllocated) bits" } ?? "")", kind: .input)
+                    throw BenchError(.input, file: instance.url.path, what: "bench's plain DICOM loop reads one frame of 16-bit unsigned native little-endian samples at the file's end; this file is \(instance.transferSyntax)\(instance.pixelLocation.map { ", \($0.format.bitsStored) of \($0.format.bitsAllocated) bits" } ?? "")")
                 }
                 studySlices.append(PlainPipelineBound.Slice(path: instance.url.path, slope: Float(map.scales[index]), intercept: Float(map.offsets[index]),
                                                             dicomSize: (format.columns, format.rows)))

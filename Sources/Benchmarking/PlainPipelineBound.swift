@@ -28,7 +28,7 @@ public enum PlainPipelineBound {
         func dicomSamples(in bytes: [UInt8]) throws(BenchError) -> Range<Int>? {
             guard let size = dicomSize else { return nil }
             let count = size.width * size.height * 2
-            guard bytes.count >= count else { throw BenchError("\(path): \(bytes.count) bytes, fewer than its \(size.width) × \(size.height) samples") }
+            guard bytes.count >= count else { throw BenchError(file: path, what: "\(bytes.count) bytes, fewer than its \(size.width) × \(size.height) samples") }
             return bytes.count - count..<bytes.count
         }
     }
@@ -55,7 +55,7 @@ public enum PlainPipelineBound {
                 } catch let error as BenchError {
                     failure.withLock { $0 = $0 ?? error }
                 } catch {
-                    failure.withLock { $0 = $0 ?? BenchError("\(error)") }
+                    failure.withLock { $0 = $0 ?? BenchError(error) }
                 }
             }
             if let error = failure.withLock({ $0 }) { throw error }
@@ -68,7 +68,7 @@ public enum PlainPipelineBound {
     /// One thread's share: its own workspace and file buffer.
     private static func score(_ share: [(index: Int, slice: Slice)], network: PlainNetwork) throws -> [(index: Int, logit: Float)] {
         guard let workspace = baseline_workspace_create(network.model, 4096 * 4096) else {
-            throw BenchError("the plain C pipeline could not allocate its buffers")
+            throw BenchError(file: nil, what: "the plain C pipeline could not allocate its buffers")
         }
         defer { baseline_workspace_destroy(workspace) }
         var bytes: [UInt8] = []
@@ -86,7 +86,7 @@ public enum PlainPipelineBound {
                     baseline_score_slice(network.model, workspace, file.baseAddress, file.count, slice.slope, slice.intercept, &logit)
                 }
             }
-            guard status == 0 else { throw BenchError("\(slice.path): the plain C pipeline could not decode it") }
+            guard status == 0 else { throw BenchError(file: slice.path, what: "the plain C pipeline could not decode it") }
             scored.append((index, logit))
         }
         return scored

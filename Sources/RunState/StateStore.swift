@@ -25,7 +25,7 @@ public final class StateStore: Sendable {
         do {
             database = try DatabaseQueue(path: path, configuration: configuration)
         } catch {
-            throw StateError(.write, path: path, reason: StateError.reason(of: error))
+            throw StateError(.write, path: path, cause: error)
         }
         do {
             try database.read { db in try Self.checkOwnership(db, path: path) }
@@ -37,9 +37,9 @@ public final class StateStore: Sendable {
         } catch let error as StateError {
             throw error
         } catch let error as DatabaseError where [.SQLITE_NOTADB, .SQLITE_CORRUPT].contains(error.resultCode) {
-            throw StateError(.unusable, path: path, reason: "the database is damaged (SQLite: \(StateError.reason(of: error)))")
+            throw StateError(.unusable, path: path, cause: error) { "the database is damaged (SQLite: \($0))" }
         } catch {
-            throw StateError(.write, path: path, reason: StateError.reason(of: error))
+            throw StateError(.write, path: path, cause: error)
         }
     }
 
@@ -127,7 +127,7 @@ public final class StateStore: Sendable {
         do {
             return try body()
         } catch {
-            throw StateError(.write, path: path, reason: StateError.reason(of: error))
+            throw StateError(.write, path: path, cause: error)
         }
     }
 

@@ -81,3 +81,8 @@ public struct FingerprintError: Error, Sendable, CustomStringConvertible {
     public let reason: String
     public var description: String { "\(path): \(reason)" }
 }
+
+extension FingerprintError: UserFacingError {
+    public var file: String? { path }
+    public var what: String { reason }
+}

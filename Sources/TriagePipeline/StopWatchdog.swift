@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Synchronization
+import TriageCore
 
 /// Ends the process when a stop request's grace period runs out, after recording the stopped run.
 ///
@@ -57,7 +58,7 @@ public final class StopWatchdog: Sendable {
         alarm(recordingSeconds)
         beforeExit.withLock { $0 }(signal)
         alarm(0)
-        exit(RunExitCode.stopped(by: signal))
+        exit(ExitStatus.stopped(signal: signal).code)
     }
 
     /// Sleeps the whole interval: nanosleep returns early when a signal arrives.

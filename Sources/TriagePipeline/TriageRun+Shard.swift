@@ -50,7 +50,7 @@ extension TriageRun {
         do {
             return try ShardResult(header: header, studies: studies).write(into: output)
         } catch {
-            throw RunError(kind: .output, description: "\(error)")
+            throw RunError(.output, error)
         }
     }
 }

@@ -1,4 +1,5 @@
 import Glibc
+import TriageCore
 import TriagePipeline
 
 /// The first SIGTERM or SIGINT asks a run to stop after the studies in progress; the handler passes it
@@ -12,7 +13,7 @@ enum StopSignals {
         _ = watchdog
         signal(SIGALRM) { _ in
             // The watchdog's backstop when recording the stop hangs: only async-signal-safe calls here.
-            _exit(RunExitCode.stopped(by: StopSignals.watchdog.pending ?? SIGTERM))
+            _exit(ExitStatus.stopped(signal: StopSignals.watchdog.pending ?? SIGTERM).code)
         }
         for signalNumber in [SIGTERM, SIGINT] {
             signal(signalNumber) { signalNumber in

@@ -21,13 +21,7 @@ struct Inspect: ParsableCommand {
     var json = false
 
     func run() throws {
-        let target: StudyInspector.Target
-        do {
-            target = try StudyInspector().inspect(path: path)
-        } catch {
-            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
-            throw ExitCode.someInputUnusable
-        }
+        let target = try StudyInspector().inspect(path: path)
         let usable: Bool
         switch target {
         case .slice(let slice):
