@@ -5,6 +5,12 @@ public struct GrayscaleFrame: Sendable, Equatable {
     /// Signed samples are stored shifted by +32768 so they fit `UInt16`; the true stored value is
     /// `sample + storedValueOffset` (−32768 for signed pixels, 0 for unsigned).
     public let storedValueOffset: Int
+
+    public init(width: Int, height: Int, storedValueOffset: Int) {
+        self.width = width
+        self.height = height
+        self.storedValueOffset = storedValueOffset
+    }
 }
 
 /// Decodes native (little and big endian) and RLE Lossless pixel data; other encapsulated syntaxes
@@ -38,7 +44,7 @@ public struct DICOMPixelDecoder: Sendable {
     public func grayscaleFrame(_ frame: Int, of file: DICOMFile, into samples: inout [UInt16]) throws(DICOMError) -> GrayscaleFrame {
         try checkDecodable(file)
         let format = try PixelFormat(file.dataset, limits: limits)
-        try Self.checkGrayscale(format, frame: frame)
+        try format.checkGrayscale(frame: frame)
         if file.transferSyntax.pixels == .native, !file.transferSyntax.bigEndian {
             let element = try pixelElement(of: file)
             guard element.fragments == nil else { throw Self.encapsulatedButNative(file.transferSyntax) }
@@ -59,59 +65,31 @@ public struct DICOMPixelDecoder: Sendable {
         _ frame: Int, at location: NativePixelLocation, in bytes: [UInt8], into samples: inout [UInt16]
     ) throws(DICOMError) -> GrayscaleFrame? {
         let offset = location.elementOffset
-        guard bytes.count == location.fileSize, offset >= 0, bytes.count - offset >= 8,
-              bytes[offset] == 0xE0, bytes[offset + 1] == 0x7F, bytes[offset + 2] == 0x10, bytes[offset + 3] == 0x00 else { return nil }
-        func word(_ at: Int) -> UInt32 {
-            UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24
-        }
-        // The element header as the parser reads it: bytes 4–5 that are not a VR mean implicit VR.
-        let length: UInt32
-        let valueStart: Int
-        if location.transferSyntax.explicitVR, let vr = ValueRepresentation(first: bytes[offset + 4], second: bytes[offset + 5]) {
-            if vr.hasLongLength {
-                guard bytes.count - offset >= 12 else { return nil }
-                (length, valueStart) = (word(offset + 8), offset + 12)
-            } else {
-                (length, valueStart) = (UInt32(bytes[offset + 6]) | UInt32(bytes[offset + 7]) << 8, offset + 8)
-            }
-        } else {
-            (length, valueStart) = (word(offset + 4), offset + 8)
-        }
-        guard length != 0xFFFF_FFFF else { throw Self.encapsulatedButNative(location.transferSyntax) }
-        guard Int(length) <= bytes.count - valueStart else {
-            throw DICOMError(.truncated, at: offset, "element \(DICOMTag.pixelData.named) declares \(length) bytes but only \(bytes.count - valueStart) remain")
-        }
-        try Self.checkGrayscale(location.format, frame: frame)
-        return try Self.grayscale(frame, format: location.format, value: valueStart..<valueStart + Int(length), of: bytes, into: &samples)
-    }
-
-    private static func checkGrayscale(_ format: PixelFormat, frame: Int) throws(DICOMError) {
-        guard format.samplesPerPixel == 1 else {
-            throw DICOMError(.unsupported, "SamplesPerPixel (0028,0002) = \(format.samplesPerPixel), PhotometricInterpretation \(format.photometricInterpretation): a slice must be grayscale")
-        }
-        guard format.bitsAllocated <= 16 else {
-            throw DICOMError(.unsupported, "BitsAllocated (0028,0100) = \(format.bitsAllocated): slices are read as 8- or 16-bit samples")
-        }
-        guard (0..<format.frames).contains(frame) else {
-            throw DICOMError(.malformed, "frame \(frame) asked for, NumberOfFrames (0028,0008) = \(format.frames)")
-        }
+        guard bytes.count == location.fileSize, offset >= 0, offset < bytes.count,
+              let range = try location.frameRange(frame, header: bytes[offset..<min(bytes.count, offset + NativePixelLocation.elementHeaderBytes)])
+        else { return nil }
+        return Self.grayscale(bytes[range], format: location.format, into: &samples)
     }
 
     /// Native little-endian pixels: the frame's bytes read in place from the element's value.
     private static func grayscale(
         _ frame: Int, format: PixelFormat, value: Range<Int>, of bytes: [UInt8], into samples: inout [UInt16]
     ) throws(DICOMError) -> GrayscaleFrame {
-        let range = try frameRange(frame, format: format, value: value)
+        grayscale(bytes[try frameRange(frame, format: format, value: value)], format: format, into: &samples)
+    }
+
+    /// One frame's little-endian stored bytes (checked to be the whole frame) as samples in `samples`.
+    public static func grayscale(_ frameBytes: ArraySlice<UInt8>, format: PixelFormat, into samples: inout [UInt16]) -> GrayscaleFrame {
         let count = format.rows * format.columns
         if samples.count != count { samples = [UInt16](repeating: 0, count: count) }
-        if format.bitsAllocated == 16, !format.isSigned, format.bitsStored == 16 {
+        if format.samplesAreStoredBytes {
             // The common case: the stored bytes are the samples.
             samples.withUnsafeMutableBytes { target in
-                bytes.withUnsafeBytes { source in target.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[range])) }
+                frameBytes.withUnsafeBytes { source in target.copyMemory(from: source) }
             }
             return GrayscaleFrame(width: format.columns, height: format.rows, storedValueOffset: 0)
         }
-        widen(bytes[range], format: format, into: &samples)
+        widen(frameBytes, format: format, into: &samples)
         return GrayscaleFrame(width: format.columns, height: format.rows, storedValueOffset: format.isSigned ? -32768 : 0)
     }
 
@@ -141,7 +119,7 @@ public struct DICOMPixelDecoder: Sendable {
         return try Self.frameRange(frame, format: format, value: element.value)
     }
 
-    private static func frameRange(_ frame: Int, format: PixelFormat, value: Range<Int>) throws(DICOMError) -> Range<Int> {
+    static func frameRange(_ frame: Int, format: PixelFormat, value: Range<Int>) throws(DICOMError) -> Range<Int> {
         let needed = format.frames * format.bytesPerFrame
         guard value.count >= needed else {
             throw DICOMError(.truncated, "PixelData (7FE0,0010) holds \(value.count) bytes; Rows × Columns × SamplesPerPixel × \(format.bytesPerSample) bytes × \(format.frames) frame(s) = \(format.rows) × \(format.columns) × \(format.samplesPerPixel) × \(format.bytesPerSample) × \(format.frames) needs \(needed)")
@@ -150,7 +128,7 @@ public struct DICOMPixelDecoder: Sendable {
         return start..<start + format.bytesPerFrame
     }
 
-    private static func encapsulatedButNative(_ syntax: TransferSyntax) -> DICOMError {
+    static func encapsulatedButNative(_ syntax: TransferSyntax) -> DICOMError {
         DICOMError(.malformed, "PixelData (7FE0,0010) is encapsulated, but the transfer syntax \(syntax) is native")
     }
 

@@ -123,8 +123,9 @@ public struct DICOMDiscovery: Sendable {
         }
         // A study of broken files only is still a study: it fails, naming them.
         result.studies = Set(byStudy.keys).union(unreadableByStudy.keys).map { uid in
-            let instances = (byStudy[uid] ?? []).sorted { $0.url.path < $1.url.path }
-            let unreadable = (unreadableByStudy[uid] ?? []).sorted { $0.url.path < $1.url.path }
+            // In path order already: the readings are in the sorted files' order.
+            let instances = byStudy[uid] ?? []
+            let unreadable = unreadableByStudy[uid] ?? []
             let root = Self.commonFolder(instances.map(\.url) + unreadable.map(\.url))
             return DICOMStudyFiles(studyInstanceUID: uid, root: root, instances: instances, unreadable: unreadable)
         }.sorted { ($0.root.path, $0.studyInstanceUID) < ($1.root.path, $1.studyInstanceUID) }
@@ -133,14 +134,15 @@ public struct DICOMDiscovery: Sendable {
 
     /// Regular files under `root`, hidden entries and PNG study folders left out, in path order.
     private func candidateFiles(_ root: URL) -> [URL] {
-        var files: [URL] = []
-        var pending: [(URL, Int)] = [(root, 0)]
+        // Paths as strings while listing and sorting (a URL computes its path on every access).
+        var files: [String] = []
+        var pending: [(String, Int)] = [(root.path, 0)]
         let manager = FileManager.default
         while let (folder, depth) = pending.popLast() {
-            guard let names = try? manager.contentsOfDirectory(atPath: folder.path) else { continue }
+            guard let names = try? manager.contentsOfDirectory(atPath: folder) else { continue }
             if depth > 0 && names.contains(Study.sidecarFileName) { continue }
             for name in names where !name.hasPrefix(".") {
-                let path = folder.path + "/" + name
+                let path = folder + "/" + name
                 // lstat: a link to a folder is not followed (no loops); a link to a file is read through stat.
                 var info = stat()
                 guard lstat(path, &info) == 0 else { continue }
@@ -150,13 +152,13 @@ public struct DICOMDiscovery: Sendable {
                     kind = S_IFREG
                 }
                 if kind == S_IFDIR, depth < maxDepth {
-                    pending.append((URL(fileURLWithPath: path, isDirectory: true), depth + 1))
+                    pending.append((path, depth + 1))
                 } else if kind == S_IFREG {
-                    files.append(URL(fileURLWithPath: path, isDirectory: false))
+                    files.append(path)
                 }
             }
         }
-        return files.sorted { $0.path < $1.path }
+        return files.sorted().map { URL(fileURLWithPath: $0, isDirectory: false) }
     }
 
     /// A DICM marker at byte 128, or (for files without a preamble) a `.dcm` name or a first element of group 0008.

@@ -19,6 +19,8 @@ public final class StudyScorer {
     public let batchSize: Int
     public var decoder = PNGSliceDecoder()
     public var dicomDecoder = DICOMPixelDecoder()
+    /// Reads a DICOM slice's pixels at the offset discovery found (buffers reused).
+    private var dicomReader = DICOMSliceReader()
     /// How DICOM attributes map to the clinical context (time zone, organ centre patterns).
     public var dicomOptions = DICOMReadingOptions()
     /// Reads each study's sidecar and lists its slices (a run sets its boundary to the studies folder).
@@ -136,18 +138,24 @@ public final class StudyScorer {
                 return .failure(InputProblem(file: error.file, message: error.reason))
             }
         case .dicom(let seriesInstances):
+            // The header was parsed when the study was discovered: only the pixels are read here, unless
+            // the file changed since or its pixels need the whole file parsed.
+            do {
+                if let frame = try dicomReader.readFrame(of: seriesInstances[series.index][index], into: &samples) {
+                    return .success((frame.width, frame.height))
+                }
+            } catch {
+                switch error {
+                case .unreadable(let reason): return .failure(InputProblem(file: url.path, message: reason))
+                case .dicom(let error): return .failure(InputProblem(file: url.path, message: error.description))
+                }
+            }
             do {
                 try FileBytes.read(path: url.path, into: &bytes)
             } catch {
                 return .failure(InputProblem(file: error.file, message: error.reason))
             }
             do {
-                // The header was parsed when the study was discovered: only the pixels are read here,
-                // unless the file changed since or its pixels need the whole file parsed.
-                if let location = seriesInstances[series.index][index].pixelLocation,
-                   let frame = try dicomDecoder.grayscaleFrame(0, at: location, in: bytes, into: &samples) {
-                    return .success((frame.width, frame.height))
-                }
                 let frame = try dicomDecoder.grayscaleFrame(0, of: DICOMParser().parse(bytes), into: &samples)
                 return .success((frame.width, frame.height))
             } catch {
