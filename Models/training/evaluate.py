@@ -25,6 +25,9 @@ import sys
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from synth_cache import cached_studies  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 MODEL_DIR = os.path.join(ROOT, "Models", "pet-default")
@@ -43,12 +46,7 @@ RANKINGS = ["model", "network", "focal", "suvMax"]
 
 def synthesize(radtriage, spec):
     name, family, studies, slices, seed, probability = spec
-    folder = os.path.join(CACHE, name)
-    done = [n for n in os.listdir(folder) if not n.startswith(".")] if os.path.isdir(folder) else []
-    if len(done) < studies:
-        subprocess.run(["nice", "-n", "10", radtriage, "synth", "--out", folder, "--studies", str(studies), "--slices", str(slices),
-                        "--seed", str(seed), "--family", family, "--lesion-probability", str(probability)], check=True)
-    return sorted(os.path.join(folder, n) for n in os.listdir(folder) if not n.startswith("."))
+    return cached_studies(radtriage, os.path.join(CACHE, name), family, studies, slices, seed, probability)
 
 
 def score(radtriage, model, folders):
