@@ -233,24 +233,19 @@ def study_logit(logits):
 
 
 @torch.no_grad()
-def mine_hard_negatives(net, negatives, rng, pool_size, keep):
+def mine_hard_negatives(net, negatives, rng, pool_size, keep, batch=64):
     """Scores a random pool of whole negative slices; the highest, with the place the network fires most."""
     pick = rng.choice(len(negatives), size=min(pool_size, len(negatives)), replace=False)
-    by_study = {}
-    for k in pick:
-        by_study.setdefault(id(negatives[k].study), []).append(negatives[k])
     scored = []
-    for samples in by_study.values():
-        study = samples[0].study
-        indices = [s.slice for s in samples]
-        for begin in range(0, len(indices), 64):
-            part = indices[begin:begin + 64]
-            maps = net.features(whole_slices(study, part))
-            logits = net.head(F.relu(net.fc(maps.amax(dim=(2, 3))))).squeeze(1)
-            strongest = maps.amax(dim=1).flatten(1).argmax(dim=1)
-            side, stride = maps.shape[-1], study.volume.shape[1] / maps.shape[-1]
-            for index, logit, place in zip(part, logits.tolist(), strongest.tolist()):
-                scored.append((logit, Sample(study, index, ((place // side + 0.5) * stride, (place % side + 0.5) * stride))))
+    for begin in range(0, len(pick), batch):
+        samples = [negatives[k] for k in pick[begin:begin + batch]]
+        x = torch.cat([whole_slices(s.study, [s.slice]) for s in samples]).contiguous(memory_format=torch.channels_last)
+        maps = net.features(x)
+        logits = net.head(F.relu(net.fc(maps.amax(dim=(2, 3))))).squeeze(1)
+        strongest = maps.amax(dim=1).flatten(1).argmax(dim=1)
+        side, stride = maps.shape[-1], x.shape[-1] / maps.shape[-1]
+        for sample, logit, place in zip(samples, logits.tolist(), strongest.tolist()):
+            scored.append((logit, Sample(sample.study, sample.slice, ((place // side + 0.5) * stride, (place % side + 0.5) * stride))))
     scored.sort(key=lambda item: -item[0])
     return [sample for _, sample in scored[:keep]]
 
@@ -317,16 +312,16 @@ def main():
 
     net = Net().to(memory_format=torch.channels_last)
     optimiser = torch.optim.Adam(net.parameters(), lr=args.learning_rate)
-    first_epoch, best_auc, hard = 1, -1.0, []
+    first_epoch, best_auc, best_epoch, hard, history = 1, -1.0, 0, [], []
     if args.resume and os.path.exists(CHECKPOINT):
         state = torch.load(CHECKPOINT, weights_only=False)
         net.load_state_dict(state["net"])
         optimiser.load_state_dict(state["optimiser"])
         first_epoch, best_auc = state["epoch"] + 1, state["bestAUC"]
+        best_epoch, history = state.get("bestEpoch", state["epoch"]), state.get("history", [])
         rng = np.random.default_rng(7 + state["epoch"])
         print(f"resumed after epoch {state['epoch']} (best validation AUC {best_auc:.3f})", flush=True)
     start = time.time()
-    history = []
     for epoch in range(first_epoch, args.epochs + 1):
         epoch_start = time.time()
         rate = args.learning_rate * 0.5 * (1 + math.cos(math.pi * (epoch - 1) / args.epochs))
@@ -348,7 +343,7 @@ def main():
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
-            losses.append(float(loss))
+            losses.append(float(loss.detach()))
         train_seconds = time.time() - epoch_start
         net.eval()
         scores = [study_logit(study_logits(net, v, every=args.validation_every)) for v in validation]
@@ -359,16 +354,17 @@ def main():
         print(f"epoch {epoch:2d}: loss {np.mean(losses):.4f}, validation study AUC {score:.3f}, {len(chosen)} crops, "
               f"{train_seconds:.0f} s training + {time.time() - epoch_start - train_seconds:.0f} s validation and mining", flush=True)
         if score > best_auc:
-            best_auc = score
+            best_auc, best_epoch = score, epoch
             torch.save(net.state_dict(), BEST)
             export(net.state_dict(), args.out, {"validation_auc": round(score, 4), "epoch": epoch, "trained_with": "PyTorch " + torch.__version__})
-            with open(os.path.join(args.out, "training.json"), "w") as f:
-                json.dump({"validationAUC": score, "epoch": epoch, "epochs": args.epochs, "trainer": "Models/training/train_torch.py",
-                           "torch": torch.__version__, "trainingSets": [list(s) for s in TRAINING_SETS],
-                           "validationSets": [list(s) for s in VALIDATION_SETS], "positiveSlices": len(positives),
-                           "negativeSlices": len(negatives), "history": history}, f, indent=2)
-                f.write("\n")
-        torch.save({"net": net.state_dict(), "optimiser": optimiser.state_dict(), "epoch": epoch, "bestAUC": best_auc}, CHECKPOINT)
+        with open(os.path.join(args.out, "training.json"), "w") as f:
+            json.dump({"validationAUC": best_auc, "epoch": best_epoch, "epochs": args.epochs, "trainer": "Models/training/train_torch.py",
+                       "torch": torch.__version__, "trainingSets": [list(s) for s in TRAINING_SETS],
+                       "validationSets": [list(s) for s in VALIDATION_SETS], "positiveSlices": len(positives),
+                       "negativeSlices": len(negatives), "history": history}, f, indent=2)
+            f.write("\n")
+        torch.save({"net": net.state_dict(), "optimiser": optimiser.state_dict(), "epoch": epoch, "bestAUC": best_auc,
+                    "bestEpoch": best_epoch, "history": history}, CHECKPOINT)
         if args.minutes and time.time() - start > args.minutes * 60:
             print(f"stopping after epoch {epoch}: {args.minutes} minutes passed (resume with --resume)", flush=True)
             break

@@ -16,7 +16,7 @@ import Testing
         for family in ["lumpy", "analytic"] {
             let out = folder.appendingPathComponent(family)
             // Seed 12 draws two studies with lesions and two without in each family.
-            let synth = try ExecutableRunner.run(["synth", "--out", out.path, "--studies", "4", "--slices", "80", "--seed", "12",
+            let synth = try ExecutableRunner.run(["synth", "--out", out.path, "--studies", "4", "--slices", "60", "--matrix", "128", "--seed", "12",
                                                   "--family", family, "--lesion-probability", "0.5"])
             #expect(synth.status == 0, "\(synth.stderr)")
             studies += (1...4).map { out.appendingPathComponent(String(format: "S%04d", $0)).path }
