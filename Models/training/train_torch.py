@@ -32,6 +32,7 @@ import hashlib
 import json
 import math
 import os
+import subprocess
 import sys
 import time
 
@@ -268,6 +269,18 @@ def mine_hard_negatives(net, negatives, rng, pool_size, keep, batch=64):
     return [sample for _, sample in scored[:keep]]
 
 
+def radtriage_logits(radtriage, net, validation):
+    """The validation studies' logits as radtriage computes them, every slice, with this epoch's export: the
+    engine is many times faster than PyTorch on whole slices, and subsampling slices misses small lesions."""
+    folder = os.path.join(data.CACHE, "epoch-model")
+    export(folded_state(net), folder, {"epoch": "candidate"})
+    run = subprocess.run([radtriage, "score", "--json", "--model", folder, *[v.folder for v in validation]], capture_output=True, text=True)
+    if run.returncode not in (0, 1):
+        raise SystemExit(f"radtriage score failed ({run.returncode}): {run.stderr[-2000:]}")
+    by_path = {os.path.realpath(r["path"]): r["logit"] for r in json.loads(run.stdout)["scored"]}
+    return [by_path[os.path.realpath(v.folder)] for v in validation]
+
+
 def auc(scores, labels):
     return data.auc(np.asarray(scores), np.asarray(labels))
 
@@ -298,7 +311,8 @@ def main():
     parser.add_argument("--negatives-per-positive", type=float, default=3.0)
     parser.add_argument("--positive-copies", type=int, default=2, help="augmented copies of every positive slice per epoch")
     parser.add_argument("--mining-pool", type=int, default=2500)
-    parser.add_argument("--validation-every", type=int, default=3, help="score every N-th validation slice to choose the epoch")
+    parser.add_argument("--validation-every", type=int, default=1,
+                        help="1: radtriage scores every validation slice with the epoch's export; N > 1: PyTorch scores every N-th")
     parser.add_argument("--minutes", type=float, default=0, help="stop after the epoch that passes this many minutes (0: no bound)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--resume", action="store_true", help="continue from the last epoch's checkpoint")
@@ -337,6 +351,8 @@ def main():
         optimiser.load_state_dict(state["optimiser"])
         first_epoch, best_auc = state["epoch"] + 1, state["bestAUC"]
         best_epoch, history = state.get("bestEpoch", state["epoch"]), state.get("history", [])
+        if state.get("validationEvery") != args.validation_every:
+            best_auc = -1.0  # the best so far was measured another way: the next epoch sets it anew
         rng = np.random.default_rng(7 + state["epoch"])
         print(f"resumed after epoch {state['epoch']} (best validation AUC {best_auc:.3f})", flush=True)
     start = time.time()
@@ -364,7 +380,10 @@ def main():
             losses.append(float(loss.detach()))
         train_seconds = time.time() - epoch_start
         net.eval()
-        scores = [study_logit(study_logits(net, v, every=args.validation_every)) for v in validation]
+        if args.validation_every > 1:
+            scores = [study_logit(study_logits(net, v, every=args.validation_every)) for v in validation]
+        else:
+            scores = radtriage_logits(args.radtriage, net, validation)
         score = auc(scores, validation_labels)
         hard = mine_hard_negatives(net, negatives, rng, args.mining_pool, args.mining_pool // 6)
         history.append({"epoch": epoch, "loss": round(float(np.mean(losses)), 4), "validationAUC": round(score, 4),
@@ -382,7 +401,7 @@ def main():
                        "negativeSlices": len(negatives), "history": history}, f, indent=2)
             f.write("\n")
         torch.save({"net": net.state_dict(), "optimiser": optimiser.state_dict(), "epoch": epoch, "bestAUC": best_auc,
-                    "bestEpoch": best_epoch, "history": history}, CHECKPOINT)
+                    "bestEpoch": best_epoch, "history": history, "validationEvery": args.validation_every}, CHECKPOINT)
         if args.minutes and time.time() - start > args.minutes * 60:
             print(f"stopping after epoch {epoch}: {args.minutes} minutes passed (resume with --resume)", flush=True)
             break
