@@ -120,10 +120,7 @@ public struct StudyReader: Sendable {
 
     // MARK: - Study level
 
-    private static let studyKeys: Set<String> = [
-        "schemaVersion", "studyId", "accessionNumber", "patientId", "site", "organCentre", "orderedPriority",
-        "timeZone", "acquisitionDateTime", "receivedDateTime", "patientWeightKg", "series",
-    ]
+    private static let studyKeys = StudySidecar.keys
 
     private func validateStudy(
         _ root: [String: JSONValue], folder: URL, sidecarPath: String, validator v: inout SidecarValidator
@@ -199,10 +196,7 @@ public struct StudyReader: Sendable {
 
     // MARK: - Series level
 
-    private static let seriesKeys: Set<String> = [
-        "folder", "modality", "seriesDateTime", "units", "rescaleSlope", "rescaleIntercept", "pixelSpacingMm",
-        "sliceThicknessMm", "sliceSpacingMm", "decayCorrection", "correctedImage", "radiopharmaceutical", "slices",
-    ]
+    private static let seriesKeys = SeriesSidecar.keys
 
     private func validateSeries(
         _ fields: [String: JSONValue], index: Int, folder: URL, timeZone: TimeZone, validator v: inout SidecarValidator
@@ -273,9 +267,7 @@ public struct StudyReader: Sendable {
         return PixelSpacing(rowMm: row, columnMm: column)
     }
 
-    private static let radiopharmaceuticalKeys: Set<String> = [
-        "radionuclide", "tracer", "injectedActivityMBq", "injectionDateTime", "injectionTime", "halfLifeSeconds",
-    ]
+    private static let radiopharmaceuticalKeys = RadiopharmaceuticalSidecar.keys
 
     private func validateRadiopharmaceutical(
         _ fields: [String: JSONValue], at path: String, timeZone: TimeZone, validator v: inout SidecarValidator
@@ -304,7 +296,7 @@ public struct StudyReader: Sendable {
 
     // MARK: - Slices
 
-    private static let sliceKeys: Set<String> = ["file", "rescaleSlope", "rescaleIntercept", "acquisitionDateTime"]
+    private static let sliceKeys = SliceSidecar.keys
 
     /// The slices in reading order: as listed in the sidecar, or the folder's PNG files in natural order.
     private func listSlices(

@@ -4,6 +4,13 @@
 /// validates a file into a `Study`, collecting every problem; `StudySidecar` itself is what a writer
 /// (the synthetic-study generator, a converter from DICOM) encodes. Every field with a unit says it in its name.
 public struct StudySidecar: Codable, Sendable, Equatable {
+    /// The object's keys in study.json: what the reader accepts (`keys`) and the JSON Schema is tested against.
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case schemaVersion, studyId, accessionNumber, patientId, site, organCentre, orderedPriority, timeZone, acquisitionDateTime, receivedDateTime, patientWeightKg, series
+    }
+
+    public static var keys: Set<String> { Set(CodingKeys.allCases.map(\.stringValue)) }
+
     public static let currentSchemaVersion = 1
 
     public var schemaVersion: Int
@@ -51,6 +58,13 @@ public struct StudySidecar: Codable, Sendable, Equatable {
 
 /// One series: a folder of PNG slices beside `study.json`.
 public struct SeriesSidecar: Codable, Sendable, Equatable {
+    /// The object's keys in study.json: what the reader accepts (`keys`) and the JSON Schema is tested against.
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case folder, modality, seriesDateTime, units, rescaleSlope, rescaleIntercept, pixelSpacingMm, sliceThicknessMm, sliceSpacingMm, decayCorrection, correctedImage, radiopharmaceutical, slices
+    }
+
+    public static var keys: Set<String> { Set(CodingKeys.allCases.map(\.stringValue)) }
+
     /// The series folder's name inside the study folder (a plain name: no `/`, no `..`).
     public var folder: String
     /// DICOM modality: `PT`, `CT`, ...
@@ -100,6 +114,13 @@ public struct SeriesSidecar: Codable, Sendable, Equatable {
 
 /// A slice listed explicitly, with the values that vary per slice.
 public struct SliceSidecar: Codable, Sendable, Equatable {
+    /// The object's keys in study.json: what the reader accepts (`keys`) and the JSON Schema is tested against.
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case file, rescaleSlope, rescaleIntercept, acquisitionDateTime
+    }
+
+    public static var keys: Set<String> { Set(CodingKeys.allCases.map(\.stringValue)) }
+
     /// The PNG file's name inside the series folder (a plain name).
     public var file: String
     public var rescaleSlope: Double?
@@ -117,6 +138,13 @@ public struct SliceSidecar: Codable, Sendable, Equatable {
 
 /// What was injected, and when (DICOM Radiopharmaceutical Information Sequence (0054,0016)).
 public struct RadiopharmaceuticalSidecar: Codable, Sendable, Equatable {
+    /// The object's keys in study.json: what the reader accepts (`keys`) and the JSON Schema is tested against.
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case radionuclide, tracer, injectedActivityMBq, injectionDateTime, injectionTime, halfLifeSeconds
+    }
+
+    public static var keys: Set<String> { Set(CodingKeys.allCases.map(\.stringValue)) }
+
     /// e.g. `F-18`, `Ga-68`; must be in the built-in half-life table.
     public var radionuclide: String
     /// e.g. `FDG`, `PSMA-11`.
