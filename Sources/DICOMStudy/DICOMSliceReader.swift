@@ -1,5 +1,6 @@
 import DICOMFormat
 import Foundation
+import TriageCore
 
 /// Reads a native DICOM slice's pixels at the offset discovery found: the pixel element's header, then
 /// the frame's bytes straight into the samples' storage (`pread`), without reading or parsing the
@@ -21,11 +22,20 @@ public struct DICOMSliceReader {
     /// pixels are not at an offset (deflated, big endian, RLE, compressed): parse it whole then.
     public mutating func readFrame(of instance: DICOMInstance, into samples: inout [UInt16]) throws(Failure) -> GrayscaleFrame? {
         guard let location = instance.pixelLocation else { return nil }
-        let descriptor = open(instance.url.path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard descriptor >= 0 else { throw .unreadable(Self.errnoText()) }
-        defer { close(descriptor) }
+        let path = instance.url.path
+        let descriptor: Int32
         var info = stat()
-        guard fstat(descriptor, &info) == 0 else { throw .unreadable(Self.errnoText()) }
+        do {
+            descriptor = try SystemCall.retrying("open", path: path) { open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) }
+        } catch {
+            throw .unreadable(error.what)
+        }
+        defer { close(descriptor) }
+        do {
+            try SystemCall.retrying("fstat", path: path) { fstat(descriptor, &info) }
+        } catch {
+            throw .unreadable(error.what)
+        }
         guard info.st_mode & S_IFMT == S_IFREG, Int(info.st_size) == location.fileSize else { return nil }
         let wanted = min(header.count, location.fileSize - location.elementOffset)
         guard wanted > 0, header.withUnsafeMutableBytes({ Self.read(descriptor, into: $0.baseAddress!, count: wanted, at: location.elementOffset) }) else {
@@ -58,13 +68,10 @@ public struct DICOMSliceReader {
     private static func read(_ descriptor: Int32, into buffer: UnsafeMutableRawPointer, count: Int, at offset: Int) -> Bool {
         var total = 0
         while total < count {
-            let got = pread(descriptor, buffer + total, count - total, off_t(offset + total))
-            if got < 0 && errno == EINTR { continue }
-            guard got > 0 else { return false }
+            guard let got = try? SystemCall.retrying("pread", { pread(descriptor, buffer + total, count - total, off_t(offset + total)) }),
+                  got > 0 else { return false }
             total += got
         }
         return true
     }
-
-    private static func errnoText() -> String { String(cString: strerror(errno)) }
 }

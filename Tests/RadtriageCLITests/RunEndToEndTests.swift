@@ -97,7 +97,8 @@ import Testing
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: out) }
         let lockPath = out.appendingPathComponent(".radtriage.lock").path
-        let held = open(lockPath, O_RDWR | O_CREAT, 0o644)
+        // Close-on-exec: a child process another test starts meanwhile must not inherit the lock and hold it after close.
+        let held = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         #expect(held >= 0 && flock(held, LOCK_EX | LOCK_NB) == 0)
         let blocked = try ExecutableRunner.run(["run", "--studies", ExecutableRunner.sampleData.path, "--out", out.path])
         #expect(blocked.status == 75)
@@ -106,7 +107,8 @@ import Testing
         // The lock goes with the process that held it: the next run works.
         close(held)
         let next = try ExecutableRunner.run(["run", "--studies", ExecutableRunner.sampleData.path, "--out", out.path])
-        #expect(next.status == 1 && FileManager.default.fileExists(atPath: out.appendingPathComponent("worklist.csv").path))
+        #expect(next.status == 1 && FileManager.default.fileExists(atPath: out.appendingPathComponent("worklist.csv").path),
+                "exit \(next.status): \(next.stderr.suffix(500))")
     }
 }
 
