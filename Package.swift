@@ -65,7 +65,7 @@ let package = Package(
         // Reading-week simulation: arrivals and readers through the configured ranking and its alternatives.
         .target(name: "Simulation", dependencies: ["TriageCore", "Triage", plot]),
         .target(name: "Benchmarking", dependencies: [
-            "CDecodeBaseline", "CPipelineBaseline", "Scoring", "SliceCodec", "StudyFormat", "Quantification", "Synthesis", "TriageCore",
+            "CDecodeBaseline", "CPipelineBaseline", "Scoring", "SliceCodec", "StudyFormat", "DICOMFormat", "DICOMStudy", "Quantification", "Synthesis", "TriageCore",
         ]),
         .target(name: "TriagePipeline", dependencies: [
             "TriageCore", "RunState", "StudyFormat", "DICOMFormat", "DICOMStudy", "SliceCodec", "Quantification", "Scoring", "Evidence", "Triage", "WorklistExport", logging,
@@ -107,7 +107,7 @@ let package = Package(
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Triage", "TriageCore"]),
         .testTarget(name: "RunStateTests", dependencies: ["RunState", "TriageCore", grdb]),
         .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Synthesis", "StudyFormat", "TriageCore", "PNGFixtures"]),
-        .testTarget(name: "RadtriageCLITests", dependencies: ["radtriage", "RunState", grdb, "Synthesis", "StudyFormat", "TriageCore", argumentParser, yams]),
+        .testTarget(name: "RadtriageCLITests", dependencies: ["radtriage", "RunState", "TriagePipeline", grdb, "Synthesis", "StudyFormat", "TriageCore", argumentParser, yams]),
     ]
 )
 

@@ -1,4 +1,7 @@
-public struct BenchError: Error, CustomStringConvertible {
+import TriageCore
+
+/// Why `radtriage bench` could not measure: the file or folder, and what went wrong.
+public struct BenchError: UserFacingError {
     public enum Kind: Sendable {
         /// The studies given cannot be measured (no folder, no slices of the model's modality).
         case input
@@ -7,10 +10,19 @@ public struct BenchError: Error, CustomStringConvertible {
     }
 
     public let kind: Kind
-    public let description: String
+    public let file: String?
+    public let what: String
+    public var description: String { located }
 
-    public init(_ description: String, kind: Kind = .measurement) {
+    public init(_ kind: Kind = .measurement, file: String?, what: String) {
         self.kind = kind
-        self.description = description
+        self.file = file
+        self.what = what
+    }
+
+    /// Another error, kept with its file when it names one.
+    public init(_ cause: any Error, kind: Kind = .measurement) {
+        let located = cause as? any UserFacingError
+        self.init(kind, file: located?.file, what: located?.what ?? "\(cause)")
     }
 }

@@ -79,8 +79,8 @@ public struct BenchReport: Codable, Sendable {
             "radtriage bench: \(studies) studies, \(slices) slices of \(sliceSize); model \(model) (\(f(modelMFLOPPerSlice, 1)) MFLOP per slice); \(cores) cores",
             "",
             "bounds on one thread, same files and shapes:",
-            bound("plain C pipeline (libpng + im2col/sgemm model)", pipelineBound.slicesPerSecond),
-            bound("decode only (plain libpng loop)", decodeBound.slicesPerSecond),
+            bound("plain C pipeline (libpng or DICOM copy + im2col/sgemm)", pipelineBound.slicesPerSecond),
+            bound("decode only (libpng loop; DICOM: read + copy)", decodeBound.slicesPerSecond),
             bound("sgemm only at the model's shapes", gemmBound.slicesPerSecond) + " (\(f(gemmBound.gflops, 1)) GFLOP/s)",
             bound("decode + sgemm", decodePlusSGEMMSlicesPerSecond),
         ]

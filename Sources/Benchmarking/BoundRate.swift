@@ -25,7 +25,7 @@ public struct BoundRate: Codable, Sendable {
         do {
             try FileBytes.read(path: path, into: &bytes)
         } catch {
-            throw BenchError("\(error)")
+            throw BenchError(error)
         }
     }
 }

@@ -1,3 +1,5 @@
+import DICOMFormat
+import DICOMStudy
 import Foundation
 import TriageCore
 import Quantification
@@ -55,9 +57,7 @@ public struct PipelineBench {
         }
         let files = try sliceFiles(under: studies)
         guard !files.slices.isEmpty else {
-            // The bounds are PNG pipelines (libpng); DICOM studies are measured by scripts/dicom-bench.py.
-            let hint = " (bench measures PNG studies, its bounds decode with libpng; for DICOM studies, scripts/dicom-bench.py measures run on DICOM against the same studies as PNG, and the DICOM decoding against pydicom)"
-            throw BenchError("\(studies.path): no readable \(model.manifest.input.modality) slices\(hint)", kind: .input)
+            throw BenchError(.input, file: studies.path, what: "no readable \(model.manifest.input.modality) slices (PNG studies, or DICOM studies whose series map to SUV)")
         }
 
         progress("pipeline bound: the plain C pipeline over \(min(files.slices.count, pipelineSample)) files, one thread")
@@ -70,8 +70,8 @@ public struct PipelineBench {
             progress("pipeline bound: the plain C pipeline on \(jobs) threads")
             parallelPipeline = try PlainPipelineBound.measure(slices: pipelineSlices, model: model, threads: jobs).0
         }
-        progress("decode bound: plain libpng loop over \(min(files.slices.count, decodeSample)) files, one thread")
-        let decode = try DecodeBound.measure(files: Self.spread(files.slices, atMost: decodeSample).map(\.path), rounds: 2)
+        progress("decode bound: plain libpng loop (DICOM: the file read, its samples copied) over \(min(files.slices.count, decodeSample)) files, one thread")
+        let decode = try DecodeBound.measure(slices: Self.spread(files.slices, atMost: decodeSample), rounds: 2)
         progress("compute bound: sgemm at the model's \(model.gemmShapes.count) GEMM shapes, one thread")
         let gemm = GEMMBound.measure(model: model)
         // The BLAS thread policy, measured: N threads on one GEMM at a time, against N workers of one thread each.
@@ -126,18 +126,11 @@ public struct PipelineBench {
         do {
             folders = try StudyDiscovery.studyFolders(at: root)
         } catch {
-            throw BenchError("\(error)", kind: .input)
+            throw BenchError(error, kind: .input)
         }
         for folder in folders {
-            guard let study = try? StudyReader().read(folder: folder),
-                  let series = study.series.first(where: { $0.modality.uppercased() == modality }) else { continue }
-            let map: AffineSliceMap
-            if model.manifest.input.units.uppercased() == "SUV" {
-                guard case .calibrated(let calibration) = SUVCalibrator.calibrate(series: series, of: study) else { continue }
-                map = calibration.map
-            } else {
-                map = AffineSliceMap(rescaleOf: series)
-            }
+            guard let study = try? StudyReader().read(folder: folder), let series = study.series.first(where: { $0.modality.uppercased() == modality }),
+                  let map = stageMap(series, of: study) else { continue }
             studies += 1
             slices += series.slices.enumerated().map { index, slice in
                 PlainPipelineBound.Slice(path: slice.url.path, slope: Float(map.scales[index]), intercept: Float(map.offsets[index]))
@@ -147,6 +140,33 @@ public struct PipelineBench {
                 sliceSize = "\(header.width)×\(header.height) \(modality)"
             }
         }
+        // DICOM studies in any layout; the plain loop reads 16-bit unsigned native pixels from each file's end.
+        for files in DICOMDiscovery().scan(root).studies {
+            guard let reading = try? DICOMStudyMapper().map(files),
+                  let series = reading.study.series.first(where: { $0.modality.uppercased() == modality }),
+                  let map = stageMap(series, of: reading.study) else { continue }
+            var studySlices: [PlainPipelineBound.Slice] = []
+            for (index, instance) in reading.seriesInstances[series.index].enumerated() {
+                // The pixel element's header (8 or 12 bytes) right before the file's last Rows × Columns × 2 bytes.
+                guard let location = instance.pixelLocation, case let format = location.format, format.bitsAllocated == 16, format.bitsStored == 16,
+                      !format.isSigned, format.samplesPerPixel == 1, format.frames == 1,
+                      [8, 12].contains(instance.status.size - format.bytesPerFrame - location.elementOffset) else {
+                    throw BenchError(.input, file: instance.url.path, what: "bench's plain DICOM loop reads one frame of 16-bit unsigned native little-endian samples at the file's end; this file is \(instance.transferSyntax)\(instance.pixelLocation.map { ", \($0.format.bitsStored) of \($0.format.bitsAllocated) bits" } ?? "")")
+                }
+                studySlices.append(PlainPipelineBound.Slice(path: instance.url.path, slope: Float(map.scales[index]), intercept: Float(map.offsets[index]),
+                                                            dicomSize: (format.columns, format.rows)))
+                if sliceSize == "?" { sliceSize = "\(format.columns)×\(format.rows) \(modality) (DICOM)" }
+            }
+            studies += 1
+            slices += studySlices
+        }
         return (slices, studies, sliceSize)
+    }
+
+    /// Stored values to the model's units: SUV from the calibration, else the series' rescale; nil when SUV cannot be computed.
+    private func stageMap(_ series: Series, of study: Study) -> AffineSliceMap? {
+        guard model.manifest.input.units.uppercased() == "SUV" else { return AffineSliceMap(rescaleOf: series) }
+        guard case .calibrated(let calibration) = SUVCalibrator.calibrate(series: series, of: study) else { return nil }
+        return calibration.map
     }
 }

@@ -34,7 +34,7 @@ public struct PipelineRun: Codable, Sendable {
         guard status == 0 || status == 1,
               let line = text.split(separator: "\n").last(where: { $0.contains("\"run finished\"") }),
               let event = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String]
-        else { throw BenchError("radtriage run --jobs \(jobs) exited with \(status):\n\(text.suffix(2000))") }
+        else { throw BenchError(file: nil, what: "radtriage run --jobs \(jobs) exited with \(status):\n\(text.suffix(2000))") }
         func number(_ key: String) -> Double { Double(event[key] ?? "") ?? 0 }
         return PipelineRun(
             jobs: jobs, slices: Int(number("slices")), studies: Int(number("studies")), seconds: seconds,
@@ -53,11 +53,11 @@ public struct PipelineRun: Codable, Sendable {
         defer { for pointer in argv { free(pointer) } }
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, arguments[0], &actions, nil, &argv, environ)
-        guard spawned == 0 else { throw BenchError("\(arguments[0]): cannot start: \(String(cString: strerror(spawned)))") }
+        guard spawned == 0 else { throw BenchError(file: arguments[0], what: "cannot start: \(String(cString: strerror(spawned)))") }
         var status: Int32 = 0
         var usage = rusage()
         while wait4(pid, &status, 0, &usage) < 0 {
-            guard errno == EINTR else { throw BenchError("wait4: \(String(cString: strerror(errno)))") }
+            guard errno == EINTR else { throw BenchError(file: nil, what: "wait4: \(String(cString: strerror(errno)))") }
         }
         // WIFEXITED / WEXITSTATUS, which Swift does not import as functions.
         let exited = status & 0x7f == 0

@@ -13,11 +13,23 @@ public enum PlainPipelineBound {
         public var path: String
         public var slope: Float
         public var intercept: Float
+        /// A native DICOM slice of 16-bit unsigned little-endian samples, whose pixel data are the file's
+        /// last width × height × 2 bytes: the plain loop reads them there (no parsing); nil for PNG.
+        public var dicomSize: (width: Int, height: Int)?
 
-        public init(path: String, slope: Float, intercept: Float) {
+        public init(path: String, slope: Float, intercept: Float, dicomSize: (width: Int, height: Int)? = nil) {
             self.path = path
             self.slope = slope
             self.intercept = intercept
+            self.dicomSize = dicomSize
+        }
+
+        /// Where a native DICOM slice's samples are in its file's bytes, checked against the file's size.
+        func dicomSamples(in bytes: [UInt8]) throws(BenchError) -> Range<Int>? {
+            guard let size = dicomSize else { return nil }
+            let count = size.width * size.height * 2
+            guard bytes.count >= count else { throw BenchError(file: path, what: "\(bytes.count) bytes, fewer than its \(size.width) × \(size.height) samples") }
+            return bytes.count - count..<bytes.count
         }
     }
 
@@ -43,7 +55,7 @@ public enum PlainPipelineBound {
                 } catch let error as BenchError {
                     failure.withLock { $0 = $0 ?? error }
                 } catch {
-                    failure.withLock { $0 = $0 ?? BenchError("\(error)") }
+                    failure.withLock { $0 = $0 ?? BenchError(error) }
                 }
             }
             if let error = failure.withLock({ $0 }) { throw error }
@@ -56,7 +68,7 @@ public enum PlainPipelineBound {
     /// One thread's share: its own workspace and file buffer.
     private static func score(_ share: [(index: Int, slice: Slice)], network: PlainNetwork) throws -> [(index: Int, logit: Float)] {
         guard let workspace = baseline_workspace_create(network.model, 4096 * 4096) else {
-            throw BenchError("the plain C pipeline could not allocate its buffers")
+            throw BenchError(file: nil, what: "the plain C pipeline could not allocate its buffers")
         }
         defer { baseline_workspace_destroy(workspace) }
         var bytes: [UInt8] = []
@@ -65,10 +77,16 @@ public enum PlainPipelineBound {
         for (index, slice) in share {
             try BoundRate.read(slice.path, into: &bytes)
             var logit: Float = .nan
-            let status = bytes.withUnsafeBufferPointer { png in
-                baseline_score_slice(network.model, workspace, png.baseAddress, png.count, slice.slope, slice.intercept, &logit)
+            let samples = try slice.dicomSamples(in: bytes)
+            let status = bytes.withUnsafeBufferPointer { file in
+                if let samples, let size = slice.dicomSize {
+                    baseline_score_samples(network.model, workspace, file.baseAddress! + samples.lowerBound, UInt32(size.width),
+                                           UInt32(size.height), slice.slope, slice.intercept, &logit)
+                } else {
+                    baseline_score_slice(network.model, workspace, file.baseAddress, file.count, slice.slope, slice.intercept, &logit)
+                }
             }
-            guard status == 0 else { throw BenchError("\(slice.path): the plain C pipeline could not decode it") }
+            guard status == 0 else { throw BenchError(file: slice.path, what: "the plain C pipeline could not decode it") }
             scored.append((index, logit))
         }
         return scored

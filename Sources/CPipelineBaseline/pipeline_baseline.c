@@ -201,11 +201,29 @@ static void layer_forward(const baseline_layer *l, const float *in, float *out, 
     }
 }
 
+static int score_stored(const baseline_model *model, baseline_workspace *w, uint32_t width, uint32_t height, float slope, float intercept,
+                        float *logit);
+
 int baseline_score_slice(const baseline_model *model, baseline_workspace *w, const uint8_t *png, size_t size, float slope, float intercept,
                          float *logit) {
     uint32_t width = 0, height = 0;
     long pixels = baseline_decode_gray(png, size, w->stored, w->max_pixels, &width, &height);
     if (pixels <= 0) return -1;
+    return score_stored(model, w, width, height, slope, intercept, logit);
+}
+
+int baseline_score_samples(const baseline_model *model, baseline_workspace *w, const uint8_t *samples, uint32_t width, uint32_t height,
+                           float slope, float intercept, float *logit) {
+    size_t pixels = (size_t)width * height;
+    if (pixels == 0 || pixels > w->max_pixels) return -1;
+    for (size_t i = 0; i < pixels; i++) w->stored[i] = (uint16_t)(samples[2 * i] | samples[2 * i + 1] << 8);
+    return score_stored(model, w, width, height, slope, intercept, logit);
+}
+
+/* The slice's stored values are in w->stored. */
+static int score_stored(const baseline_model *model, baseline_workspace *w, uint32_t width, uint32_t height, float slope, float intercept,
+                        float *logit) {
+    long pixels = (long)width * height;
     if ((size_t)model->height * width > w->rows_capacity) {
         float *grown = realloc(w->rows, (size_t)model->height * width * sizeof *grown);
         if (!grown) return -1;

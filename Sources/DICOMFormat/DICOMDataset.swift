@@ -95,10 +95,13 @@ public struct DICOMDataset: Sendable {
     public func doubles(_ tag: DICOMTag) -> [Double]? {
         guard let element = element(tag) else { return nil }
         if let binary = binaryNumbers(element) { return binary.isEmpty ? nil : binary }
-        guard let values = strings(tag) else { return nil }
+        guard element.items.isEmpty, element.fragments == nil else { return nil }
+        // Decimal and integer strings are ASCII: split and read on the bytes, without decoding text.
+        let raw = Self.trimmed(bytes[element.value])
+        guard !raw.isEmpty else { return nil }
         var numbers: [Double] = []
-        for value in values {
-            guard let number = Double(value), number.isFinite else { return nil }
+        for value in raw.split(separator: UInt8(ascii: "\\"), omittingEmptySubsequences: false) {
+            guard let number = Double(String(decoding: Self.trimmed(value), as: UTF8.self)), number.isFinite else { return nil }
             numbers.append(number)
         }
         return numbers

@@ -32,6 +32,12 @@ public struct DICOMFile: Sendable {
     public var hasPixelData: Bool { pixelDataOffset != nil || dataset.contains(.pixelData) }
 }
 
+/// What a header that failed to parse still gave: the error, and the top-level attributes before it.
+public struct SalvagedHeader: Error, Sendable {
+    public let error: DICOMError
+    public let dataset: DICOMDataset?
+}
+
 /// Parses DICOM Part 10 files: implicit and explicit VR, little and big endian, deflated, with
 /// defined and undefined lengths. Every length is checked against the bytes that remain before it is
 /// used, nesting is bounded, and elements must come in ascending order; anything else is a `DICOMError`.
@@ -45,6 +51,25 @@ public struct DICOMParser: Sendable {
     /// Parses a whole file, or with `headerOnly`, up to the top-level PixelData element (which is then
     /// absent from the data set), so that a prefix of a file is enough to read its attributes.
     public func parse(_ bytes: [UInt8], headerOnly: Bool = false) throws(DICOMError) -> DICOMFile {
+        var brokenElement: Int?
+        return try parse(bytes, headerOnly: headerOnly, brokenElement: &brokenElement)
+    }
+
+    /// A header-only parse that fails keeps what it read: the top-level attributes before the element
+    /// that broke it, enough to tell which study a broken file belongs to (nil when none read).
+    public func parseHeaderSalvaging(_ bytes: [UInt8]) -> Result<DICOMFile, SalvagedHeader> {
+        var brokenElement: Int?
+        do {
+            return .success(try parse(bytes, headerOnly: true, brokenElement: &brokenElement))
+        } catch {
+            // The elements before the broken one parse alone: the bytes up to it end at an element's end.
+            let partial = brokenElement.flatMap { start in try? parse(Array(bytes[..<start]), headerOnly: true) }
+            return .failure(SalvagedHeader(error: error, dataset: partial?.dataset))
+        }
+    }
+
+    /// `brokenElement`: where the top-level element that a failure lies in starts (not for deflated data sets).
+    private func parse(_ bytes: [UInt8], headerOnly: Bool, brokenElement: inout Int?) throws(DICOMError) -> DICOMFile {
         var reader = ElementReader(bytes: bytes, limits: limits)
         reader.stopAtPixelData = headerOnly
         var offset = 0
@@ -79,8 +104,14 @@ public struct DICOMParser: Sendable {
             throw DICOMError(.truncated, at: start, "the file ends after the meta group: it has no data set")
         }
         let encoding = ElementReader.Encoding(explicitVR: syntax.explicitVR, bigEndian: syntax.bigEndian)
-        let (elements, _) = try reader.readElements(
-            from: start, to: body.count, encoding: encoding, depth: 0, charset: .defaultRepertoire, onlyGroup: nil)
+        let elements: [DICOMElement]
+        do {
+            (elements, _) = try reader.readElements(
+                from: start, to: body.count, encoding: encoding, depth: 0, charset: .defaultRepertoire, onlyGroup: nil)
+        } catch {
+            if !syntax.deflated, let element = reader.topLevelElementStart, element > start { brokenElement = element }
+            throw error
+        }
         let dataset = DICOMDataset(bytes: body, bigEndian: syntax.bigEndian, elements: elements, inherited: .defaultRepertoire)
         return DICOMFile(meta: meta, dataset: dataset, transferSyntax: syntax, hasPreamble: hasPreamble,
                          transferSyntaxInferred: inferred, pixelDataOffset: reader.pixelDataOffset)
@@ -147,6 +178,8 @@ struct ElementReader {
     var stopAtPixelData = false
     /// Where the top-level PixelData element starts, when reading stopped there.
     private(set) var pixelDataOffset: Int?
+    /// Where the top-level element being read starts (the one a failure lies in).
+    private(set) var topLevelElementStart: Int?
 
     init(bytes: [UInt8], limits: DICOMParseLimits, elementCount: Int = 0) {
         self.bytes = bytes
@@ -168,6 +201,7 @@ struct ElementReader {
             if let onlyGroup {
                 guard end - offset >= 2, read16(offset, bigEndian: false) == onlyGroup else { break }
             }
+            if depth == 0 { topLevelElementStart = offset }
             let header = try readHeader(at: offset, end: end, encoding: encoding)
             if stopAtPixelData && depth == 0 && header.tag >= .pixelData {
                 if header.tag == .pixelData { pixelDataOffset = offset }

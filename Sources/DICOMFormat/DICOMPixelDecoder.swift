@@ -5,6 +5,12 @@ public struct GrayscaleFrame: Sendable, Equatable {
     /// Signed samples are stored shifted by +32768 so they fit `UInt16`; the true stored value is
     /// `sample + storedValueOffset` (−32768 for signed pixels, 0 for unsigned).
     public let storedValueOffset: Int
+
+    public init(width: Int, height: Int, storedValueOffset: Int) {
+        self.width = width
+        self.height = height
+        self.storedValueOffset = storedValueOffset
+    }
 }
 
 /// Decodes native (little and big endian) and RLE Lossless pixel data; other encapsulated syntaxes
@@ -38,30 +44,52 @@ public struct DICOMPixelDecoder: Sendable {
     public func grayscaleFrame(_ frame: Int, of file: DICOMFile, into samples: inout [UInt16]) throws(DICOMError) -> GrayscaleFrame {
         try checkDecodable(file)
         let format = try PixelFormat(file.dataset, limits: limits)
-        guard format.samplesPerPixel == 1 else {
-            throw DICOMError(.unsupported, "SamplesPerPixel (0028,0002) = \(format.samplesPerPixel), PhotometricInterpretation \(format.photometricInterpretation): a slice must be grayscale")
+        try format.checkGrayscale(frame: frame)
+        if file.transferSyntax.pixels == .native, !file.transferSyntax.bigEndian {
+            let element = try pixelElement(of: file)
+            guard element.fragments == nil else { throw Self.encapsulatedButNative(file.transferSyntax) }
+            return try Self.grayscale(frame, format: format, value: element.value, of: file.dataset.bytes, into: &samples)
         }
-        guard format.bitsAllocated <= 16 else {
-            throw DICOMError(.unsupported, "BitsAllocated (0028,0100) = \(format.bitsAllocated): slices are read as 8- or 16-bit samples")
-        }
-        guard (0..<format.frames).contains(frame) else {
-            throw DICOMError(.malformed, "frame \(frame) asked for, NumberOfFrames (0028,0008) = \(format.frames)")
-        }
+        let data = try littleEndianFrame(frame, of: file, format: format)
         let count = format.rows * format.columns
         if samples.count != count { samples = [UInt16](repeating: 0, count: count) }
-        if format.bitsAllocated == 16, !format.isSigned, format.bitsStored == 16, !file.transferSyntax.bigEndian,
-           file.transferSyntax.pixels == .native {
+        Self.widen(data[...], format: format, into: &samples)
+        return GrayscaleFrame(width: format.columns, height: format.rows, storedValueOffset: format.isSigned ? -32768 : 0)
+    }
+
+    /// The same frame from the file's bytes and the location its header-only parse found, without
+    /// parsing the header again. nil when `bytes` no longer hold the PixelData element there (the file
+    /// changed since its header was read): parse it whole then.
+    @discardableResult
+    public func grayscaleFrame(
+        _ frame: Int, at location: NativePixelLocation, in bytes: [UInt8], into samples: inout [UInt16]
+    ) throws(DICOMError) -> GrayscaleFrame? {
+        let offset = location.elementOffset
+        guard bytes.count == location.fileSize, offset >= 0, offset < bytes.count,
+              let range = try location.frameRange(frame, header: bytes[offset..<min(bytes.count, offset + NativePixelLocation.elementHeaderBytes)])
+        else { return nil }
+        return Self.grayscale(bytes[range], format: location.format, into: &samples)
+    }
+
+    /// Native little-endian pixels: the frame's bytes read in place from the element's value.
+    private static func grayscale(
+        _ frame: Int, format: PixelFormat, value: Range<Int>, of bytes: [UInt8], into samples: inout [UInt16]
+    ) throws(DICOMError) -> GrayscaleFrame {
+        grayscale(bytes[try frameRange(frame, format: format, value: value)], format: format, into: &samples)
+    }
+
+    /// One frame's little-endian stored bytes (checked to be the whole frame) as samples in `samples`.
+    public static func grayscale(_ frameBytes: ArraySlice<UInt8>, format: PixelFormat, into samples: inout [UInt16]) -> GrayscaleFrame {
+        let count = format.rows * format.columns
+        if samples.count != count { samples = [UInt16](repeating: 0, count: count) }
+        if format.samplesAreStoredBytes {
             // The common case: the stored bytes are the samples.
-            let range = try nativeRange(frame, of: file, format: format)
             samples.withUnsafeMutableBytes { target in
-                file.dataset.bytes.withUnsafeBytes { source in
-                    target.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[range]))
-                }
+                frameBytes.withUnsafeBytes { source in target.copyMemory(from: source) }
             }
             return GrayscaleFrame(width: format.columns, height: format.rows, storedValueOffset: 0)
         }
-        let data = try littleEndianFrame(frame, of: file, format: format)
-        Self.widen(data, format: format, into: &samples)
+        widen(frameBytes, format: format, into: &samples)
         return GrayscaleFrame(width: format.columns, height: format.rows, storedValueOffset: format.isSigned ? -32768 : 0)
     }
 
@@ -87,15 +115,21 @@ public struct DICOMPixelDecoder: Sendable {
     /// The byte range of native frame `frame`, after checking the element holds every frame.
     private func nativeRange(_ frame: Int, of file: DICOMFile, format: PixelFormat) throws(DICOMError) -> Range<Int> {
         let element = try pixelElement(of: file)
-        guard element.fragments == nil else {
-            throw DICOMError(.malformed, "PixelData (7FE0,0010) is encapsulated, but the transfer syntax \(file.transferSyntax) is native")
-        }
+        guard element.fragments == nil else { throw Self.encapsulatedButNative(file.transferSyntax) }
+        return try Self.frameRange(frame, format: format, value: element.value)
+    }
+
+    static func frameRange(_ frame: Int, format: PixelFormat, value: Range<Int>) throws(DICOMError) -> Range<Int> {
         let needed = format.frames * format.bytesPerFrame
-        guard element.value.count >= needed else {
-            throw DICOMError(.truncated, "PixelData (7FE0,0010) holds \(element.value.count) bytes; Rows × Columns × SamplesPerPixel × \(format.bytesPerSample) bytes × \(format.frames) frame(s) = \(format.rows) × \(format.columns) × \(format.samplesPerPixel) × \(format.bytesPerSample) × \(format.frames) needs \(needed)")
+        guard value.count >= needed else {
+            throw DICOMError(.truncated, "PixelData (7FE0,0010) holds \(value.count) bytes; Rows × Columns × SamplesPerPixel × \(format.bytesPerSample) bytes × \(format.frames) frame(s) = \(format.rows) × \(format.columns) × \(format.samplesPerPixel) × \(format.bytesPerSample) × \(format.frames) needs \(needed)")
         }
-        let start = element.value.lowerBound + frame * format.bytesPerFrame
+        let start = value.lowerBound + frame * format.bytesPerFrame
         return start..<start + format.bytesPerFrame
+    }
+
+    static func encapsulatedButNative(_ syntax: TransferSyntax) -> DICOMError {
+        DICOMError(.malformed, "PixelData (7FE0,0010) is encapsulated, but the transfer syntax \(syntax) is native")
     }
 
     private func littleEndianFrame(_ frame: Int, of file: DICOMFile, format: PixelFormat) throws(DICOMError) -> [UInt8] {
@@ -239,19 +273,22 @@ public struct DICOMPixelDecoder: Sendable {
     }
 
     /// Little-endian 8- or 16-bit samples to `UInt16`: masked to BitsStored, or sign-extended and shifted.
-    private static func widen(_ data: [UInt8], format: PixelFormat, into samples: inout [UInt16]) {
+    private static func widen(_ data: ArraySlice<UInt8>, format: PixelFormat, into samples: inout [UInt16]) {
         let stored = format.bitsStored
         let mask = UInt16(truncatingIfNeeded: (1 << stored) - 1)
         let shift = UInt16(16 - stored)
         let wide = format.bitsAllocated == 16
-        samples.withUnsafeMutableBufferPointer { out in
-            for index in out.indices {
-                let raw = wide ? UInt16(data[2 * index]) | UInt16(data[2 * index + 1]) << 8 : UInt16(data[index])
-                if format.isSigned {
-                    let value = Int16(bitPattern: raw << shift) >> Int16(shift)
-                    out[index] = UInt16(bitPattern: value) ^ 0x8000
-                } else {
-                    out[index] = raw & mask
+        let signed = format.isSigned
+        data.withUnsafeBufferPointer { input in
+            samples.withUnsafeMutableBufferPointer { out in
+                for index in out.indices {
+                    let raw = wide ? UInt16(input[2 * index]) | UInt16(input[2 * index + 1]) << 8 : UInt16(input[index])
+                    if signed {
+                        let value = Int16(bitPattern: raw << shift) >> Int16(shift)
+                        out[index] = UInt16(bitPattern: value) ^ 0x8000
+                    } else {
+                        out[index] = raw & mask
+                    }
                 }
             }
         }

@@ -16,6 +16,25 @@ public struct PixelFormat: Sendable, Equatable {
     public var samplesPerFrame: Int { rows * columns * samplesPerPixel }
     public var bytesPerFrame: Int { samplesPerFrame * bytesPerSample }
 
+    /// Grayscale 16-bit unsigned samples with every bit stored, on a little-endian machine: a frame's
+    /// stored bytes are its `UInt16` samples as they are (read or copied straight into them).
+    public var samplesAreStoredBytes: Bool {
+        samplesPerPixel == 1 && bitsAllocated == 16 && bitsStored == 16 && !isSigned && 1.littleEndian == 1
+    }
+
+    /// A frame radtriage can read as a slice: grayscale, 8 or 16 bits, one the file has.
+    func checkGrayscale(frame: Int) throws(DICOMError) {
+        guard samplesPerPixel == 1 else {
+            throw DICOMError(.unsupported, "SamplesPerPixel (0028,0002) = \(samplesPerPixel), PhotometricInterpretation \(photometricInterpretation): a slice must be grayscale")
+        }
+        guard bitsAllocated <= 16 else {
+            throw DICOMError(.unsupported, "BitsAllocated (0028,0100) = \(bitsAllocated): slices are read as 8- or 16-bit samples")
+        }
+        guard (0..<frames).contains(frame) else {
+            throw DICOMError(.malformed, "frame \(frame) asked for, NumberOfFrames (0028,0008) = \(frames)")
+        }
+    }
+
     /// Reads and checks the module; every refusal names the attribute and its value.
     public init(_ dataset: DICOMDataset, limits: PixelLimits = .standard) throws(DICOMError) {
         func required(_ tag: DICOMTag) throws(DICOMError) -> Int {

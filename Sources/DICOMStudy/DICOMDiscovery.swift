@@ -10,6 +10,15 @@ public struct DICOMStudyFiles: Sendable {
     public let root: URL
     /// Image instances, in path order.
     public let instances: [DICOMInstance]
+    /// Files of the study whose header broke after its StudyInstanceUID: they fail the study.
+    public let unreadable: [DICOMDiscovery.UnreadableFile]
+
+    public init(studyInstanceUID: String, root: URL, instances: [DICOMInstance], unreadable: [DICOMDiscovery.UnreadableFile] = []) {
+        self.studyInstanceUID = studyInstanceUID
+        self.root = root
+        self.instances = instances
+        self.unreadable = unreadable
+    }
 }
 
 /// Finds DICOM studies under a folder in any layout (a folder per study or per series, flat, nested),
@@ -21,10 +30,20 @@ public struct DICOMDiscovery: Sendable {
         public let reason: String
     }
 
+    /// A file that looks like DICOM but whose header does not parse, with the parser's reason.
+    public struct UnreadableFile: Sendable {
+        public let url: URL
+        public let reason: String
+        public let status: DICOMInstance.FileStatus
+    }
+
     public struct Result: Sendable {
         public var studies: [DICOMStudyFiles] = []
-        /// DICOM files that are not slices of a study, and files that look like DICOM but do not parse.
+        /// DICOM files that are not slices of a study (DICOMDIR, objects without pixels).
         public var ignored: [Ignored] = []
+        /// Files that look like DICOM but do not parse, and whose study cannot be told (nothing before the
+        /// break names it): each is a failure of its own, so that the run reports it.
+        public var unattributed: [UnreadableFile] = []
 
         public init() {}
     }
@@ -39,34 +58,39 @@ public struct DICOMDiscovery: Sendable {
 
     public init() {}
 
-    /// What one file is: an instance, a file to leave out (with why), or not DICOM at all.
+    /// What one file is: an instance, a file to leave out (with why), a broken file (with the study its
+    /// attributes before the break name, if they do), or not DICOM at all.
     private enum Reading {
         case instance(DICOMInstance)
         case ignored(Ignored)
+        case unreadable(UnreadableFile, studyInstanceUID: String?)
         case notDICOM
     }
 
     private func readHeader(_ url: URL) -> Reading {
-        guard let bytes = Self.read(url, limit: headerPrefixBytes), Self.looksLikeDICOM(bytes.prefix, name: url.lastPathComponent) else {
+        guard var read = Self.read(url, limit: headerPrefixBytes), Self.looksLikeDICOM(read.bytes, name: url.lastPathComponent) else {
             return .notDICOM
         }
-        do {
-            return .instance(DICOMInstance(url: url, file: try parser.parse(bytes.prefix, headerOnly: true)))
-        } catch let error where bytes.isPrefix && error.kind == .truncated {
-            guard let whole = Self.read(url, limit: Int.max) else { return .ignored(Ignored(url: url, reason: error.description)) }
-            do {
-                return .instance(DICOMInstance(url: url, file: try parser.parse(whole.prefix, headerOnly: true)))
-            } catch {
-                return .ignored(Ignored(url: url, reason: error.description))
-            }
-        } catch {
-            return .ignored(Ignored(url: url, reason: error.description))
+        var parsed = parser.parseHeaderSalvaging(read.bytes)
+        if case .failure(let broken) = parsed, broken.error.kind == .truncated, read.bytes.count < read.status.size,
+           let whole = Self.read(url, limit: Int.max) {
+            // The header is longer than the prefix read: read the whole file.
+            read = whole
+            parsed = parser.parseHeaderSalvaging(read.bytes)
+        }
+        switch parsed {
+        case .success(let file):
+            return .instance(DICOMInstance(url: url, file: file, status: read.status))
+        case .failure(let broken):
+            let file = UnreadableFile(url: url, reason: "the header does not parse: \(broken.error)", status: read.status)
+            return .unreadable(file, studyInstanceUID: broken.dataset?.string(.studyInstanceUID))
         }
     }
 
     public func scan(_ root: URL) -> Result {
         var result = Result()
         var byStudy: [String: [DICOMInstance]] = [:]
+        var unreadableByStudy: [String: [UnreadableFile]] = [:]
         let files = candidateFiles(root)
         let readings = Mutex([Reading?](repeating: nil, count: files.count))
         let workers = max(1, min(self.workers, files.count))
@@ -83,6 +107,12 @@ public struct DICOMDiscovery: Sendable {
             case .ignored(let ignored)?:
                 result.ignored.append(ignored)
                 continue
+            case .unreadable(let file, let uid?)?:
+                unreadableByStudy[uid, default: []].append(file)
+                continue
+            case .unreadable(let file, nil)?:
+                result.unattributed.append(file)
+                continue
             case .notDICOM?, nil: continue
             }
             let url = instance.url
@@ -96,23 +126,28 @@ public struct DICOMDiscovery: Sendable {
                 result.ignored.append(Ignored(url: url, reason: "no StudyInstanceUID (0020,000D)"))
             }
         }
-        result.studies = byStudy.map { uid, instances in
-            let sorted = instances.sorted { $0.url.path < $1.url.path }
-            return DICOMStudyFiles(studyInstanceUID: uid, root: Self.commonFolder(sorted.map(\.url)), instances: sorted)
+        // A study of broken files only is still a study: it fails, naming them.
+        result.studies = Set(byStudy.keys).union(unreadableByStudy.keys).map { uid in
+            // In path order already: the readings are in the sorted files' order.
+            let instances = byStudy[uid] ?? []
+            let unreadable = unreadableByStudy[uid] ?? []
+            let root = Self.commonFolder(instances.map(\.url) + unreadable.map(\.url))
+            return DICOMStudyFiles(studyInstanceUID: uid, root: root, instances: instances, unreadable: unreadable)
         }.sorted { ($0.root.path, $0.studyInstanceUID) < ($1.root.path, $1.studyInstanceUID) }
         return result
     }
 
     /// Regular files under `root`, hidden entries and PNG study folders left out, in path order.
     private func candidateFiles(_ root: URL) -> [URL] {
-        var files: [URL] = []
-        var pending: [(URL, Int)] = [(root, 0)]
+        // Paths as strings while listing and sorting (a URL computes its path on every access).
+        var files: [String] = []
+        var pending: [(String, Int)] = [(root.path, 0)]
         let manager = FileManager.default
         while let (folder, depth) = pending.popLast() {
-            guard let names = try? manager.contentsOfDirectory(atPath: folder.path) else { continue }
+            guard let names = try? manager.contentsOfDirectory(atPath: folder) else { continue }
             if depth > 0 && names.contains("study.json") { continue }
             for name in names where !name.hasPrefix(".") {
-                let path = folder.path + "/" + name
+                let path = folder + "/" + name
                 // lstat: a link to a folder is not followed (no loops); a link to a file is read through stat.
                 var info = stat()
                 guard lstat(path, &info) == 0 else { continue }
@@ -122,13 +157,13 @@ public struct DICOMDiscovery: Sendable {
                     kind = S_IFREG
                 }
                 if kind == S_IFDIR, depth < maxDepth {
-                    pending.append((URL(fileURLWithPath: path, isDirectory: true), depth + 1))
+                    pending.append((path, depth + 1))
                 } else if kind == S_IFREG {
-                    files.append(URL(fileURLWithPath: path, isDirectory: false))
+                    files.append(path)
                 }
             }
         }
-        return files.sorted { $0.path < $1.path }
+        return files.sorted().map { URL(fileURLWithPath: $0, isDirectory: false) }
     }
 
     /// A DICM marker at byte 128, or (for files without a preamble) a `.dcm` name or a first element of group 0008.
@@ -139,15 +174,16 @@ public struct DICOMDiscovery: Sendable {
         return (bytes[0] == 0x08 && bytes[1] == 0x00) || (bytes[0] == 0x00 && bytes[1] == 0x08)
     }
 
-    /// At most `limit` bytes of the file; `isPrefix` when the file is longer.
-    static func read(_ url: URL, limit: Int) -> (prefix: [UInt8], isPrefix: Bool)? {
+    /// At most `limit` bytes of the file, and its status from the open descriptor (the bytes are a
+    /// prefix when the status' size is larger).
+    static func read(_ url: URL, limit: Int) -> (bytes: [UInt8], status: DICOMInstance.FileStatus)? {
         let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
         var info = stat()
         guard fstat(descriptor, &info) == 0 else { return nil }
-        let size = Int(info.st_size)
-        let wanted = min(size, limit)
+        let status = DICOMInstance.FileStatus(info)
+        let wanted = min(status.size, limit)
         var bytes = [UInt8](repeating: 0, count: wanted)
         var total = 0
         while total < wanted {
@@ -157,7 +193,7 @@ public struct DICOMDiscovery: Sendable {
             total += count
         }
         if total < wanted { bytes.removeSubrange(total...) }
-        return (bytes, size > limit)
+        return (bytes, status)
     }
 
     static func commonFolder(_ urls: [URL]) -> URL {

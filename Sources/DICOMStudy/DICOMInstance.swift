@@ -5,6 +5,11 @@ import Foundation
 /// quantify and rank it. The pixel data stays in the file until the slice is scored.
 public struct DICOMInstance: Sendable {
     public let url: URL
+    /// The file as it was when its header was read.
+    public let status: FileStatus
+    /// Where the pixels are, for native little-endian files: the slice decode then reads them without
+    /// parsing the header again (nil: the decode parses the whole file).
+    public let pixelLocation: NativePixelLocation?
     public let transferSyntax: TransferSyntax
     public let sopClassUID: String?
     public let sopInstanceUID: String?
@@ -86,9 +91,31 @@ public struct DICOMInstance: Sendable {
         public var requestedProcedurePriority: String?
     }
 
-    public init(url: URL, file: DICOMFile) {
+    /// A file's size and modification time (to the nanosecond), from the `fstat` of the open file whose
+    /// header was read: the study's fingerprint and its received time, without another `stat` per file.
+    public struct FileStatus: Sendable, Equatable {
+        public let size: Int
+        public let modifiedSeconds: Int
+        public let modifiedNanoseconds: Int
+
+        public init(size: Int, modifiedSeconds: Int, modifiedNanoseconds: Int) {
+            self.size = size
+            self.modifiedSeconds = modifiedSeconds
+            self.modifiedNanoseconds = modifiedNanoseconds
+        }
+
+        public init(_ info: stat) {
+            self.init(size: Int(info.st_size), modifiedSeconds: Int(info.st_mtim.tv_sec), modifiedNanoseconds: Int(info.st_mtim.tv_nsec))
+        }
+
+        public var modified: Date { Date(timeIntervalSince1970: Double(modifiedSeconds) + Double(modifiedNanoseconds) / 1e9) }
+    }
+
+    public init(url: URL, file: DICOMFile, status: FileStatus) {
         let d = file.dataset
         self.url = url
+        self.status = status
+        pixelLocation = NativePixelLocation(file, fileSize: status.size)
         transferSyntax = file.transferSyntax
         sopClassUID = d.string(.sopClassUID) ?? file.meta.string(.mediaStorageSOPClassUID)
         sopInstanceUID = d.string(.sopInstanceUID)

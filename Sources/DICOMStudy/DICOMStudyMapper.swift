@@ -17,6 +17,8 @@ public struct DICOMStudyError: Error, Sendable, CustomStringConvertible {
     public let studyInstanceUID: String
     public let problems: [InputProblem]
     public let selection: SeriesSelection?
+    /// The study's identity and clinical context from the tags, when the study got that far.
+    public let metadata: StudyMetadata?
 
     public var description: String { problems.map(\.description).joined(separator: "\n") }
 }
@@ -31,16 +33,22 @@ public struct DICOMStudyMapper: Sendable {
         self.options = options
     }
 
-    public func map(studyInstanceUID: String, instances: [DICOMInstance], root: URL) throws(DICOMStudyError) -> DICOMStudyReading {
+    /// The study discovery found: its instances, and the files of it whose header broke (which fail it).
+    public func map(_ files: DICOMStudyFiles) throws(DICOMStudyError) -> DICOMStudyReading {
+        try map(studyInstanceUID: files.studyInstanceUID, instances: files.instances, root: files.root,
+                unreadable: files.unreadable.map { InputProblem(file: $0.url.path, message: $0.reason) })
+    }
+
+    public func map(studyInstanceUID: String, instances: [DICOMInstance], root: URL, unreadable: [InputProblem] = []) throws(DICOMStudyError) -> DICOMStudyReading {
         let selection = SeriesSelection(instances)
-        var problems: [InputProblem] = []
+        var problems = unreadable
         var warnings: [InputProblem] = []
         let primary = selection.pet ?? selection.ct
         guard let primary else {
             let found = Set(instances.compactMap(\.modality)).sorted().joined(separator: ", ")
-            throw DICOMStudyError(studyInstanceUID: studyInstanceUID, problems: [InputProblem(
+            throw DICOMStudyError(studyInstanceUID: studyInstanceUID, problems: problems + [InputProblem(
                 file: instances.first?.url.path ?? root.path, field: "Modality (0008,0060)", value: found.isEmpty ? nil : found,
-                message: "no PET or CT image series in the study")], selection: selection)
+                message: "no PET or CT image series in the study")], selection: selection, metadata: nil)
         }
         let head = primary.instances[0]
         let zone = DICOMTime.zone(offset: head.dates.timezoneOffset, fallback: options.timeZone)
@@ -69,19 +77,16 @@ public struct DICOMStudyMapper: Sendable {
             }
         }
         let context = clinicalContext(head, choice: primary, time: time, warnings: &warnings)
-        guard problems.isEmpty else {
-            throw DICOMStudyError(studyInstanceUID: studyInstanceUID, problems: problems + warnings, selection: selection)
-        }
-        let received = instances.compactMap { instance -> Date? in
-            var info = stat()
-            guard stat(instance.url.path, &info) == 0 else { return nil }
-            return Date(timeIntervalSince1970: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9)
-        }.max()
-        let study = Study(
-            folder: root, sidecarPath: head.url.path,
+        let metadata = StudyMetadata(
             identity: StudyIdentifiers(studyId: studyInstanceUID, accessionNumber: head.context.accessionNumber, patientId: head.context.patientID),
             context: ClinicalContext(site: head.context.institutionName, organCentre: context.centre, orderedPriority: context.priority,
-                                     acquired: context.acquired, received: received),
+                                     acquired: context.acquired, received: instances.map(\.status.modified).max()))
+        guard problems.isEmpty else {
+            // The study fails, but its worklist row still shows who it is, its priority and site.
+            throw DICOMStudyError(studyInstanceUID: studyInstanceUID, problems: problems + warnings, selection: selection, metadata: metadata)
+        }
+        let study = Study(
+            folder: root, sidecarPath: head.url.path, identity: metadata.identity, context: metadata.context,
             timeZone: zone, patientWeightKg: head.pet.patientWeightKg, series: series, warnings: warnings)
         return DICOMStudyReading(study: study, studyInstanceUID: studyInstanceUID, selection: selection, petGeometry: petGeometry,
                                  seriesInstances: seriesInstances)

@@ -164,3 +164,8 @@ public struct StudyInspector: Sendable {
         return ValueRange(min: low, max: high)
     }
 }
+
+extension StudyInspector.NotFound: UserFacingError {
+    public var file: String? { path }
+    public var what: String { "no such file or folder" }
+}

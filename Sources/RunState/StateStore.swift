@@ -25,7 +25,7 @@ public final class StateStore: Sendable {
         do {
             database = try DatabaseQueue(path: path, configuration: configuration)
         } catch {
-            throw StateError(.write, path: path, reason: StateError.reason(of: error))
+            throw StateError(.write, path: path, cause: error)
         }
         do {
             try database.read { db in try Self.checkOwnership(db, path: path) }
@@ -37,9 +37,9 @@ public final class StateStore: Sendable {
         } catch let error as StateError {
             throw error
         } catch let error as DatabaseError where [.SQLITE_NOTADB, .SQLITE_CORRUPT].contains(error.resultCode) {
-            throw StateError(.unusable, path: path, reason: "the database is damaged (SQLite: \(StateError.reason(of: error)))")
+            throw StateError(.unusable, path: path, cause: error) { "the database is damaged (SQLite: \($0))" }
         } catch {
-            throw StateError(.write, path: path, reason: StateError.reason(of: error))
+            throw StateError(.write, path: path, cause: error)
         }
     }
 
@@ -84,6 +84,27 @@ public final class StateStore: Sendable {
         }
     }
 
+    /// Ends a run that a stop request's grace period cut short, from what its saved studies say; a run
+    /// that has ended already is left as it is. Called on a connection of its own while the run's
+    /// workers may still be busy. Returns whether the run was recorded.
+    @discardableResult
+    public func recordForcedStop(runID: String, signal: Int32, exitCode: Int, at date: Date = Date()) throws(StateError) -> Bool {
+        try access {
+            try database.write { db in
+                guard var run = try RunRecord.fetchOne(db, key: runID), run.finishedAt == nil else { return false }
+                let saved = StudyRecord.filter(Column("runId") == runID)
+                run.scored = try saved.filter(Column("status") != StudyRecord.Status.failed.rawValue).fetchCount(db)
+                run.failed = try saved.filter(Column("status") == StudyRecord.Status.failed.rawValue).fetchCount(db)
+                run.finishedAt = date
+                run.seconds = date.timeIntervalSince(run.startedAt)
+                run.stopSignal = Int(signal)
+                run.exitCode = exitCode
+                try run.update(db)
+                return true
+            }
+        }
+    }
+
     /// The latest run that ended (completed, or stopped by a signal); killed runs have no end.
     public func lastFinishedRun() throws(StateError) -> RunRecord? {
         try access {
@@ -106,7 +127,7 @@ public final class StateStore: Sendable {
         do {
             return try body()
         } catch {
-            throw StateError(.write, path: path, reason: StateError.reason(of: error))
+            throw StateError(.write, path: path, cause: error)
         }
     }
 

@@ -39,17 +39,12 @@ public struct StudyFingerprint: Equatable, Sendable {
     }
 
     /// Fingerprints a study made of the listed files (a DICOM study, whose files may lie anywhere under
-    /// the studies folder): each file's path, size and modification time to the nanosecond, in path order.
-    /// A file that cannot be stat'ed is listed as missing, so its return changes the digest.
-    public static func of(files: [URL]) -> StudyFingerprint {
+    /// the studies folder): each file's path, size and modification time to the nanosecond, in path order,
+    /// as they were when the files were read (discovery stat'ed each one as it read its header).
+    public static func of(files: [(path: String, size: Int, modifiedSeconds: Int, modifiedNanoseconds: Int)]) -> StudyFingerprint {
         var listing = ""
-        for path in files.map(\.path).sorted() {
-            var info = stat()
-            if stat(path, &info) == 0 {
-                listing += "\(path)\t\(info.st_size)\t\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)\n"
-            } else {
-                listing += "\(path)\tmissing\n"
-            }
+        for file in files.sorted(by: { $0.path < $1.path }) {
+            listing += "\(file.path)\t\(file.size)\t\(file.modifiedSeconds).\(file.modifiedNanoseconds)\n"
         }
         return StudyFingerprint(digest: SHA256.hex(Array(listing.utf8)), fileCount: files.count)
     }
@@ -85,4 +80,9 @@ public struct FingerprintError: Error, Sendable, CustomStringConvertible {
     public let path: String
     public let reason: String
     public var description: String { "\(path): \(reason)" }
+}
+
+extension FingerprintError: UserFacingError {
+    public var file: String? { path }
+    public var what: String { reason }
 }

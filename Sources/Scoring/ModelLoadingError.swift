@@ -1,3 +1,5 @@
+import TriageCore
+
 /// Why a model folder could not be loaded. Every message names the model folder and, where there is
 /// one, the tensor or layer, what was expected and what was found.
 public enum ModelLoadingError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -40,5 +42,26 @@ public enum ModelLoadingError: Error, Sendable, Equatable, CustomStringConvertib
             "\(model): tensor \(tensor) has shape \(found), the manifest's layers need \(expected)"
         case .nonFiniteWeight(let model, let tensor, let index): "\(model): tensor \(tensor) holds a NaN or infinite value at index \(index)"
         }
+    }
+}
+
+extension ModelLoadingError: UserFacingError {
+    /// The model folder, or the file in it that is wrong.
+    public var file: String? {
+        switch self {
+        case .invalidManifest(let model, _), .unsupportedFormatVersion(let model, _), .unsupportedLayer(let model, _, _),
+             .inconsistentLayer(let model, _, _):
+            "\(model)/manifest.json"
+        case .checksumMismatch(let model, let file, _, _), .truncatedWeights(let model, let file, _), .invalidWeightsHeader(let model, let file, _):
+            "\(model)/\(file)"
+        case .missingManifest(let model), .missingWeightsFile(let model, _), .unsupportedDType(let model, _, _), .missingTensor(let model, _),
+             .unusedTensors(let model, _), .shapeMismatch(let model, _, _, _), .nonFiniteWeight(let model, _, _):
+            model
+        }
+    }
+
+    public var what: String {
+        guard let file, description.hasPrefix(file + ": ") else { return description }
+        return String(description.dropFirst(file.count + 2))
     }
 }

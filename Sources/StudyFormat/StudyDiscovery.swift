@@ -1,4 +1,5 @@
 import Foundation
+import TriageCore
 
 /// Finds the study folders under a path: the path itself when it holds a `study.json`, otherwise each
 /// visible sub-folder, sorted in natural order.
@@ -24,4 +25,9 @@ public enum StudyDiscovery {
             return manager.fileExists(atPath: url.path, isDirectory: &isFolder) && isFolder.boolValue ? url : nil
         }
     }
+}
+
+extension StudyDiscovery.NotADirectory: UserFacingError {
+    public var file: String? { path }
+    public var what: String { "not a readable directory" }
 }

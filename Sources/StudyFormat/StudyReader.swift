@@ -369,3 +369,10 @@ public struct StudyReader: Sendable {
         return slices.count == items.count ? slices : nil
     }
 }
+
+extension StudyReadError: UserFacingError {
+    public var file: String? { errors.first?.file ?? folder.path }
+    public var field: String? { errors.first?.field }
+    public var value: String? { errors.first?.value }
+    public var what: String { errors.first?.message ?? "cannot be read" }
+}

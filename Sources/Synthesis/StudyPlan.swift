@@ -1,4 +1,5 @@
 import Foundation
+import TriageCore
 
 /// Everything random about one synthetic study, drawn once from (seed, study number): the patient,
 /// the injection and scan times, the anatomy and uptake, the lesions.
@@ -9,7 +10,7 @@ struct StudyPlan: Sendable {
     var patientId: String
     var site: String
     var organCentre: String
-    var orderedPriority: String
+    var orderedPriority: OrderedPriority
     var weightKg: Double
     var injectedActivityMBq: Double
     /// Wall-clock times in the study's time zone, as the sidecar stores them.
@@ -41,7 +42,7 @@ struct StudyPlan: Sendable {
         let injection = Self.clock(day: day, minutes: injectionMinutes, second: Int(random.uniform(0...59)))
         let scan = Self.adding(seconds: Int(uptake), to: injection)
         let received = Self.adding(seconds: Int(uptake) + 1200 + Int(random.uniform(0...7200)), to: injection)
-        let priorities = ["routine", "routine", "routine", "routine", "routine", "routine", "urgent", "urgent", "stat"]
+        let priorities: [OrderedPriority] = [.routine, .routine, .routine, .routine, .routine, .routine, .urgent, .urgent, .stat]
         let centres = ["lung", "breast", "lymphoma", "gastrointestinal", "head-neck"]
         let sites = ["North", "South", "Harbour"]
         let hasLesions = random.chance(options.lesionProbability)

@@ -125,3 +125,8 @@ public struct StudySynthesizer: Sendable {
         return slopes.withLock { $0 }
     }
 }
+
+extension StudySynthesizer.WriteError: UserFacingError {
+    public var file: String? { path }
+    public var what: String { reason }
+}

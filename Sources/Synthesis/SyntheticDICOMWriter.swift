@@ -91,14 +91,14 @@ struct SyntheticDICOMWriter: Sendable {
             w.set(DICOMTag(0x0054, 0x0410), items: [])  // PatientOrientationCodeSequence, type 2
             w.set(DICOMTag(0x0054, 0x0414), items: [])  // PatientGantryRelationshipCodeSequence, type 2
             w.set(.seriesType, .CS, values: ["STATIC", "IMAGE"])
-            w.set(.units, .CS, "BQML")
+            w.set(.units, .CS, PixelUnits.becquerelsPerMillilitre.text)
             w.set(DICOMTag(0x0054, 0x1002), .CS, "EMISSION")  // CountsSource
-            w.set(.decayCorrection, .CS, "START")
+            w.set(.decayCorrection, .CS, DecayCorrection.start.text)
             w.set(.frameReferenceTime, decimals: [0])
             w.set(.decayFactor, decimals: [1])
             w.set(DICOMTag(0x0054, 0x1330), unsignedShorts: [UInt16(index + 1)])  // ImageIndex
         } else {
-            w.set(DICOMTag(0x0028, 0x1054), .LO, "HU")  // RescaleType
+            w.set(DICOMTag(0x0028, 0x1054), .LO, PixelUnits.hounsfield.text)  // RescaleType
         }
         w.setPixels(image.samples)
         return w.fileBytes(sopClassUID: sopClass, sopInstanceUID: instanceUID, implementationClassUID: Self.implementationUID)
@@ -121,11 +121,11 @@ struct SyntheticDICOMWriter: Sendable {
     }
 
     /// radtriage's ordered priorities as RequestedProcedurePriority (0040,1003) defined terms.
-    static func priority(_ text: String) -> String {
-        switch text.lowercased() {
-        case "stat": "STAT"
-        case "urgent": "HIGH"
-        default: "ROUTINE"
+    static func priority(_ priority: OrderedPriority) -> String {
+        switch priority {
+        case .stat: "STAT"
+        case .urgent: "HIGH"
+        case .routine: "ROUTINE"
         }
     }
 

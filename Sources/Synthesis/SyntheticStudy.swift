@@ -133,13 +133,13 @@ public struct SyntheticStudy: Sendable {
         if includeCT {
             series.append(SeriesSidecar(
                 folder: "CT", modality: "CT", seriesDateTime: StudyPlan.text(StudyPlan.adding(seconds: -120, to: plan.scanStart)),
-                units: "HU", rescaleSlope: 1, rescaleIntercept: -1024,
+                units: PixelUnits.hounsfield.text, rescaleSlope: 1, rescaleIntercept: -1024,
                 pixelSpacingMm: [ctGeometry.pixelMm, ctGeometry.pixelMm], sliceThicknessMm: ctGeometry.sliceSpacingMm,
                 sliceSpacingMm: ctGeometry.sliceSpacingMm))
         }
         return StudySidecar(
             studyId: plan.studyId, accessionNumber: plan.accessionNumber, patientId: plan.patientId, site: plan.site,
-            organCentre: plan.organCentre, orderedPriority: plan.orderedPriority, timeZone: StudyPlan.timeZone,
+            organCentre: plan.organCentre, orderedPriority: plan.orderedPriority.rawValue, timeZone: StudyPlan.timeZone,
             acquisitionDateTime: scan, receivedDateTime: StudyPlan.text(plan.received), patientWeightKg: plan.weightKg,
             series: series)
     }

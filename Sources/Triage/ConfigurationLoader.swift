@@ -3,13 +3,27 @@ import TriageCore
 import Yams
 
 /// A configuration file that could not be used, with every problem found in it.
-public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
-    public let file: String
+public struct ConfigurationError: UserFacingError {
+    public let path: String
     /// Each problem: the line and column, the key path (`centres.lung.boards[0].weekday`), the value
     /// and what is allowed.
-    public let problems: [String]
+    public let problems: [InputProblem]
 
-    public var description: String { problems.map { "\(file):\($0)" }.joined(separator: "\n") }
+    public init(file: String, problems: [InputProblem]) {
+        self.path = file
+        self.problems = problems
+    }
+
+    /// One problem with the file as a whole (it cannot be read, it is not YAML).
+    init(file: String, _ message: String) {
+        self.init(file: file, problems: [InputProblem(file: file, message: message)])
+    }
+
+    public var file: String? { path }
+    public var what: String { problems.map(\.message).joined(separator: "; ") }
+    public var headline: String? { "invalid configuration" }
+    /// One line per problem, `file:line:column: key.path = value: expected …`.
+    public var description: String { problems.map(\.compilerStyle).joined(separator: "\n") }
 }
 
 /// Reads the YAML configuration (Docs/radtriage.example.yaml), validating every key and collecting
@@ -30,24 +44,24 @@ public struct ConfigurationLoader {
         do {
             bytes = try RegularFile.bytes(path: file, maxBytes: Self.maxFileBytes)
         } catch {
-            throw ConfigurationError(file: file, problems: [" cannot read the file: \(error.reason)"])
+            throw ConfigurationError(file: file, "cannot read the file: \(error.reason)")
         }
         guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw ConfigurationError(file: file, problems: [" cannot read the file: it is not UTF-8 text"])
+            throw ConfigurationError(file: file, "cannot read the file: it is not UTF-8 text")
         }
         return try parse(text, file: file)
     }
 
     public func parse(_ text: String, file: String = "configuration") throws(ConfigurationError) -> TriageConfiguration {
-        let refused = YAMLStructureGuard.problems(in: text)
+        let refused = YAMLStructureGuard.problems(in: text, file: file)
         guard refused.isEmpty else { throw ConfigurationError(file: file, problems: refused) }
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
         } catch {
-            throw ConfigurationError(file: file, problems: [" not valid YAML: \(error)"])
+            throw ConfigurationError(file: file, "not valid YAML: \(error)")
         }
-        var reader = Reader()
+        var reader = Reader(file: file)
         var configuration = TriageConfiguration.builtIn
         guard let root else { return configuration }
         guard let top = reader.mapping(root, path: "") else { throw ConfigurationError(file: file, problems: reader.problems) }
@@ -130,12 +144,16 @@ public struct ConfigurationLoader {
 
 /// Typed reads from YAML nodes that record a problem (line, key path, value, what is allowed) instead of failing.
 private struct Reader {
-    var problems: [String] = []
+    let file: String
+    var problems: [InputProblem] = []
 
     mutating func problem(_ node: Node?, path: String, value: String?, allowed: String) {
-        let location = node?.mark.map { "\($0.line):\($0.column):" } ?? ""
-        let shown = value.map { " = \($0)" } ?? ""
-        problems.append("\(location) \(path.isEmpty ? "(top level)" : path)\(shown): expected \(allowed)")
+        problems.append(InputProblem(file: file, field: path.isEmpty ? "(top level)" : path, value: value, message: "expected \(allowed)",
+                                     line: node?.mark?.line, column: node?.mark?.column))
+    }
+
+    mutating func missing(_ path: String, _ what: String = "") {
+        problems.append(InputProblem(file: file, field: path, message: "required key is missing" + what))
     }
 
     mutating func mapping(_ node: Node, path: String) -> Node.Mapping? {
@@ -174,7 +192,7 @@ private struct Reader {
 
     mutating func string(_ node: Node?, path: String, required: Bool = false) -> String? {
         guard let node else {
-            if required { problems.append(" \(path): required key is missing") }
+            if required { missing(path) }
             return nil
         }
         guard let text = node.string, node.scalar != nil, !text.isEmpty else {
@@ -198,7 +216,7 @@ private struct Reader {
         rejectUnknown(fields, path: path, known: ["preparationMarginHours", "boards"])
         let margin = number(fields["preparationMarginHours"], path: "\(path).preparationMarginHours", minimum: 0) ?? 0
         guard let boardsNode = fields["boards"] else {
-            problems.append(" \(path).boards: required key is missing (a list of weekly boards)")
+            missing("\(path).boards", " (a list of weekly boards)")
             return nil
         }
         guard let boards = sequence(boardsNode, path: "\(path).boards") else { return nil }

@@ -1,3 +1,5 @@
+import TriageCore
+
 /// A scan of the configuration's text before Yams composes it, refusing the few YAML constructs whose
 /// cost grows faster than the file: Yams hashes every mapping key when it checks for duplicates, so an
 /// alias to a nested collection used as a key (directly, inside a flow collection, or under a `?`
@@ -11,9 +13,9 @@ struct YAMLStructureGuard {
     static let maxFlowDepth = 64
     static let maxBlockDepth = 64
 
-    /// `line:column: what is refused`, one per construct found (at most a few).
-    static func problems(in text: String) -> [String] {
-        var scanner = YAMLStructureGuard(Array(text.utf8))
+    /// What is refused, with its line and column, one per construct found (at most a few).
+    static func problems(in text: String, file: String = "configuration") -> [InputProblem] {
+        var scanner = YAMLStructureGuard(Array(text.utf8), file: file)
         scanner.scan()
         return scanner.problems
     }
@@ -22,7 +24,8 @@ struct YAMLStructureGuard {
     private var index = 0
     private var line = 1
     private var lineStart = 0
-    private var problems: [String] = []
+    private let file: String
+    private var problems: [InputProblem] = []
     /// Where the next node may begin: a line's first token, after `- `, `: `, `[`, `{`, `,`, an anchor or a tag.
     private var atNodeStart = true
     private var flowDepth = 0
@@ -31,8 +34,9 @@ struct YAMLStructureGuard {
     /// The indentation of the line that opened a block scalar (`|`, `>`): deeper lines are its text.
     private var blockScalarParent: Int?
 
-    private init(_ bytes: [UInt8]) {
+    private init(_ bytes: [UInt8], file: String) {
         self.bytes = bytes
+        self.file = file
     }
 
     private func byte(at offset: Int) -> UInt8? { offset < bytes.count ? bytes[offset] : nil }
@@ -42,7 +46,7 @@ struct YAMLStructureGuard {
     private func isFlowIndicator(_ byte: UInt8?) -> Bool { byte == UInt8(ascii: ",") || byte == UInt8(ascii: "[") || byte == UInt8(ascii: "]") || byte == UInt8(ascii: "{") || byte == UInt8(ascii: "}") }
 
     private mutating func refuse(_ message: String) {
-        if problems.count < 5 { problems.append("\(line):\(index - lineStart + 1): \(message)") }
+        if problems.count < 5 { problems.append(InputProblem(file: file, message: message, line: line, column: index - lineStart + 1)) }
     }
 
     private mutating func scan() {

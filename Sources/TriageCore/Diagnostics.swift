@@ -17,13 +17,19 @@ public struct InputProblem: Sendable, Equatable, Codable, CustomStringConvertibl
     public let value: String?
     /// What is wrong, in words.
     public let message: String
+    /// For a text file (a YAML configuration): the line and column, counted from 1.
+    public let line: Int?
+    public let column: Int?
 
-    public init(_ severity: Severity = .error, file: String, field: String? = nil, value: String? = nil, message: String) {
+    public init(_ severity: Severity = .error, file: String, field: String? = nil, value: String? = nil, message: String,
+                line: Int? = nil, column: Int? = nil) {
         self.severity = severity
         self.file = file
         self.field = field
         self.value = value
         self.message = message
+        self.line = line
+        self.column = column
     }
 
     public var description: String {

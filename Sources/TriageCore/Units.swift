@@ -1,31 +1,23 @@
-/// The units of a series' rescaled values (DICOM Units (0054,1001)), read case-insensitively.
-public enum PixelUnits: Sendable, Hashable, Codable, CustomStringConvertible {
-    /// Becquerels per millilitre: PET activity concentration.
-    case becquerelsPerMillilitre
-    /// Grams per millilitre: PET already converted to body-weight SUV.
-    case gramsPerMillilitre
-    /// Hounsfield units: CT.
-    case hounsfield
-    /// Anything else, as the input spelled it.
-    case other(String)
+/// A DICOM code string read into an enum case-insensitively, keeping any other text as the input spelled
+/// it; encoded as its code, so stored results and worklists keep DICOM's spelling.
+public protocol CodedText: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// Each known value with its DICOM code, in upper case.
+    static var known: [(value: Self, code: String)] { get }
+    /// Any other text.
+    static func other(_ text: String) -> Self
+    /// The text of `other`, nil for a known value.
+    var otherText: String? { get }
+}
 
+extension CodedText {
     public init(text: String) {
-        switch text.uppercased() {
-        case "BQML": self = .becquerelsPerMillilitre
-        case "GML": self = .gramsPerMillilitre
-        case "HU": self = .hounsfield
-        default: self = .other(text)
-        }
+        let code = text.uppercased()
+        self = Self.known.first { $0.code == code }?.value ?? .other(text)
     }
 
-    /// The DICOM code (`BQML`, `GML`, `HU`), or the input's own text for other units.
+    /// The DICOM code, or the input's own text for other values.
     public var text: String {
-        switch self {
-        case .becquerelsPerMillilitre: "BQML"
-        case .gramsPerMillilitre: "GML"
-        case .hounsfield: "HU"
-        case .other(let text): text
-        }
+        otherText ?? Self.known.first { $0.value == self }!.code
     }
 
     public var description: String { text }
@@ -40,44 +32,36 @@ public enum PixelUnits: Sendable, Hashable, Codable, CustomStringConvertible {
     }
 }
 
-/// The time PET values are decay-corrected to (DICOM Decay Correction (0054,1102)), read case-insensitively.
-public enum DecayCorrection: Sendable, Hashable, Codable, CustomStringConvertible {
+/// The units of a series' rescaled values (DICOM Units (0054,1001)).
+public enum PixelUnits: CodedText {
+    /// Becquerels per millilitre: PET activity concentration.
+    case becquerelsPerMillilitre
+    /// Grams per millilitre: PET already converted to body-weight SUV.
+    case gramsPerMillilitre
+    /// Hounsfield units: CT.
+    case hounsfield
+    case other(String)
+
+    public static let known: [(value: Self, code: String)] = [(.becquerelsPerMillilitre, "BQML"), (.gramsPerMillilitre, "GML"), (.hounsfield, "HU")]
+
+    public var otherText: String? {
+        if case .other(let text) = self { text } else { nil }
+    }
+}
+
+/// The time PET values are decay-corrected to (DICOM Decay Correction (0054,1102)).
+public enum DecayCorrection: CodedText {
     /// To the start of the acquisition (the series' reference time).
     case start
     /// To the administration (injection) time.
     case admin
     /// Not corrected: each slice at its own acquisition time.
     case uncorrected
-    /// Anything else, as the input spelled it.
     case other(String)
 
-    public init(text: String) {
-        switch text.uppercased() {
-        case "START": self = .start
-        case "ADMIN": self = .admin
-        case "NONE": self = .uncorrected
-        default: self = .other(text)
-        }
-    }
+    public static let known: [(value: Self, code: String)] = [(.start, "START"), (.admin, "ADMIN"), (.uncorrected, "NONE")]
 
-    /// The DICOM code (`START`, `ADMIN`, `NONE`), or the input's own text.
-    public var text: String {
-        switch self {
-        case .start: "START"
-        case .admin: "ADMIN"
-        case .uncorrected: "NONE"
-        case .other(let text): text
-        }
-    }
-
-    public var description: String { text }
-
-    public init(from decoder: any Decoder) throws {
-        self.init(text: try decoder.singleValueContainer().decode(String.self))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(text)
+    public var otherText: String? {
+        if case .other(let text) = self { text } else { nil }
     }
 }

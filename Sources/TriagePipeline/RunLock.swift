@@ -1,4 +1,5 @@
 import Foundation
+import TriageCore
 
 /// One run at a time per output directory: an advisory `flock` on `.radtriage.lock` in it, held for
 /// as long as this value lives. The kernel releases it when the process ends, however it ends, so a
@@ -38,4 +39,14 @@ public final class RunLock: Sendable {
         flock(descriptor, LOCK_UN)
         close(descriptor)
     }
+}
+
+extension RunLock.Busy: UserFacingError {
+    public var file: String? { path }
+    public var what: String { "another radtriage run holds it; this run exits without doing anything" }
+}
+
+extension RunLock.Unavailable: UserFacingError {
+    public var file: String? { path }
+    public var what: String { "cannot open the lock file: \(reason)" }
 }

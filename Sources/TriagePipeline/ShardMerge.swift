@@ -97,7 +97,7 @@ public struct ShardMerge: Sendable {
         do {
             try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         } catch {
-            throw TriageRun.RunError(kind: .output, description: "\(output.path): cannot create the output directory: \(error.localizedDescription)")
+            throw TriageRun.RunError(.output, file: output.path, what: "cannot create the output directory: \(TriageRun.whyNotCreatable(output) ?? error.localizedDescription)")
         }
         let lock = try RunLock(directory: output)
         defer { withExtendedLifetime(lock) {} }
@@ -151,4 +151,9 @@ public struct ShardMerge: Sendable {
         }
         return problems
     }
+}
+
+extension ShardMerge.Refusal: UserFacingError {
+    public var file: String? { nil }
+    public var what: String { problems.joined(separator: "; ") }
 }

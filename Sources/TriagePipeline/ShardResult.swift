@@ -241,3 +241,8 @@ public struct ShardResult: Sendable {
         return ShardResult(header: header, studies: studies)
     }
 }
+
+extension ShardResult.Unreadable: UserFacingError {
+    public var file: String? { path }
+    public var what: String { problem }
+}

@@ -83,3 +83,8 @@ public enum ShardSelection {
         return index
     }
 }
+
+extension ShardSelection.Conflict: UserFacingError {
+    public var file: String? { nil }
+    public var what: String { description }
+}

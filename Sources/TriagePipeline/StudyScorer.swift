@@ -19,6 +19,8 @@ public final class StudyScorer {
     public let batchSize: Int
     public var decoder = PNGSliceDecoder()
     public var dicomDecoder = DICOMPixelDecoder()
+    /// Reads a DICOM slice's pixels at the offset discovery found (buffers reused).
+    private var dicomReader = DICOMSliceReader()
     /// How DICOM attributes map to the clinical context (time zone, organ centre patterns).
     public var dicomOptions = DICOMReadingOptions()
     /// Reads each study's sidecar and lists its slices (a run sets its boundary to the studies folder).
@@ -58,6 +60,8 @@ public final class StudyScorer {
         switch source {
         case .sidecarFolder(let folder): score(studyAt: folder)
         case .dicom(let files): score(dicom: files)
+        case .unreadableDICOM(let file):
+            .failed(StudyFailure(path: file.url.path, studyId: nil, metadata: nil, problems: [InputProblem(file: file.url.path, message: file.reason)]))
         }
     }
 
@@ -78,19 +82,20 @@ public final class StudyScorer {
     public func score(dicom files: DICOMStudyFiles) -> StudyOutcome {
         let reading: DICOMStudyReading
         do {
-            reading = try DICOMStudyMapper(options: dicomOptions).map(
-                studyInstanceUID: files.studyInstanceUID, instances: files.instances, root: files.root)
+            reading = try DICOMStudyMapper(options: dicomOptions).map(files)
         } catch {
-            return .failed(StudyFailure(path: files.root.path, studyId: files.studyInstanceUID, metadata: nil, problems: error.problems))
+            return .failed(StudyFailure(path: files.root.path, studyId: files.studyInstanceUID, metadata: error.metadata, problems: error.problems))
         }
-        return score(reading.study, slices: .dicom, seriesField: "Modality (0008,0060)") { reasons, series in
+        return score(reading.study, slices: .dicom(reading.seriesInstances), seriesField: "Modality (0008,0060)") { reasons, series in
             reasons.map { DICOMSUVProblems.problem($0, instances: reading.seriesInstances[series.index]) }
         }
     }
 
-    /// How a study's slice files are encoded.
+    /// How a study's slice files are encoded; for DICOM, the instances of each series, as its slices
+    /// are ordered, with what discovery read of them.
     enum SliceEncoding {
-        case png, dicom
+        case png
+        case dicom([[DICOMInstance]])
     }
 
     enum SliceDecoding {
@@ -119,8 +124,9 @@ public final class StudyScorer {
         }
     }
 
-    /// Decodes one slice file into `samples`; its size, or the problem naming the file.
-    private func decodeSlice(_ url: URL, encoding: SliceEncoding) -> SliceDecoding {
+    /// Decodes slice `index` of `series` into `samples`; its size, or the problem naming the file.
+    private func decodeSlice(_ index: Int, of series: Series, encoding: SliceEncoding) -> SliceDecoding {
+        let url = series.slices[index].url
         switch encoding {
         case .png:
             do {
@@ -129,7 +135,19 @@ public final class StudyScorer {
             } catch {
                 return .failure(InputProblem(file: error.file, message: error.reason))
             }
-        case .dicom:
+        case .dicom(let seriesInstances):
+            // The header was parsed when the study was discovered: only the pixels are read here, unless
+            // the file changed since or its pixels need the whole file parsed.
+            do {
+                if let frame = try dicomReader.readFrame(of: seriesInstances[series.index][index], into: &samples) {
+                    return .success((frame.width, frame.height))
+                }
+            } catch {
+                switch error {
+                case .unreadable(let reason): return .failure(InputProblem(file: url.path, message: reason))
+                case .dicom(let error): return .failure(InputProblem(file: url.path, message: error.description))
+                }
+            }
             do {
                 try FileBytes.read(path: url.path, into: &bytes)
             } catch {
@@ -168,7 +186,7 @@ public final class StudyScorer {
             }
             var clock = DispatchTime.now().uptimeNanoseconds
             let header: (width: Int, height: Int)
-            switch decodeSlice(slice.url, encoding: encoding) {
+            switch decodeSlice(index, of: series, encoding: encoding) {
             case .success(let size): header = size
             case .failure(let problem):
                 unusable.append(problem)

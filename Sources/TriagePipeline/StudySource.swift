@@ -9,12 +9,16 @@ import Triage
 public enum StudySource: Sendable {
     case sidecarFolder(URL)
     case dicom(DICOMStudyFiles)
+    /// A file that looks like DICOM but whose header breaks before anything names its study: it fails
+    /// on its own, so that the run reports it instead of leaving it out unseen.
+    case unreadableDICOM(DICOMDiscovery.UnreadableFile)
 
     /// The study's key in the run state: the folder's path, or the DICOM study's UID (its identity).
     public var key: String {
         switch self {
         case .sidecarFolder(let folder): folder.standardizedFileURL.path
         case .dicom(let files): "dicom:" + files.studyInstanceUID
+        case .unreadableDICOM(let file): "dicom-file:" + file.url.standardizedFileURL.path
         }
     }
 
@@ -23,6 +27,7 @@ public enum StudySource: Sendable {
         switch self {
         case .sidecarFolder(let folder): folder.path
         case .dicom(let files): files.root.path
+        case .unreadableDICOM(let file): file.url.path
         }
     }
 
@@ -33,14 +38,23 @@ public enum StudySource: Sendable {
         switch self {
         case .sidecarFolder(let folder): folder
         case .dicom(let files): files.root.appendingPathComponent(files.studyInstanceUID, isDirectory: false)
+        case .unreadableDICOM(let file): file.url
         }
     }
 
     public func fingerprint() throws -> StudyFingerprint {
         switch self {
         case .sidecarFolder(let folder): try StudyFingerprint.of(folder: folder)
-        case .dicom(let files): StudyFingerprint.of(files: files.instances.map(\.url))
+        case .dicom(let files):
+            Self.fingerprint(files.instances.map { ($0.url, $0.status) } + files.unreadable.map { ($0.url, $0.status) })
+        case .unreadableDICOM(let file):
+            Self.fingerprint([(file.url, file.status)])
         }
+    }
+
+    /// The files as discovery stat'ed them when it read their headers.
+    private static func fingerprint(_ files: [(URL, DICOMInstance.FileStatus)]) -> StudyFingerprint {
+        StudyFingerprint.of(files: files.map { url, status in (url.path, status.size, status.modifiedSeconds, status.modifiedNanoseconds) })
     }
 
     /// Every study under `root`: PNG study folders as `StudyDiscovery` finds them, and DICOM studies in
@@ -50,6 +64,7 @@ public enum StudySource: Sendable {
         let folders = try StudyDiscovery.studyFolders(at: root)
         let scan = folders == [root] ? DICOMDiscovery.Result() : dicom.scan(root)
         let dicomRoots = scan.studies.map { $0.root.standardizedFileURL.path }
+            + scan.unattributed.map { $0.url.deletingLastPathComponent().standardizedFileURL.path }
         let sidecarFolders = folders.filter { folder in
             let path = folder.standardizedFileURL.path
             let hasSidecar = FileManager.default.fileExists(atPath: folder.appendingPathComponent(StudyReader.sidecarName).path)
@@ -57,6 +72,7 @@ public enum StudySource: Sendable {
             return hasSidecar || !dicomRoots.contains { $0 == path || $0.hasPrefix(path + "/") || path.hasPrefix($0 + "/") }
         }
         let sources = sidecarFolders.map(StudySource.sidecarFolder) + scan.studies.map(StudySource.dicom)
+            + scan.unattributed.map(StudySource.unreadableDICOM)
         return sources.sorted { ($0.path, $0.key) < ($1.path, $1.key) }
     }
 
@@ -66,8 +82,9 @@ public enum StudySource: Sendable {
         if FileManager.default.fileExists(atPath: path.appendingPathComponent(StudyReader.sidecarName).path) {
             return [.sidecarFolder(path)]
         }
-        let found = DICOMDiscovery().scan(path).studies
-        return found.isEmpty ? [.sidecarFolder(path)] : found.map(StudySource.dicom)
+        let scan = DICOMDiscovery().scan(path)
+        let found = scan.studies.map(StudySource.dicom) + scan.unattributed.map(StudySource.unreadableDICOM)
+        return found.isEmpty ? [.sidecarFolder(path)] : found
     }
 }
 

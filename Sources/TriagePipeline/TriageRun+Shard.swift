@@ -20,6 +20,7 @@ extension TriageRun {
                 switch source {
                 case .sidecarFolder(let folder): reader.identity(ofStudyAt: folder)
                 case .dicom(let files): StudyIdentity.dicom(studyInstanceUID: files.studyInstanceUID)
+                case .unreadableDICOM(let file): StudyIdentity(canonical: "dicom-file:\(file.url.lastPathComponent)")
                 }
             }
             let mine = zip(all, identities).filter { shard.contains($0.1) }
@@ -49,7 +50,7 @@ extension TriageRun {
         do {
             return try ShardResult(header: header, studies: studies).write(into: output)
         } catch {
-            throw RunError(kind: .output, description: "\(error)")
+            throw RunError(.output, error)
         }
     }
 }

@@ -43,11 +43,11 @@ public struct TriageRun: Sendable {
         public var seconds: Double
         public var runID: String
 
-        public var exitCode: Int32 { failed > 0 ? RunExitCode.studiesFailed : RunExitCode.success }
+        public var exitStatus: ExitStatus { failed > 0 ? .inputUnusable : .success }
     }
 
-    /// A problem with the run itself, not with one study.
-    public struct RunError: Error, CustomStringConvertible {
+    /// A problem with the run itself, not with one study: the folder or file, and why.
+    public struct RunError: UserFacingError {
         public enum Kind: Sendable {
             /// The studies folder is missing or unreadable.
             case studies
@@ -56,7 +56,21 @@ public struct TriageRun: Sendable {
         }
 
         public let kind: Kind
-        public let description: String
+        public let file: String?
+        public let what: String
+        public var description: String { located }
+
+        public init(_ kind: Kind, file: String?, what: String) {
+            self.kind = kind
+            self.file = file
+            self.what = what
+        }
+
+        /// Another error, kept with its file when it names one.
+        public init(_ kind: Kind, _ cause: any Error) {
+            let located = cause as? any UserFacingError
+            self.init(kind, file: located?.file, what: located?.what ?? "\(cause)")
+        }
     }
 
     /// SIGTERM or SIGINT arrived: the studies in progress were finished and committed, the rest left
@@ -82,6 +96,9 @@ public struct TriageRun: Sendable {
     public var forgetAfter: TimeInterval = 30 * 24 * 3600
     /// Polled before each study: the signal that asks the run to stop, if one arrived.
     public var stopRequest: @Sendable () -> Int32? = { nil }
+    /// Called once the run is in the state, with the action that records it as stopped: a caller that
+    /// may end the process while workers are still busy (`StopWatchdog`) runs it just before.
+    public var whenRunBegins: @Sendable (_ recordForcedStop: @escaping @Sendable (_ signal: Int32) -> Void) -> Void = { _ in }
     /// Events go here, one per study and one summary per run, keyed `run.id`, `study.id`, `stage`.
     public var logger = Logger(label: "radtriage")
     /// Patient ids, accession numbers and file paths appear in logs only when this is set.
@@ -109,14 +126,14 @@ public struct TriageRun: Sendable {
         do {
             folders = try StudySource.discover(at: root)
         } catch {
-            throw RunError(kind: .studies, description: "\(error)")
+            throw RunError(.studies, error)
         }
         let share = shard.map { ShardShare(of: folders, shard: $0) }
         if let share { folders = share.folders }
         do {
             try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         } catch {
-            throw RunError(kind: .output, description: "\(output.path): cannot create the output directory: \(Self.whyNotCreatable(output) ?? error.localizedDescription)")
+            throw RunError(.output, file: output.path, what: "cannot create the output directory: \(Self.whyNotCreatable(output) ?? error.localizedDescription)")
         }
         // Held until the worklists are written; RunLock.Busy goes to the caller untouched.
         let lock = try RunLock(directory: output)
@@ -128,6 +145,11 @@ public struct TriageRun: Sendable {
         var record = RunRecord(id: runID, startedAt: start, toolVersion: RadtriageVersion.current, modelId: model.id,
                                weightsSHA256: model.weightsSHA256, full: full, jobs: jobs)
         try state.begin(record)
+        whenRunBegins { [logger] signal in
+            // A connection of its own: the run's may be inside a write that never ends.
+            let recorded = try? StateStore(directory: output).recordForcedStop(runID: runID, signal: signal, exitCode: Int(ExitStatus.stopped(signal: signal).code))
+            logger.notice("run stopped with studies still in progress", metadata: ["run.id": "\(runID)", "signal": "\(signal)", "recorded": "\(recorded ?? false)"])
+        }
         logger.info("run started", metadata: ["run.id": "\(runID)", "studies": "\(folders.count)", "model": "\(model.id)",
                                               "jobs": "\(jobs)", "full": "\(full)"])
         if let share { log(share, runID: runID) }
@@ -143,7 +165,7 @@ public struct TriageRun: Sendable {
             record.finishedAt = Date()
             record.seconds = Date().timeIntervalSince(start)
             record.stopSignal = Int(signal)
-            record.exitCode = Int(RunExitCode.stopped(by: signal))
+            record.exitCode = Int(ExitStatus.stopped(signal: signal).code)
             try state.finish(record)
             logger.notice("run stopped", metadata: ["run.id": "\(runID)", "signal": "\(signal)", "scored": "\(pass.scored)"])
             throw Stopped(signal: signal, scored: pass.scored, remaining: pass.studies.filter { $0 == nil }.count)
@@ -166,7 +188,7 @@ public struct TriageRun: Sendable {
         record.absent = absent
         record.finishedAt = Date()
         record.seconds = seconds
-        record.exitCode = Int(summary.exitCode)
+        record.exitCode = Int(summary.exitStatus.code)
         // After the worklists: a run killed before this point is recorded as never finished, and the next
         // run marks what it sees again.
         try state.finish(record, seen: pass.skipped, at: start, forgetBefore: start.addingTimeInterval(-forgetAfter))
@@ -323,7 +345,7 @@ public struct TriageRun: Sendable {
                             }
                         }
                     } catch {
-                        let stateError = error as? StateError ?? StateError(.write, path: state.path, reason: "\(error)")
+                        let stateError = error as? StateError ?? StateError(.write, path: state.path, cause: error)
                         shared.withLock { if $0.pass.stateError == nil { $0.pass.stateError = stateError } }
                         return
                     }
@@ -394,4 +416,9 @@ public struct TriageRun: Sendable {
         result.sliceLogits = []
         return .scored(result)
     }
+}
+
+extension TriageRun.Stopped: UserFacingError {
+    public var file: String? { nil }
+    public var what: String { description }
 }

@@ -159,3 +159,8 @@ public struct WorklistWriter {
         date.formatted(.iso8601)
     }
 }
+
+extension WorklistWriter.WriteError: UserFacingError {
+    public var file: String? { path }
+    public var what: String { "cannot write: \(reason)" }
+}

@@ -1,39 +1,69 @@
 import ArgumentParser
+import Benchmarking
+import Foundation
+import Inspection
+import RunState
+import Scoring
+import Triage
+import TriageCore
 import TriagePipeline
 
-/// Exit codes, listed in the README and in `radtriage --help`. Cron mails any non-zero exit.
-///
-/// The numbers are `RunExitCode`'s, which the run also records in its state: BSD sysexits.h where one
-/// fits, 128 + signal for a run stopped by a signal.
-extension ExitCode {
-    /// The command finished, but some input was unusable (a study failed, a slice was broken).
-    static let someInputUnusable = ExitCode(RunExitCode.studiesFailed)
-    /// Wrong arguments (ArgumentParser's own code for validation errors, EX_USAGE).
-    static let usage = ExitCode(RunExitCode.usage)
-    /// `merge`: a shard missing or given twice, shards that do not belong together, a damaged file (EX_DATAERR).
-    static let shardsRefused = ExitCode(RunExitCode.shardsRefused)
-    /// An output (worklist, state) could not be written (EX_CANTCREAT).
-    static let cannotWriteOutput = ExitCode(RunExitCode.cannotWriteOutput)
-    /// The state database is not radtriage's, is damaged, or is newer (EX_IOERR).
-    static let stateUnusable = ExitCode(RunExitCode.stateUnusable)
-    /// Another run holds the output directory's lock: try again later (EX_TEMPFAIL).
-    static let anotherRunActive = ExitCode(RunExitCode.anotherRunActive)
-    /// The configuration file or the model is invalid (EX_CONFIG).
-    static let configuration = ExitCode(RunExitCode.configuration)
+extension ExitStatus {
+    /// The one mapping from the errors a command throws to how it exits. A command throws its error
+    /// unhandled; `TriageCommand.main` prints it and exits with this status's code.
+    init(for error: any Error) {
+        switch error {
+        case is RunLock.Busy: self = .anotherRunActive
+        case let stopped as TriageRun.Stopped: self = .stopped(signal: stopped.signal)
+        case let state as StateError: self = state.kind == .unusable ? .stateUnusable : .cannotWriteOutput
+        case let run as TriageRun.RunError: self = run.kind == .output ? .cannotWriteOutput : .usage
+        // Studies that cannot be measured are a usage error, like `run`'s; a failed measurement is input that turned out unusable.
+        case let bench as BenchError: self = bench.kind == .input ? .usage : .inputUnusable
+        case is ConfigurationError, is ModelLoadingError, is ModelLocation.NotFound: self = .configuration
+        case is ShardMerge.Refusal: self = .shardsRefused
+        case is StudyInspector.NotFound: self = .inputUnusable
+        default: self = .cannotWriteOutput
+        }
+    }
+
+    /// How the message starts: a run that stops on purpose (busy, stopped, refused) says so as radtriage;
+    /// anything else is an error.
+    var messagePrefix: String {
+        switch self {
+        case .anotherRunActive, .stopped, .shardsRefused: "radtriage"
+        default: "Error"
+        }
+    }
 }
 
-enum ExitCodeDocumentation {
-    static let text = """
-        Exit codes:
-          0   success: all input usable
-          1   finished, but some input was unusable (run: a study failed in this run; it is on the worklist with its reason)
-          64  usage error: wrong arguments or options (run: also --shard disagreeing with the scheduler's environment)
-          65  merge: the shard results do not make one complete run (a shard missing or twice, different N, version,
-              model, configuration or studies, a damaged file); nothing was written
-          73  an output (worklist or run state) could not be written: disk full, read-only, no permission
-          74  the run state file (radtriage-state.sqlite) is damaged, another program's, or from a newer radtriage; left untouched
-          75  another run is active on the same output folder (cron: try again next time)
-          78  invalid configuration file or model
-          130 stopped by SIGINT, 143 by SIGTERM: finished studies are saved, the next run does the rest
-        """
+extension ExitCode {
+    init(_ status: ExitStatus) {
+        self.init(status.code)
+    }
+
+    /// The command finished, but some input was unusable (a study failed, a slice was broken).
+    static let someInputUnusable = ExitCode(.inputUnusable)
+}
+
+extension TriageCommand {
+    /// ArgumentParser's entry point, except that an error of radtriage's (a `UserFacingError`) or of the
+    /// file system that a command throws is printed here, once, and ends the process with its status from
+    /// `ExitStatus(for:)`. ArgumentParser's own (a usage error, `--help`, an `ExitCode`) go to ArgumentParser.
+    static func main() async {
+        do {
+            var command = try await asyncParseAsRoot()
+            if var asynchronous = command as? any AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
+        } catch let error where error is any UserFacingError || error is CocoaError || error is POSIXError {
+            let status = ExitStatus(for: error)
+            let headline = (error as? any UserFacingError)?.headline.map { "\($0):\n" } ?? ""
+            FileHandle.standardError.write(Data("\(status.messagePrefix): \(headline)\(error)\n".utf8))
+            Foundation.exit(status.code)
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

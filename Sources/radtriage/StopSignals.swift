@@ -1,35 +1,28 @@
 import Glibc
-import Synchronization
+import TriageCore
+import TriagePipeline
 
-/// The first SIGTERM or SIGINT asks a run to stop after the studies in progress; it is recorded here
-/// by an async-signal-safe atomic store. The handler then restores the default action, so a second
-/// signal ends the process at once (which the run state survives, like any kill). It also arms a
-/// watchdog: a worker stuck in a study (a slow or hung file system, a huge study) cannot keep the
-/// process alive past `graceSeconds`, after which it exits with 128 + the signal as if stopped normally.
+/// The first SIGTERM or SIGINT asks a run to stop after the studies in progress; the handler passes it
+/// to the watchdog (async-signal-safe) and restores the default action, so a second signal ends the
+/// process at once (which the run state survives, like any kill). The watchdog ends a run whose
+/// workers are still busy after the grace period, recording it as stopped first.
 enum StopSignals {
-    private static let received = Atomic<Int32>(0)
-    /// Seconds the studies in progress get to finish after the first signal.
-    static let graceSeconds: UInt32 = 3
+    static let watchdog = StopWatchdog(graceSeconds: 3)
 
     static func install() {
+        _ = watchdog
         signal(SIGALRM) { _ in
-            // Only async-signal-safe calls here. Every study already saved is committed; SQLite rolls back
-            // the one in flight, and the kernel releases the run lock.
-            let stop = StopSignals.received.load(ordering: .relaxed)
-            _exit(128 + (stop == 0 ? SIGTERM : stop))
+            // The watchdog's backstop when recording the stop hangs: only async-signal-safe calls here.
+            _exit(ExitStatus.stopped(signal: StopSignals.watchdog.pending ?? SIGTERM).code)
         }
         for signalNumber in [SIGTERM, SIGINT] {
             signal(signalNumber) { signalNumber in
-                StopSignals.received.store(signalNumber, ordering: .relaxed)
+                StopSignals.watchdog.signalArrived(signalNumber)
                 signal(signalNumber, SIG_DFL)
-                alarm(StopSignals.graceSeconds)
             }
         }
     }
 
     /// The signal that asked to stop, if one arrived.
-    static var pending: Int32? {
-        let value = received.load(ordering: .relaxed)
-        return value == 0 ? nil : value
-    }
+    static var pending: Int32? { watchdog.pending }
 }

@@ -56,6 +56,38 @@ import TriagePipeline
         }
     }
 
+    /// DICOM studies: the plain loop reads each file's native samples from its end (no parsing) and
+    /// must still give radtriage's logits, slice for slice in the same order.
+    @Test func givesRadtriagesSliceLogitsOnDICOM() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("radtriage-plain-dicom-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = try ScoringModel.load(from: Self.defaultModel)
+        var options = SynthesisOptions(studies: 2, slicesPerStudy: 6, seed: 9)
+        options.petMatrix = 64
+        options.lesionProbability = 1
+        options.format = .dicom
+        try StudySynthesizer(options: options).writeStudies(to: folder)
+
+        let scorer = StudyScorer(model: model)
+        var expected: [Float] = []
+        for source in StudySource.studies(at: folder) {
+            guard case .scored(let result) = scorer.score(source) else {
+                Issue.record("\(source.path) was not scored")
+                return
+            }
+            expected += result.sliceLogits
+        }
+        let bench = PipelineBench(source: .studies(folder), jobs: 1, model: model, modelArgument: nil)
+        let found = try bench.sliceFiles(under: folder)
+        #expect(found.studies == 2 && found.sliceSize == "64×64 PT (DICOM)")
+        let (_, logits) = try PlainPipelineBound.measure(slices: found.slices, model: model, rounds: 1)
+        #expect(logits.count == expected.count && expected.count == 12)
+        for (index, (plain, ours)) in zip(logits, expected).enumerated() {
+            #expect(abs(plain - ours) <= 1e-4 * max(1, abs(ours)), "slice \(index): plain C \(plain), radtriage \(ours)")
+        }
+        #expect(try DecodeBound.measure(slices: found.slices, rounds: 1).slices == 12)
+    }
+
     @Test func aFileItCannotDecodeIsNamed() throws {
         let model = try ScoringModel.load(from: Self.defaultModel)
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("radtriage-not-a-png-\(UUID().uuidString).png")

@@ -165,4 +165,52 @@ import Testing
         let frame = try DICOMPixelDecoder().grayscaleFrame(0, of: file, into: &samples)
         #expect(samples.map { Int($0) + frame.storedValueOffset } == [-1, -2048, 2047, 1])
     }
+
+    // MARK: - The pixels at the header's offset, and what a broken header still gives
+
+    @Test func thePixelsAtTheHeadersOffsetAreTheWholeParsesAndAChangedFileIsParsedAgain() throws {
+        let bytes = Self.validFile()
+        guard case .success(let header) = DICOMParser().parseHeaderSalvaging(bytes) else { Issue.record("the header parses"); return }
+        let location = try #require(NativePixelLocation(header, fileSize: bytes.count))
+        var samples: [UInt16] = []
+        let frame = try DICOMPixelDecoder().grayscaleFrame(0, at: location, in: bytes, into: &samples)
+        #expect(frame?.width == 3 && frame?.height == 4)
+        #expect(samples == (0..<12).map { UInt16($0 * 1000) })
+        // A file of another size, or one whose bytes at the offset are no longer PixelData: nil, parse it whole.
+        #expect(try DICOMPixelDecoder().grayscaleFrame(0, at: location, in: bytes + [0, 0], into: &samples) == nil)
+        var moved = bytes
+        moved[location.elementOffset] ^= 0xFF
+        #expect(try DICOMPixelDecoder().grayscaleFrame(0, at: location, in: moved, into: &samples) == nil)
+    }
+
+    @Test func truncatedPixelDataAtTheHeadersOffsetNamesTheElement() throws {
+        let bytes = Self.validFile()
+        let cut = Array(bytes.dropLast(5))
+        guard case .success(let header) = DICOMParser().parseHeaderSalvaging(cut) else { Issue.record("the header parses"); return }
+        let location = try #require(NativePixelLocation(header, fileSize: cut.count))
+        var samples: [UInt16] = []
+        #expect {
+            try DICOMPixelDecoder().grayscaleFrame(0, at: location, in: cut, into: &samples)
+        } throws: { error in
+            (error as? DICOMError)?.description.contains("PixelData (7FE0,0010) declares 24 bytes but only 19 remain") == true
+        }
+    }
+
+    @Test func aBrokenHeaderKeepsTheAttributesBeforeTheBreak() {
+        var bytes = Self.validFile()
+        // Rows (0028,0010) US: claim 0xFFF0 bytes; SOPInstanceUID and Modality come before it.
+        let at = (132..<bytes.count - 4).first { bytes[$0] == 0x28 && bytes[$0 + 1] == 0 && bytes[$0 + 2] == 0x10 && bytes[$0 + 3] == 0 }!
+        (bytes[at + 6], bytes[at + 7]) = (0xF0, 0xFF)
+        guard case .failure(let broken) = DICOMParser().parseHeaderSalvaging(bytes) else { Issue.record("the header must not parse"); return }
+        #expect(broken.error.reason.contains("Rows (0028,0010) declares 65520 bytes"), "\(broken.error)")
+        #expect(broken.dataset?.string(.modality) == "PT")
+        #expect(broken.dataset?.string(.sopInstanceUID) == "1.2.3.4")
+        #expect(broken.dataset?.contains(.rows) == false)
+    }
+
+    @Test func aHeaderBrokenAtItsFirstElementKeepsNothing() {
+        let bytes = Self.metaOnly() + Self.le16(0x0008) + Self.le16(0x0016) + Array("UI".utf8) + Self.le16(0xFFF0) + [0x31, 0x32]
+        guard case .failure(let broken) = DICOMParser().parseHeaderSalvaging(bytes) else { Issue.record("the header must not parse"); return }
+        #expect(broken.dataset == nil)
+    }
 }

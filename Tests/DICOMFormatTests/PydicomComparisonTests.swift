@@ -14,6 +14,27 @@ import TriageCore
         var pixelsEqual: Bool?
         var pixelError: DICOMError?
         var syntax: TransferSyntax?
+        /// The first frame read at the offset the header-only parse found differs from the whole parse's.
+        var locationMismatch: String?
+    }
+
+    /// A run reads a slice's pixels at the offset discovery's header parse found: that must give what
+    /// the whole parse gives, or nothing (nil: parse it whole), never other values.
+    static func compareLocation(_ bytes: [UInt8], whole file: DICOMFile) -> String? {
+        var expected: [UInt16] = []
+        guard (try? DICOMPixelDecoder().grayscaleFrame(0, of: file, into: &expected)) != nil else { return nil }
+        guard case .success(let header) = DICOMParser().parseHeaderSalvaging(bytes) else { return "the header alone does not parse" }
+        guard let location = NativePixelLocation(header, fileSize: bytes.count) else {
+            let syntax = file.transferSyntax
+            return syntax.pixels == .native && !syntax.bigEndian && !syntax.deflated ? "no pixel location for a native little-endian file" : nil
+        }
+        var samples: [UInt16] = []
+        do {
+            guard try DICOMPixelDecoder().grayscaleFrame(0, at: location, in: bytes, into: &samples) != nil else { return "the location was not found again" }
+        } catch {
+            return "\(error)"
+        }
+        return samples == expected ? nil : "samples differ"
     }
 
     static func compare(_ record: PydicomReference.Record) -> Outcome {
@@ -22,6 +43,7 @@ import TriageCore
         do {
             let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: record.file)))
             file = try DICOMParser().parse(bytes)
+            outcome.locationMismatch = compareLocation(bytes, whole: file)
         } catch let error as DICOMError {
             outcome.parseError = error
             return outcome
@@ -98,6 +120,7 @@ import TriageCore
                 summary["file refused", default: []].append("\(name): \(error.reason)")
                 continue
             }
+            #expect(outcome.locationMismatch == nil, "\(name) (\(syntax)): pixels at the header's offset: \(outcome.locationMismatch ?? "")")
             #expect(outcome.tagMismatches.isEmpty, "\(name) (\(syntax)): \(outcome.tagMismatches.joined(separator: "; "))")
             if !outcome.tagMismatches.isEmpty { summary["tags differ", default: []].append(name) }
             if record.pixels == nil, record.pixelError != nil {
@@ -148,6 +171,7 @@ import TriageCore
             #expect(outcome.parseError == nil, "\(record.file): \(String(describing: outcome.parseError))")
             #expect(outcome.tagMismatches.isEmpty, "\(record.file): \(outcome.tagMismatches)")
             #expect(outcome.pixelsEqual == true, "\(record.file): \(String(describing: outcome.pixelError))")
+            #expect(outcome.locationMismatch == nil, "\(record.file): pixels at the header's offset: \(outcome.locationMismatch ?? "")")
             #expect(record.tags?["Drug.RadionuclideTotalDose"] != nil, "\(record.file): the sequence was read")
             #expect(record.tags?["PatientName"]?.text == "Müller^Jürgen")
         }

@@ -36,6 +36,25 @@ import Testing
         #expect(result.stderr.contains("bench: radtriage run --jobs 2 (round 2 of 2)"), "progress on stderr")
     }
 
+    /// A folder of DICOM studies only: the runs score them, and the bounds read the same files (the
+    /// plain loop copies each file's native pixels, no parsing); its logits are radtriage's.
+    @Test func benchMeasuresADICOMOnlyStudiesFolder() throws {
+        let studies = ExecutableRunner.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: studies) }
+        let synth = try ExecutableRunner.run(["synth", "--out", studies.path, "--studies", "2", "--slices", "6", "--matrix", "64", "--format", "dicom"])
+        try #require(synth.status == 0, "\(synth.stderr)")
+        let result = try ExecutableRunner.run(["bench", "--studies", studies.path, "--jobs", "1", "--rounds", "1", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(report["studies"] as? Int == 2 && report["slices"] as? Int == 12 && report["sliceSize"] as? String == "64×64 PT (DICOM)")
+        let runs = try #require(report["runs"] as? [[String: Any]])
+        #expect(runs.count == 1 && runs[0]["slices"] as? Int == 12 && runs[0]["studies"] as? Int == 2, "every study scored: \(runs)")
+        let decode = try #require(report["decodeBound"] as? [String: Any])
+        #expect(decode["slices"] as? Int == 12 && (decode["seconds"] as? Double ?? 0) > 0)
+        let pipeline = try #require(report["pipelineBound"] as? [String: Any])
+        #expect(pipeline["slices"] as? Int == 12 && (pipeline["seconds"] as? Double ?? 0) > 0)
+    }
+
     /// Usage errors, and studies that cannot be measured, exit 64 with the folder named.
     @Test func benchNeedsStudiesOrAGenerateSpecification() throws {
         let neither = try ExecutableRunner.run(["bench"])

@@ -128,6 +128,39 @@ import Testing
             try database.close()
         }, reason: "written by a newer radtriage")
     }
+
+    /// The watchdog's record of a run it ends: the counts come from the studies the run saved, on a second
+    /// connection while the first is still open; a run that has ended already is left as it was.
+    @Test func aForcedStopIsRecordedOnceFromTheStudiesTheRunSaved() throws {
+        let directory = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let start = Date(timeIntervalSince1970: 1_790_000_000)
+        let store = try StateStore(directory: directory)
+        for id in ["r0", "r1"] {
+            try store.begin(RunRecord(id: id, startedAt: start, toolVersion: "t", modelId: "m@1", weightsSHA256: "b", full: false, jobs: 2))
+        }
+        try store.save(Self.record("A", run: "r1", at: start))
+        var failed = Self.record("B", run: "r1", at: start)
+        failed.status = .failed
+        try store.save(failed)
+        try store.save(Self.record("C", run: "r0", at: start))
+
+        let watchdogConnection = try StateStore(directory: directory)
+        let end = start.addingTimeInterval(4)
+        #expect(try watchdogConnection.recordForcedStop(runID: "r1", signal: SIGTERM, exitCode: 143, at: end))
+        let run = try #require(try store.runs().first { $0.id == "r1" })
+        #expect(run.finishedAt == end)
+        #expect(run.seconds == 4)
+        #expect(run.stopSignal == Int(SIGTERM))
+        #expect(run.exitCode == 143)
+        #expect(run.scored == 1)
+        #expect(run.failed == 1)
+        #expect(try store.lastFinishedRun()?.id == "r1")
+
+        #expect(try watchdogConnection.recordForcedStop(runID: "r1", signal: SIGINT, exitCode: 130, at: end.addingTimeInterval(9)) == false)
+        #expect(try store.runs().first { $0.id == "r1" } == run)
+        #expect(try watchdogConnection.recordForcedStop(runID: "unknown", signal: SIGTERM, exitCode: 143) == false)
+    }
 }
 
 @Suite struct StateMigrationTests {

@@ -103,7 +103,7 @@ import TriageCore
         (String(repeating: "[", count: 65), "1:65: flow collections nested more than 64 deep"),
     ] as [(String, String)])
     func refused(text: String, expected: String) {
-        let problems = YAMLStructureGuard.problems(in: text)
-        #expect(problems.first?.hasPrefix(expected) == true, "\(problems)")
+        let problems = YAMLStructureGuard.problems(in: text, file: "c.yaml")
+        #expect(problems.first?.compilerStyle.hasPrefix("c.yaml:" + expected) == true, "\(problems)")
     }
 }

@@ -41,4 +41,9 @@ void baseline_workspace_destroy(baseline_workspace *workspace);
 int baseline_score_slice(const baseline_model *model, baseline_workspace *workspace, const uint8_t *png, size_t size, float slope,
                          float intercept, float *logit);
 
+/* The same for a slice whose stored values are `width` × `height` 16-bit little-endian samples in memory
+   (native DICOM pixel data): no decoding. Returns 0, or -1 when the slice does not fit the workspace. */
+int baseline_score_samples(const baseline_model *model, baseline_workspace *workspace, const uint8_t *samples, uint32_t width,
+                           uint32_t height, float slope, float intercept, float *logit);
+
 #endif

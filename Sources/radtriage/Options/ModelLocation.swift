@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Scoring
+import TriageCore
 
 /// Where the scoring model is: `--model`, else `$RADTRIAGE_MODEL`, else the default model shipped in
 /// the repository's `Models/` (found next to the executable when run from a build folder, or in the
@@ -26,19 +27,18 @@ enum ModelLocation {
         return (found, candidates.map(\.path))
     }
 
-    /// The model `--model` (or the default search) names, loaded and validated; a missing or invalid
-    /// model is reported on stderr and ends the command with the configuration exit code (78).
+    /// No model where the search looked.
+    struct NotFound: UserFacingError {
+        let searched: [String]
+        var file: String? { nil }
+        var what: String { "no model found; looked in:\n  \(searched.joined(separator: "\n  "))\nGive one with --model DIR." }
+        var description: String { what }
+    }
+
+    /// The model `--model` (or the default search) names, loaded and validated.
     static func load(_ option: String?) throws -> ScoringModel {
         let location = resolve(option)
-        guard let folder = location.url else {
-            FileHandle.standardError.write(Data("Error: no model found; looked in:\n  \(location.searched.joined(separator: "\n  "))\nGive one with --model DIR.\n".utf8))
-            throw ExitCode.configuration
-        }
-        do {
-            return try ScoringModel.load(from: folder)
-        } catch {
-            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
-            throw ExitCode.configuration
-        }
+        guard let folder = location.url else { throw NotFound(searched: location.searched) }
+        return try ScoringModel.load(from: folder)
     }
 }

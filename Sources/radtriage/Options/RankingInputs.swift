@@ -1,18 +1,18 @@
 import ArgumentParser
 import Foundation
 import Triage
+import TriageCore
 import TriagePipeline
 
 /// The configuration and the ranking time, read alike by `run` and `merge`.
 enum RankingInputs {
-    /// The configuration file (or the built-in one) and its digest; an invalid file ends the command with 78.
+    /// The configuration file (or the built-in one) and its digest.
     static func configuration(_ file: String?) throws -> (configuration: TriageConfiguration, digest: String) {
+        let configuration = try file.map { file throws(ConfigurationError) in try ConfigurationLoader().load(file: file) } ?? .builtIn
         do {
-            let configuration = try file.map { file throws(ConfigurationError) in try ConfigurationLoader().load(file: file) } ?? .builtIn
             return (configuration, try ShardResult.configurationDigest(file: file))
         } catch {
-            FileHandle.standardError.write(Data("Error: invalid configuration:\n\(error)\n".utf8))
-            throw ExitCode.configuration
+            throw ConfigurationError(file: file ?? "", problems: [InputProblem(file: file ?? "", message: "cannot read the file: \(error.localizedDescription)")])
         }
     }
 

@@ -65,19 +65,8 @@ struct Bench: ParsableCommand {
         }
         var bench = PipelineBench(source: source, jobs: jobs, model: loaded, modelArgument: loaded.folder)
         bench.rounds = rounds
-        let report: BenchReport
-        do {
-            report = try bench.run(executable: Self.executablePath) { step in
-                FileHandle.standardError.write(Data("bench: \(step)\n".utf8))
-            }
-        } catch let error as BenchError {
-            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
-            // Studies that cannot be measured are a usage error, like `run`'s; a failed measurement is input
-            // that turned out unusable.
-            throw error.kind == .input ? ExitCode.usage : ExitCode.someInputUnusable
-        } catch {
-            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
-            throw ExitCode.cannotWriteOutput
+        let report = try bench.run(executable: Self.executablePath) { step in
+            FileHandle.standardError.write(Data("bench: \(step)\n".utf8))
         }
         if json {
             let encoder = JSONEncoder()

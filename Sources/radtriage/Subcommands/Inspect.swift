@@ -2,6 +2,7 @@ import ArgumentParser
 import DICOMStudy
 import Foundation
 import Inspection
+import TriageCore
 import TriagePipeline
 
 /// `radtriage inspect PATH`: explains a study, a folder of studies, or one slice.
@@ -20,13 +21,7 @@ struct Inspect: ParsableCommand {
     var json = false
 
     func run() throws {
-        let target: StudyInspector.Target
-        do {
-            target = try StudyInspector().inspect(path: path)
-        } catch {
-            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
-            throw ExitCode.someInputUnusable
-        }
+        let target = try StudyInspector().inspect(path: path)
         let usable: Bool
         switch target {
         case .slice(let slice):
@@ -37,15 +32,18 @@ struct Inspect: ParsableCommand {
             let sources = (try? StudySource.discover(at: URL(fileURLWithPath: path))) ?? []
             let dicomFiles = sources.compactMap { if case .dicom(let files) = $0 { files } else { nil } }
             let pngPaths = Set(sources.compactMap { if case .sidecarFolder(let folder) = $0 { folder.standardizedFileURL.path } else { nil } })
-            let studies = dicomFiles.isEmpty ? pngStudies : pngStudies.filter { pngPaths.contains(URL(fileURLWithPath: $0.path).standardizedFileURL.path) }
+            let unreadable = sources.compactMap { if case .unreadableDICOM(let file) = $0 { UnreadableDICOMFile(file) } else { nil } }
+            let studies = dicomFiles.isEmpty && unreadable.isEmpty
+                ? pngStudies : pngStudies.filter { pngPaths.contains(URL(fileURLWithPath: $0.path).standardizedFileURL.path) }
             let dicom = dicomFiles.map { DICOMInspection($0, options: DICOMReadingOptions()) }
-            usable = studies.allSatisfy(\.isUsable) && dicom.allSatisfy(\.isUsable) && !(studies.isEmpty && dicom.isEmpty)
+            usable = studies.allSatisfy(\.isUsable) && dicom.allSatisfy(\.isUsable) && unreadable.isEmpty && !(studies.isEmpty && dicom.isEmpty)
             if json {
-                try emit(studies, text: "")
-            } else if studies.isEmpty && dicom.isEmpty {
+                // One array: PNG study inspections, then DICOM ones and unreadable DICOM files (marked `"format": "dicom"`).
+                try emit(studies.map(InspectedStudy.png) + dicom.map(InspectedStudy.dicom) + unreadable.map(InspectedStudy.unreadable), text: "")
+            } else if studies.isEmpty && dicom.isEmpty && unreadable.isEmpty {
                 print("\(path): no study folders found")
             } else {
-                print((studies.map(InspectionText.render) + dicom.map(\.text)).joined(separator: "\n\n"))
+                print((studies.map(InspectionText.render) + dicom.map(\.text) + unreadable.map(\.text)).joined(separator: "\n\n"))
             }
         }
         if !usable { throw ExitCode.someInputUnusable }
@@ -60,5 +58,36 @@ struct Inspect: ParsableCommand {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
         print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+}
+
+/// A file that looks like DICOM but whose header breaks before it names its study.
+private struct UnreadableDICOMFile: Encodable {
+    let format = "dicom"
+    let path: String
+    let problems: [InputProblem]
+    let usable = false
+
+    init(_ file: DICOMDiscovery.UnreadableFile) {
+        path = file.url.path
+        problems = [InputProblem(file: file.url.path, message: file.reason)]
+    }
+
+    var text: String { "DICOM file \(path): not read, its study unknown\n  \(problems[0].message)\n  NOT usable" }
+}
+
+/// A study of either format in `inspect --json`'s array, encoded as its own inspection.
+private enum InspectedStudy: Encodable {
+    case png(StudyInspection)
+    case dicom(DICOMInspection)
+    case unreadable(UnreadableDICOMFile)
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .png(let study): try container.encode(study)
+        case .dicom(let study): try container.encode(study)
+        case .unreadable(let file): try container.encode(file)
+        }
     }
 }

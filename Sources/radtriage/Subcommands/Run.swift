@@ -4,6 +4,7 @@ import Foundation
 import RunState
 import Scoring
 import Triage
+import TriageCore
 import TriagePipeline
 
 /// `radtriage run`: scores every study under a folder, ranks them, and writes the worklists.
@@ -18,11 +19,9 @@ struct Run: ParsableCommand {
             --full) and ranks them all as of now. One run at a time per output folder: a second run exits at \
             once with 75. With --shard K/N (or --shard auto, --shards N in a Slurm array or a Kubernetes \
             Indexed Job) only the shard's studies are scored and a shard result, --out/shard-result.jsonl, is \
-            written for `radtriage merge`. SIGTERM or SIGINT stops after the studies in progress, saves them, and exits 143 or 130. \
-            Exit codes: 0 all scored; 1 a study failed in this run; 64 usage error (also a --shard that the \
-            scheduler's environment contradicts); 73 an output could not be \
-            written; 74 the state file is unusable; 75 another run is active; 78 configuration or model error.
-            """)
+            written for `radtriage merge`. SIGTERM or SIGINT stops after the studies in progress, saves them, and exits 143 or 130.
+            """ + "\n\n" + ExitStatus.summary([.success, .inputUnusable, .usage, .cannotWriteOutput, .stateUnusable, .anotherRunActive,
+                                      .configuration, .stopped(signal: SIGINT)]))
 
     @Option(help: "Folder of study folders (or one study folder).")
     var studies: String
@@ -65,49 +64,28 @@ struct Run: ParsableCommand {
         let loaded = try ModelLocation.load(model)
         let at = try RankingInputs.instant(now)
         let progress = ProgressLine(total: 0, unit: "studies")
-        let summary: TriageRun.Summary
+        defer { progress.finish() }
         StopSignals.install()
-        do {
-            var triage = TriageRun(model: loaded, configuration: configuration)
-            triage.dicomOptions = DICOMReadingOptions(configuration.dicom)
-            triage.jobs = jobs
-            triage.full = full
-            triage.stopRequest = { StopSignals.pending }
-            triage.logIdentifiers = logging.logIdentifiers
-            triage.followSymlinks = followSymlinks
-            triage.shard = shard
-            triage.configurationDigest = configurationDigest
-            summary = try triage.run(
-                studies: URL(fileURLWithPath: studies), output: URL(fileURLWithPath: out), now: at) { done, total in
-                    progress.update(done, of: total)
-                }
-        } catch let error as RunLock.Busy {
-            progress.finish()
-            FileHandle.standardError.write(Data("radtriage: \(error)\n".utf8))
-            throw ExitCode.anotherRunActive
-        } catch let error as TriageRun.Stopped {
-            progress.finish()
-            FileHandle.standardError.write(Data("radtriage: \(error)\n".utf8))
-            throw ExitCode(RunExitCode.stopped(by: error.signal))
-        } catch let error as StateError {
-            progress.finish()
-            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
-            throw error.kind == .unusable ? ExitCode.stateUnusable : ExitCode.cannotWriteOutput
-        } catch let error as TriageRun.RunError {
-            progress.finish()
-            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
-            throw error.kind == .output ? ExitCode.cannotWriteOutput : ExitCode.usage
-        } catch {
-            progress.finish()
-            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
-            throw ExitCode.cannotWriteOutput
-        }
+        var triage = TriageRun(model: loaded, configuration: configuration)
+        triage.dicomOptions = DICOMReadingOptions(configuration.dicom)
+        triage.jobs = jobs
+        triage.full = full
+        triage.stopRequest = { StopSignals.pending }
+        triage.whenRunBegins = { StopSignals.watchdog.setBeforeExit($0) }
+        triage.logIdentifiers = logging.logIdentifiers
+        triage.followSymlinks = followSymlinks
+        triage.shard = shard
+        triage.configurationDigest = configurationDigest
+        let summary = try triage.run(
+            studies: URL(fileURLWithPath: studies), output: URL(fileURLWithPath: out), now: at) { done, total in
+                progress.update(done, of: total)
+            }
         progress.finish()
         var counts = summary.shard.map { "shard \($0) (\(summary.studies) of \(summary.studiesInAllShards ?? 0) studies), " } ?? ""
         counts += "\(summary.studies) studies: \(summary.scored) scored, \(summary.skipped) unchanged, \(summary.failed) failed"
         if summary.failedOnWorklist > summary.failed { counts += " (\(summary.failedOnWorklist) failed on the worklist)" }
         if summary.absent > 0 { counts += ", \(summary.absent) gone since the last run" }
         print(counts + "; \(summary.slices) slices in " + String(format: "%.1f s", summary.seconds) + "; worklists in \(out)")
-        if summary.exitCode != RunExitCode.success { throw ExitCode(summary.exitCode) }
+        if summary.exitStatus != .success { throw ExitCode(summary.exitStatus) }
     }
 }

@@ -112,26 +112,13 @@ struct Simulate: ParsableCommand {
     func run() throws {
         guard let zone = TimeZone(identifier: timeZone) else { throw ValidationError("--time-zone \(timeZone) is not an IANA time zone such as Europe/Berlin") }
         var configuration = ExampleDepartment.configuration
-        if let config {
-            do {
-                configuration = try ConfigurationLoader().load(file: config)
-            } catch {
-                FileHandle.standardError.write(Data("Error: invalid configuration:\n\(error)\n".utf8))
-                throw ExitCode.configuration
-            }
-        }
+        if let config { configuration = try ConfigurationLoader().load(file: config) }
         let reading = try parseReadingTimes()
         var random = SeededRandom(seed: seed)
         var description: [String] = []
         let studies: [SimulatedStudy]
         if let state {
-            let candidates: [TriageCandidate]
-            do {
-                candidates = try TriageRun.storedCandidates(output: URL(fileURLWithPath: state))
-            } catch {
-                FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
-                throw ExitCode.stateUnusable
-            }
+            let candidates = try TriageRun.storedCandidates(output: URL(fileURLWithPath: state))
             studies = candidates.compactMap { candidate in
                 guard let arrival = candidate.received else { return nil }
                 var probability = 0.0
@@ -167,7 +154,7 @@ struct Simulate: ParsableCommand {
                 try Data(SimulationPage.html(report).utf8).write(to: URL(fileURLWithPath: html), options: .atomic)
             } catch {
                 FileHandle.standardError.write(Data("Error: cannot write \(html): \(error.localizedDescription)\n".utf8))
-                throw ExitCode.cannotWriteOutput
+                throw ExitCode(.cannotWriteOutput)
             }
         }
         if json {
