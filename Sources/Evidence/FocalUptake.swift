@@ -104,6 +104,8 @@ public struct FocalUptakeFinder {
     private var trunk: TrunkOutline
     private var scratch: [Float] = []
     private var rowRuns: [Range<Int>] = []
+    static let sampleMm = 6.0
+    private let sampleStep: (rows: Int, columns: Int)
     static let histogramBins = 2000
     static let histogramStep = 0.01
 
@@ -149,8 +151,9 @@ public struct FocalUptakeFinder {
         // Two at least: labelling reads the previous slice's runs while writing this one's.
         runsRing = Array(repeating: [], count: max(ringCount, 2))
         masks = SliceMasks(width: width, height: height)
+        sampleStep = (max(1, Int((Self.sampleMm / rowSpacingMm).rounded())), max(1, Int((Self.sampleMm / columnSpacingMm).rounded())))
         liver = LiverReference(width: width, height: height, columnSpacingMm: columnSpacingMm, rowSpacingMm: rowSpacingMm,
-                               sliceSpacingMm: sliceSpacingMm)
+                               sliceSpacingMm: sliceSpacingMm, columnStep: sampleStep.columns)
         trunk = TrunkOutline(height: height)
     }
 
@@ -185,19 +188,21 @@ public struct FocalUptakeFinder {
 
     // MARK: - Reference
 
-    /// Every second row and column: the median and the liver's cubes need no more, and the slice's time matters.
+    /// A voxel about every `sampleMm` along rows and columns: the median and the liver's cubes need no
+    /// more, and the slice's time matters.
     private mutating func sample(_ suv: UnsafeBufferPointer<Float>) {
         let body = Float(settings.bodySUV), perStep = Float(1 / Self.histogramStep), last = Float(Self.histogramBins - 1)
+        let (rowStep, columnStep) = sampleStep
         histogram.withUnsafeMutableBufferPointer { histogram in
-            for y in stride(from: 0, to: height, by: 2) {
+            for y in stride(from: 0, to: height, by: rowStep) {
                 let row = suv.baseAddress! + y * width
-                for x in stride(from: 0, to: width, by: 2) where row[x] >= body {
+                for x in stride(from: 0, to: width, by: columnStep) where row[x] >= body {
                     // The bin is clamped as a Float: an implausible but finite SUV (1e34) does not fit an Int.
                     histogram[Int(min(row[x] * perStep, last))] += 1
                 }
             }
         }
-        for y in stride(from: 0, to: height, by: 2) { liver.add(row: y, values: suv.baseAddress! + y * width, bodyLevel: body) }
+        for y in stride(from: 0, to: height, by: rowStep) { liver.add(row: y, values: suv.baseAddress! + y * width, bodyLevel: body) }
         liver.endSlice()
     }
 
@@ -320,7 +325,10 @@ public struct FocalUptakeFinder {
                 }
             }
         }
-        for root in raised { regions[root].peak.background = surroundingMedian(slice: slice, pixel: regions[root].peak.pixel) }
+        // Only a region that can reach the threshold's floor needs its surroundings.
+        for root in raised where regions[root].peak.mean >= settings.floorSUV {
+            regions[root].peak.background = surroundingMedian(slice: slice, pixel: regions[root].peak.pixel)
+        }
     }
 
     private func sphereMean(slice: Int, row: Int, column: Int) -> Double {
@@ -363,8 +371,27 @@ public struct FocalUptakeFinder {
             if value >= body { scratch.append(value) }
         }
         guard !scratch.isEmpty, 4 * scratch.count >= surroundings.count else { return nil }
-        scratch.sort()
-        return Double(scratch[scratch.count / 2])
+        return Double(Self.select(scratch.count / 2, in: &scratch))
+    }
+
+    /// The `k`-th smallest value (Hoare's selection: no full sort for a median); reorders `values`.
+    static func select(_ k: Int, in values: inout [Float]) -> Float {
+        var (low, high) = (0, values.count - 1)
+        while low < high {
+            let pivot = values[(low + high) / 2]
+            var (i, j) = (low, high)
+            while i <= j {
+                while values[i] < pivot { i += 1 }
+                while values[j] > pivot { j -= 1 }
+                if i <= j {
+                    values.swapAt(i, j)
+                    i += 1
+                    j -= 1
+                }
+            }
+            if k <= j { high = j } else if k >= i { low = i } else { return values[k] }
+        }
+        return values[k]
     }
 
     /// Regions that no slice from `slice` on can touch or reach with a sphere are judged and forgotten.

@@ -1,8 +1,8 @@
 /// Finds the liver from PET alone, as PERCIST's reference tissue: the largest region of homogeneous
 /// uptake clearly warmer than the body's typical tissue, measured on a grid of about 3 cm cubes.
 ///
-/// Every slice adds its voxels (every second row and column: enough for a mean and a spread) to the
-/// cubes of its slab; a finished slab keeps only each cube's count, sum and sum of squares, so memory
+/// Every slice adds a sample of its voxels (about one every 6 mm along rows and columns: enough for a
+/// mean and a spread) to the cubes of its slab; a finished slab keeps only each cube's count, sum and sum of squares, so memory
 /// is a few numbers per 3 cm of body. At the end a cube counts as homogeneous tissue when it lies wholly
 /// inside the body and its voxels vary little (coefficient of variation at most `maxVariation`: the liver's
 /// voxels vary by about a tenth); such
@@ -46,8 +46,12 @@ struct LiverReference {
     private var slabs: [[Cube]] = []
     private var slicesInSlab = 0
 
-    init(width: Int, height: Int, columnSpacingMm: Double, rowSpacingMm: Double, sliceSpacingMm: Double) {
+    /// Voxels sampled along a row: every `columnStep`-th.
+    let columnStep: Int
+
+    init(width: Int, height: Int, columnSpacingMm: Double, rowSpacingMm: Double, sliceSpacingMm: Double, columnStep: Int) {
         self.width = width
+        self.columnStep = columnStep
         self.height = height
         cubePixels = (max(2, Int((Self.cubeMm / columnSpacingMm).rounded())), max(2, Int((Self.cubeMm / rowSpacingMm).rounded())))
         slicesPerSlab = max(1, Int((Self.cubeMm / sliceSpacingMm).rounded()))
@@ -58,11 +62,11 @@ struct LiverReference {
         cubeOfColumn = (0..<width).map { $0 / columnsPerCube }
     }
 
-    /// Every second voxel of row `row` (even columns) of the current slice.
+    /// The sampled voxels (every `columnStep`-th) of row `row` of the current slice.
     mutating func add(row: Int, values: UnsafePointer<Float>, bodyLevel: Float) {
         let first = (row / cubePixels.rows) * cubesAcross
         slab.withUnsafeMutableBufferPointer { cubes in
-            for x in stride(from: 0, to: width, by: 2) {
+            for x in stride(from: 0, to: width, by: columnStep) {
                 let index = first + cubeOfColumn[x]
                 cubes[index].sampled += 1
                 let value = values[x]

@@ -7,8 +7,10 @@ struct SliceMasks {
     let wordsPerRow: Int
     private(set) var body: [UInt64]
     private(set) var hot: [UInt64]
+    /// Three rows of 3-pixel means and a row of zeros, each padded to whole words (the padding stays
+    /// zero), so that the column means need no tail loop; three rows stay in the first-level cache.
     private var rowMeans: [Float]
-    private var line: [Float]
+    private var stride: Int { wordsPerRow * 64 }
 
     init(width: Int, height: Int) {
         self.width = width
@@ -16,63 +18,81 @@ struct SliceMasks {
         wordsPerRow = (width + 63) / 64
         body = [UInt64](repeating: 0, count: wordsPerRow * height)
         hot = body
-        rowMeans = [Float](repeating: 0, count: width * height)
-        // Padded to whole words so that the compares need no tail loop.
-        line = [Float](repeating: 0, count: wordsPerRow * 64)
+        rowMeans = [Float](repeating: 0, count: wordsPerRow * 64 * 4)
     }
 
     mutating func update(_ suv: UnsafeBufferPointer<Float>, bodyLevel: Float, hotLevel: Float) {
-        let (w, h, words) = (width, height, wordsPerRow)
-        let third: Float = 1 / 3
+        let (w, h, words, stride) = (width, height, wordsPerRow, self.stride)
         rowMeans.withUnsafeMutableBufferPointer { rows in
-            for y in 0..<h {
-                let input = suv.baseAddress! + y * w, out = rows.baseAddress! + y * w
-                if w == 1 { out[0] = input[0]; continue }
-                out[0] = (input[0] + input[1]) / 2
-                out[w - 1] = (input[w - 2] + input[w - 1]) / 2
-                if w > 2 { for x in 1..<(w - 1) { out[x] = (input[x - 1] + input[x] + input[x + 1]) * third } }
-            }
-            line.withUnsafeMutableBufferPointer { line in
-                body.withUnsafeMutableBufferPointer { body in
-                    hot.withUnsafeMutableBufferPointer { hot in
-                        let out = line.baseAddress!
-                        for y in 0..<h {
-                            let low = max(y - 1, 0), high = min(y + 1, h - 1)
-                            let scale = 1 / Float(high - low + 1)
-                            let first = rows.baseAddress! + low * w, middle = rows.baseAddress! + y * w, last = rows.baseAddress! + high * w
-                            if high == low {
-                                out.update(from: first, count: w)
-                            } else if high - low == 2 {
-                                for x in 0..<w { out[x] = (first[x] + middle[x] + last[x]) * scale }
-                            } else {
-                                for x in 0..<w { out[x] = (first[x] + last[x]) * scale }
-                            }
-                            Self.pack(out, count: w, words: words, level: bodyLevel, into: body.baseAddress! + y * words)
-                            Self.pack(out, count: w, words: words, level: hotLevel, into: hot.baseAddress! + y * words)
-                        }
+            body.withUnsafeMutableBufferPointer { body in
+                hot.withUnsafeMutableBufferPointer { hot in
+                    let rows = rows.baseAddress!, zero = rows + 3 * stride
+                    Self.rowMean(suv.baseAddress!, width: w, into: rows)
+                    for y in 0..<h {
+                        if y + 1 < h { Self.rowMean(suv.baseAddress! + (y + 1) * w, width: w, into: rows + ((y + 1) % 3) * stride) }
+                        // The rows inside the image, a row of zeros for one that is not, and their count.
+                        let above = y > 0 ? rows + ((y - 1) % 3) * stride : zero
+                        let below = y + 1 < h ? rows + ((y + 1) % 3) * stride : zero
+                        let scale = 1 / Float(1 + (y > 0 ? 1 : 0) + (y + 1 < h ? 1 : 0))
+                        Self.pack(above, rows + (y % 3) * stride, below, scale: scale, count: w, words: words, levels: (bodyLevel, hotLevel),
+                                  into: (body.baseAddress! + y * words, hot.baseAddress! + y * words))
                     }
                 }
             }
         }
     }
 
-    /// Bit x of the row's words is set when value x is at or above the level (bits past `count` clear).
+    /// The mean of each pixel and its neighbours in the row (at the ends, of the two inside the image).
     @inline(__always)
-    private static func pack(_ values: UnsafeMutablePointer<Float>, count: Int, words: Int, level: Float,
-                             into out: UnsafeMutablePointer<UInt64>) {
-        let limit = SIMD8<Float>(repeating: level)
-        let weights = SIMD8<UInt32>(1, 2, 4, 8, 16, 32, 64, 128)
+    private static func rowMean(_ input: UnsafePointer<Float>, width w: Int, into out: UnsafeMutablePointer<Float>) {
+        if w == 1 { out[0] = input[0]; return }
+        out[0] = (input[0] + input[1]) / 2
+        out[w - 1] = (input[w - 2] + input[w - 1]) / 2
+        let third = SIMD8<Float>(repeating: 1 / 3)
+        var x = 1
+        while x + 9 <= w {
+            let left = UnsafeRawPointer(input + x - 1).loadUnaligned(as: SIMD8<Float>.self)
+            let centre = UnsafeRawPointer(input + x).loadUnaligned(as: SIMD8<Float>.self)
+            let right = UnsafeRawPointer(input + x + 1).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(out + x).storeBytes(of: (left + centre + right) * third, as: SIMD8<Float>.self)
+            x += 8
+        }
+        while x < w - 1 {
+            out[x] = (input[x - 1] + input[x] + input[x + 1]) * (1 / 3)
+            x += 1
+        }
+    }
+
+    /// The column means of three rows, compared with both levels: bit x of a row's words is set when
+    /// value x is at or above the level (bits past `count` clear), eight values at a time.
+    @inline(__always)
+    private static func pack(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafePointer<Float>, scale: Float, count: Int,
+                             words: Int, levels: (body: Float, hot: Float), into out: (body: UnsafeMutablePointer<UInt64>, hot: UnsafeMutablePointer<UInt64>)) {
+        let (bodyLimit, hotLimit) = (SIMD8<Float>(repeating: levels.body), SIMD8<Float>(repeating: levels.hot))
+        let factor = SIMD8<Float>(repeating: scale)
         for word in 0..<words {
-            var bits: UInt64 = 0
+            var (bodyBits, hotBits): (UInt64, UInt64) = (0, 0)
             for chunk in 0..<8 {
-                let v = UnsafeRawPointer(values + word * 64 + chunk * 8).loadUnaligned(as: SIMD8<Float>.self)
-                let set = unsafeBitCast(v .>= limit, to: SIMD8<UInt32>.self) & weights
-                bits |= UInt64(set.wrappedSum()) << UInt64(chunk * 8)
+                let x = word * 64 + chunk * 8
+                let v = (UnsafeRawPointer(a + x).loadUnaligned(as: SIMD8<Float>.self) + UnsafeRawPointer(b + x).loadUnaligned(as: SIMD8<Float>.self)
+                    + UnsafeRawPointer(c + x).loadUnaligned(as: SIMD8<Float>.self)) * factor
+                bodyBits |= bits(v .>= bodyLimit) << UInt64(chunk * 8)
+                hotBits |= bits(v .>= hotLimit) << UInt64(chunk * 8)
             }
             let valid = count - word * 64
-            if valid < 64 { bits &= (1 << UInt64(valid)) - 1 }
-            out[word] = bits
+            let keep: UInt64 = valid < 64 ? (1 << UInt64(valid)) - 1 : ~0
+            out.body[word] = bodyBits & keep
+            out.hot[word] = hotBits & keep
         }
+    }
+
+    /// Lane i's truth as bit i (x86's movemask, which Swift does not name): each lane narrowed to a
+    /// byte of all ones or zeros, then the bytes' top bits gathered into the top byte by one multiply.
+    @inline(__always)
+    static func bits(_ mask: SIMDMask<SIMD8<Int32>>) -> UInt64 {
+        let bytes = SIMD8<UInt8>(truncatingIfNeeded: unsafeBitCast(mask, to: SIMD8<Int32>.self))
+        let word = unsafeBitCast(bytes, to: UInt64.self) & 0x8080_8080_8080_8080
+        return (word &* 0x0002_0408_1020_4081) >> 56
     }
 
     enum Mask { case body, hot }

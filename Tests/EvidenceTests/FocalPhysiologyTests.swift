@@ -109,7 +109,7 @@ import TriageCore
         }
         let focal = volume.focal()
         #expect(focal.referenceTissue == "liver")
-        // The liver's voxels themselves, every one (the finder samples every second row and column).
+        // The liver's voxels themselves, every one (the finder samples a voxel about every 6 mm).
         var values: [Double] = []
         for z in 0..<volume.slices { for y in 0..<volume.size { for x in 0..<volume.size {
             let point = SIMD3(Double(x), Double(y), Double(z)) * volume.spacing
@@ -138,6 +138,14 @@ import TriageCore
         #expect(focal.referenceTissue == "body")
         #expect(abs(focal.referenceSUV - 1.0) < 0.011 && abs(focal.thresholdSUV - 3.0) < 0.05)
         #expect(focal.referenceSDSUV == nil && focal.excluded?.organSized == 1)
+    }
+
+    /// The lane-to-bit gather agrees with reading the lanes one by one, for every pattern.
+    @Test func maskBitsAreTheLanesInOrder() {
+        for pattern in 0..<256 {
+            let lanes = SIMD8<Int32>((0..<8).map { pattern >> $0 & 1 == 1 ? 1 : 0 })
+            #expect(SliceMasks.bits(lanes .== 1) == UInt64(pattern))
+        }
     }
 
     /// The bit masks and their runs agree with testing every pixel, on widths that are and are not whole
