@@ -33,8 +33,8 @@ import Triage
 
     static func run(_ model: ScoringModel, studies: URL, output: URL) throws -> [(Logger.Level, String)] {
         let records = LogRecords()
-        var run = TriageRun(model: model, configuration: .builtIn)
-        run.logger = Logger(label: "guard-test") { _ in RecordingHandler(records: records) }
+        let run = TriageRun(model: model, configuration: .builtIn,
+                            logger: Logger(label: "guard-test") { _ in RecordingHandler(records: records) })
         _ = try run.run(studies: studies, output: output)
         return records.all
     }
