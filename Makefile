@@ -4,9 +4,9 @@
 SHELL := /bin/bash
 SYSTEM_PACKAGES := libpng-dev libdeflate-dev libopenblas-dev libsqlite3-dev pkg-config zlib1g-dev python3-venv dicom3tools
 # Test-only Python packages, in a virtual environment under .build/ (gitignored): pydicom is the
-# independent DICOM reader the DICOM tests compare with.
+# independent DICOM reader the DICOM tests compare with; numpy and Pillow run the evaluation's oracle check.
 TEST_VENV := .build/venv
-TEST_PYTHON_PACKAGES := pydicom==3.0.2 numpy
+TEST_PYTHON_PACKAGES := pydicom==3.0.2 numpy pillow
 DEMO_OUT ?= out/demo
 # Release builds target AVX2 + FMA (every x86-64 CPU since 2013), which the engine's loops need to
 # vectorise well, in Swift and in C (the PNG unfilter, and the bench's plain C pipeline, which is
@@ -42,7 +42,7 @@ demo: release
 	[ $$status -le 1 ]
 
 test-venv: deps
-	@$(TEST_VENV)/bin/python -c "import numpy, pydicom; assert pydicom.__version__ == '3.0.2'" 2>/dev/null || \
+	@$(TEST_VENV)/bin/python -c "import numpy, pydicom, PIL; assert pydicom.__version__ == '3.0.2'" 2>/dev/null || \
 	  { /usr/bin/python3 -m venv $(TEST_VENV) && $(TEST_VENV)/bin/pip install -q $(TEST_PYTHON_PACKAGES); }
 
 # The end-to-end tests run the built executable, so build it before testing. The sharded run is then

@@ -25,6 +25,9 @@ import sys
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from synth_cache import cached_studies  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 MODEL_DIR = os.path.join(ROOT, "Models", "pet-default")
@@ -43,12 +46,7 @@ RANKINGS = ["model", "network", "focal", "suvMax"]
 
 def synthesize(radtriage, spec):
     name, family, studies, slices, seed, probability = spec
-    folder = os.path.join(CACHE, name)
-    done = [n for n in os.listdir(folder) if not n.startswith(".")] if os.path.isdir(folder) else []
-    if len(done) < studies:
-        subprocess.run(["nice", "-n", "10", radtriage, "synth", "--out", folder, "--studies", str(studies), "--slices", str(slices),
-                        "--seed", str(seed), "--family", family, "--lesion-probability", str(probability)], check=True)
-    return sorted(os.path.join(folder, n) for n in os.listdir(folder) if not n.startswith("."))
+    return cached_studies(radtriage, os.path.join(CACHE, name), family, studies, slices, seed, probability)
 
 
 def score(radtriage, model, folders):
@@ -214,6 +212,12 @@ def card(manifest, metrics, training):
                        else f"dense {l['inFeatures']}→{l['outFeatures']}" if l["type"] == "dense" else l["type"] for l in manifest["layers"])
     lines.append(f"Architecture: {layers}. Cost: {metrics['flopsPerSlice'] / 1e6:.1f} MFLOP per slice. PET only: "
                  "CT was not tried as an input (see Limits).\n")
+    if training.get("history"):
+        lines.append(f"Trained with {training.get('torch') and 'PyTorch ' + training['torch'] or 'numpy'} by `{training.get('trainer')}`: "
+                     f"{training['positiveSlices']} positive and {training['negativeSlices']} negative training slices, 64 × 64 crops "
+                     f"(positives at the lesion, negatives at the hottest spot, at random, and hard negatives mined over whole slices), "
+                     f"augmented by intensity scale, blur, noise, left-right flips and zoom. Shipped: epoch {training['epoch']}, the one with "
+                     f"the best validation study AUC ({training['validationAUC']:.3f}, on every few slices of each validation study).\n")
     lines.append("## What it has seen, and what not\n")
     families = sorted({spec[1] for spec in training["trainingSets"]})
     lines.append(f"Trained on `radtriage synth` phantoms of the famil{'ies' if len(families) > 1 else 'y'} "
@@ -274,8 +278,15 @@ def card(manifest, metrics, training):
                  "the detection tables show how many are missed.")
     lines.append("- CT was not used: decoding a 512 × 512 CT slice costs several times a PET slice, and its benefit was not measured.")
     lines.append("- The score ranks studies for reading; it is not a diagnosis.\n")
-    lines.append("## Reproduce\n```\nmake release\nOPENBLAS_NUM_THREADS=2 nice -n 10 python3 Models/training/train_default_model.py   "
-                 "# numpy + Pillow\npython3 Models/training/evaluate.py                                           # numpy\n```")
+    trainer = training.get("trainer", "Models/training/train_default_model.py")
+    lines.append("## Reproduce\n```\nmake release\n"
+                 + (f"python3 -m venv .build/venv-train && .build/venv-train/bin/pip install torch safetensors numpy pillow\n"
+                    f".build/venv-train/bin/python {trainer}      # PyTorch, CPU\n" if "torch" in trainer else
+                    f"OPENBLAS_NUM_THREADS=2 nice -n 10 python3 {trainer}   # numpy + Pillow\n")
+                 + "python3 Models/training/calibrate.py" + (" --no-focal" if "focalWeight" not in (manifest.get("calibration") or {}) else "")
+                 + "                 # numpy: temperature scaling on the validation studies\n"
+                 "python3 Models/training/evaluate.py                  # numpy: this card\n"
+                 "python3 Models/training/model_exchange.py --model Models/pet-default STUDY...   # PyTorch = radtriage\n```")
     lines.append(f"Weights: `{manifest['weights']['file']}`, SHA-256 `{manifest['weights']['sha256']}`.")
     return "\n".join(lines) + "\n"
 

@@ -28,7 +28,6 @@ import hashlib
 import json
 import multiprocessing
 import os
-import subprocess
 import sys
 import time
 
@@ -37,6 +36,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import pipeline_numpy as pipeline  # noqa: E402
+from synth_cache import cached_studies  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 MODEL_DIR = os.path.join(ROOT, "Models", "pet-default")
@@ -97,13 +97,7 @@ CONVS = [layer for layer in MANIFEST["layers"] if layer["type"] == "conv2d"]
 
 def synthesize(radtriage, spec):
     name, family, studies, slices, seed, first, probability = spec
-    folder = os.path.join(CACHE, name)
-    done = [n for n in os.listdir(folder) if not n.startswith(".")] if os.path.isdir(folder) else []
-    if len(done) < studies:
-        subprocess.run(["nice", "-n", "10", radtriage, "synth", "--out", folder, "--studies", str(studies), "--slices", str(slices),
-                        "--seed", str(seed), "--first-study", str(first), "--family", family,
-                        "--lesion-probability", str(probability)], check=True)
-    return sorted(os.path.join(folder, n) for n in os.listdir(folder) if not n.startswith("."))
+    return cached_studies(radtriage, os.path.join(CACHE, name), family, studies, slices, seed, probability, first)
 
 
 def slice_labels(study, count):

@@ -94,6 +94,42 @@ import TriageCore
         }
     }
 
+    /// In the families drawn by contrast, a lesion is in the stored volume where its ground truth says
+    /// (voxel and millimetres agree) at the stated contrast: without noise its centre voxel reads the
+    /// expected SUVmax, and a lesion of 15 mm or more (its centre barely touched by the blur) about
+    /// `contrast` times its surroundings. Lesions drawn somewhere else, or weaker, fail here.
+    @Test(arguments: [PhantomFamily.analytic, .lumpy])
+    func familiesRenderLesionsWhereTheirGroundTruthSays(family: PhantomFamily) throws {
+        var options = Self.options(seed: 31, studies: 6, slices: 190, lesions: 1, noise: 0)
+        options.petMatrix = 128
+        options.family = family
+        let folder = Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let truths = try StudySynthesizer(options: options).writeStudies(to: folder)
+        var checked = 0
+        for (number, truth) in truths.enumerated() {
+            let study = SyntheticStudy(number: number + 1, options: options)
+            let series = try #require(try StudyReader().read(folder: folder.appendingPathComponent(truth.studyId)).series.first)
+            for lesion in truth.lesions {
+                let (column, row, slice) = (lesion.centreVoxel.column, lesion.centreVoxel.row, lesion.centreVoxel.slice)
+                let pixelMm = series.pixelSpacingMm.columnMm
+                #expect(abs(lesion.centreMm.x - Double(column) * pixelMm) < 1e-6 && abs(lesion.centreMm.y - Double(row) * pixelMm) < 1e-6)
+                #expect(abs(lesion.centreMm.z - Double(slice) * series.sliceSpacingMm) < 1e-6)
+                let image = try PNGSliceDecoder().decodeFile(atPath: series.slices[slice].url.path)
+                let suv = Double(image[column, row]) * series.slices[slice].rescaleSlope / study.concentrationPerSUV
+                #expect(abs(suv - lesion.expectedSuvMax) <= 1e-3 * max(lesion.expectedSuvMax, 1), "\(lesion.site)")
+                let contrast = try #require(lesion.contrast)
+                let surroundings = lesion.suv / contrast
+                #expect(abs(lesion.suv - contrast * surroundings) < 1e-9)
+                if lesion.diameterMm >= 15, lesion.necrotic != true {
+                    #expect(abs(suv / surroundings - contrast) <= 0.15 * contrast, "\(truth.studyId) \(lesion.site): \(suv / surroundings) vs \(contrast)")
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked >= 1, "no lesion of 15 mm or more drawn: choose another seed")
+    }
+
     /// Partial volume: the blurred peak of a lesion is its background plus (SUV − background) · f(0),
     /// where f(0) is the peak of a ball convolved with the 6 mm FWHM Gaussian.
     @Test func lesionPeakFollowsThePartialVolumeFormula() throws {

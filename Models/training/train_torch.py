@@ -1,0 +1,412 @@
+#!/usr/bin/env python3
+"""Trains radtriage's default PET model (2.5-D) with PyTorch on synthetic studies and exports it to
+Models/pet-default in the documented safetensors format.
+
+    make release
+    python3 -m venv .build/venv-train && .build/venv-train/bin/pip install torch numpy pillow
+    .build/venv-train/bin/python Models/training/train_torch.py           # from the repository root
+    python3 Models/training/calibrate.py && python3 Models/training/evaluate.py
+
+Data and pipeline are train_default_model.py's: `radtriage synth` studies of the two training families
+(`basic`, `analytic`; `lumpy` is held out and never written here), turned into model inputs as radtriage
+computes them (SUV, area-averaged to 128 × 128, clipped, scaled), each slice stacked with the series at
+the manifest's millimetre offsets (linear interpolation, clamped at the ends, as SliceContext does).
+
+Training (64 × 64 crops: the network is convolutional up to its global maximum, so a crop that holds the
+lesion, or a negative's hottest spot, trains what the whole slice would):
+  - a slice is positive when a lesion's sphere crosses it, weighted by how visible the lesion is (its
+    blurred peak over its surroundings, from the ground truth); slices just outside a lesion, where its
+    blur still shows, are left out rather than called negative;
+  - negatives: the hottest spot of slices drawn in proportion to their heat (bladder, ureters, injection
+    sites, brain, heart, organ edges), random places, and from the second epoch hard negatives: the
+    negative slices that the model scores highest over whole slices, cropped where it fires;
+  - augmentation that does not depend on one generator: intensity scale, extra blur (resolution), extra
+    noise (independent and correlated), left-right flips, zoom (habitus);
+  - every epoch is checkpointed (weights, optimiser, epoch, best so far), so a stopped run resumes with
+    --resume; the best epoch by validation study AUC (whole slices, every N-th) is exported each time.
+
+Needs torch, numpy and Pillow (training only; never needed to build, test or run radtriage).
+"""
+import argparse
+import hashlib
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import train_default_model as data  # noqa: E402  (training sets, synthesis, model inputs, slice stacking, export)
+
+ROOT = data.ROOT
+OFFSETS_MM = [-10.0, -5.0, 0.0, 5.0, 10.0]
+CROP = 64
+TOP_K = 3
+CHECKPOINT = os.path.join(data.CACHE, "torch-checkpoint.pt")
+BEST = os.path.join(data.CACHE, "torch-best.pt")
+
+# More studies of the training families than the numpy script could afford (seeds used nowhere else).
+TRAINING_SETS = data.TRAINING_SETS + [
+    ("train-analytic-d", "analytic", 120, 200, 1105, 401, 0.8),
+    ("train-analytic-e", "analytic", 60, 270, 1106, 601, 0.8),
+]
+VALIDATION_SETS = data.VALIDATION_SETS
+
+
+class Net(nn.Module):
+    """conv → batch norm → relu → pool three times, a fourth conv with its batch norm, the global maximum,
+    a small dense head. Batch norm speeds training up and is folded into the convolutions on export
+    (folded_state), so the exported network has only layers radtriage's engine has; the exported
+    state_dict's names are the manifest's tensor names."""
+
+    def __init__(self, channels=len(OFFSETS_MM)):
+        super().__init__()
+        widths = [channels, 8, 16, 32, 48]
+        for i in range(1, 5):
+            setattr(self, f"conv{i}", nn.Conv2d(widths[i - 1], widths[i], 3, padding=1))
+            setattr(self, f"bn{i}", nn.BatchNorm2d(widths[i]))
+        self.fc = nn.Linear(48, 32)
+        self.head = nn.Linear(32, 1)
+
+    def features(self, x):
+        for i in range(1, 5):
+            x = F.relu(getattr(self, f"bn{i}")(getattr(self, f"conv{i}")(x)))
+            if i < 4:
+                x = F.max_pool2d(x, 2)
+        return x
+
+    def forward(self, x):
+        return self.head(F.relu(self.fc(self.features(x).amax(dim=(2, 3))))).squeeze(1)
+
+
+def folded_state(net):
+    """The evaluation-mode network with each batch norm folded into its convolution: conv weights and
+    biases rescaled by γ/σ and shifted by β − μγ/σ, which is the same function."""
+    state = {}
+    with torch.no_grad():
+        for i in range(1, 5):
+            conv, bn = getattr(net, f"conv{i}"), getattr(net, f"bn{i}")
+            scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+            state[f"conv{i}.weight"] = conv.weight * scale[:, None, None, None]
+            state[f"conv{i}.bias"] = (conv.bias - bn.running_mean) * scale + bn.bias
+        for name in ("fc", "head"):
+            state[f"{name}.weight"], state[f"{name}.bias"] = getattr(net, name).weight.clone(), getattr(net, name).bias.clone()
+    return state
+
+
+def conv(name, cin, cout):
+    return {"type": "conv2d", "inChannels": cin, "outChannels": cout, "kernel": [3, 3], "stride": [1, 1], "padding": [1, 1],
+            "weight": f"{name}.weight", "bias": f"{name}.bias"}
+
+
+POOL = {"type": "maxPool2d", "kernel": [2, 2], "stride": [2, 2]}
+RELU = {"type": "relu"}
+MANIFEST = {
+    "formatVersion": 1,
+    "name": "radtriage-pet-default",
+    "version": "2.0.0",
+    "description": "2.5-D slice-level lesion detector for FDG PET (each slice with the series 5 and 10 mm above and below), "
+                   "trained with PyTorch on radtriage synth phantoms only (families basic and analytic). Not for clinical use.",
+    "input": {"modality": "PT", "units": "SUV", "height": 128, "width": 128, "clipMin": 0, "clipMax": 20, "scale": 0.1, "offset": 0,
+              "sliceOffsetsMm": OFFSETS_MM},
+    "layers": [conv("conv1", len(OFFSETS_MM), 8), RELU, POOL, conv("conv2", 8, 16), RELU, POOL, conv("conv3", 16, 32), RELU, POOL,
+               conv("conv4", 32, 48), RELU, {"type": "globalMaxPool"},
+               {"type": "dense", "inFeatures": 48, "outFeatures": 32, "weight": "fc.weight", "bias": "fc.bias"}, RELU,
+               {"type": "dense", "inFeatures": 32, "outFeatures": 1, "weight": "head.weight", "bias": "head.bias"}],
+    "aggregation": {"method": "topKMeanLogit", "k": TOP_K},
+    "weights": {"file": "weights.safetensors", "sha256": ""},
+}
+
+
+def lesion_table(study):
+    """Per lesion: centre slice, radius (mm), centre on the model grid (row, column) and a visibility weight."""
+    with open(os.path.join(study.folder, "ground_truth.json")) as f:
+        lesions = json.load(f)["lesions"]
+    with open(os.path.join(study.folder, "study.json")) as f:
+        pixel_mm = next(s for s in json.load(f)["series"] if s["modality"] == "PT")["pixelSpacingMm"][0]
+    model_pixel_mm = data.FIELD_OF_VIEW_MM / study.volume.shape[1]
+    table = []
+    for lesion in lesions:
+        visibility = 1.0
+        if lesion.get("contrast"):
+            surroundings = lesion["suv"] / lesion["contrast"]
+            peak_contrast = lesion["expectedSuvMax"] / max(surroundings, 1e-6)
+            visibility = float(np.clip(peak_contrast - 1.0, 0.25, 1.0))
+        table.append({"slice": lesion["centreVoxel"][2], "radius": lesion["diameterMm"] / 2, "weight": visibility,
+                      "row": (lesion["centreMm"][1] + pixel_mm / 2) / model_pixel_mm - 0.5,
+                      "column": (lesion["centreMm"][0] + pixel_mm / 2) / model_pixel_mm - 0.5})
+    return table
+
+
+def slice_targets(study, table, blur_margin_mm=6.0):
+    """Target, loss weight and crop centre of every slice (None: no lesion in it)."""
+    count = len(study.volume)
+    targets, weights, where = np.zeros(count, np.float32), np.ones(count, np.float32), [None] * count
+    for lesion in table:
+        distance = np.abs(np.arange(count) - lesion["slice"]) * study.spacing
+        near = (distance > lesion["radius"]) & (distance <= lesion["radius"] + blur_margin_mm) & (targets == 0)
+        weights[near] = 0
+        for i in np.flatnonzero(distance <= lesion["radius"]):
+            if targets[i] == 0 or weights[i] < lesion["weight"]:
+                targets[i], weights[i], where[i] = 1, lesion["weight"], (lesion["row"], lesion["column"])
+    return targets, weights, where
+
+
+class Sample:
+    __slots__ = ("study", "slice", "centre")
+
+    def __init__(self, study, index, centre=None):
+        self.study, self.slice, self.centre = study, index, centre
+
+
+def stacked(study, index):
+    return data.stack(study.volume, [index], study.spacing, OFFSETS_MM)[0]  # [H, W, C]
+
+
+def crop_at(image, row, column, size, rng):
+    """A size × size window of [H, W, C] around (row, column), moved by up to a quarter of the crop."""
+    extent = image.shape[0]
+    row += rng.uniform(-CROP / 4, CROP / 4)
+    column += rng.uniform(-CROP / 4, CROP / 4)
+    top = int(np.clip(round(row - size / 2), 0, extent - size))
+    left = int(np.clip(round(column - size / 2), 0, extent - size))
+    return image[top:top + size, left:left + size, :]
+
+
+def make_crop(sample, rng, zoom):
+    image = stacked(sample.study, sample.slice)
+    size = int(np.clip(round(CROP * zoom), 40, 96))
+    if sample.centre is not None:
+        row, column = sample.centre
+    elif rng.random() < 0.7:
+        flat = int(np.argmax(image[:, :, len(OFFSETS_MM) // 2]))
+        row, column = flat // image.shape[1], flat % image.shape[1]
+    else:
+        row, column = rng.uniform(CROP / 2, image.shape[0] - CROP / 2, size=2)
+    return crop_at(image, row, column, size, rng)
+
+
+def gaussian_kernel(sigma):
+    radius = max(1, int(math.ceil(2.5 * sigma)))
+    x = torch.arange(-radius, radius + 1, dtype=torch.float32)
+    k = torch.exp(-0.5 * (x / sigma) ** 2)
+    return k / k.sum()
+
+
+def blur(x, sigma):
+    """Separable Gaussian blur of [B, C, H, W], each channel on its own."""
+    k = gaussian_kernel(sigma)
+    c = x.shape[1]
+    x = F.conv2d(F.pad(x, (len(k) // 2,) * 2 + (0, 0), mode="replicate"), k.view(1, 1, 1, -1).repeat(c, 1, 1, 1), groups=c)
+    return F.conv2d(F.pad(x, (0, 0) + (len(k) // 2,) * 2, mode="replicate"), k.view(1, 1, -1, 1).repeat(c, 1, 1, 1), groups=c)
+
+
+def augment(batch, rng):
+    """[B, C, H, W] normalised crops → the same crops as another scanner, patient or generator might show them."""
+    b = batch.shape[0]
+    scale = torch.tensor(rng.uniform(0.75, 1.35, size=(b, 1, 1, 1)), dtype=torch.float32)
+    batch = batch * scale
+    if rng.random() < 0.5:
+        batch = blur(batch, float(rng.uniform(0.3, 0.9)))
+    if rng.random() < 0.6:
+        noise = torch.randn_like(batch)
+        if rng.random() < 0.5:
+            noise = blur(noise, 0.7) * 2.0  # correlated texture, rescaled to about the same amplitude
+        amplitude = torch.tensor(rng.uniform(0.0, 0.04, size=(b, 1, 1, 1)), dtype=torch.float32)
+        batch = batch + noise * amplitude * batch.clamp(min=0).sqrt()
+    flip = torch.tensor(rng.random(b) < 0.5)
+    batch = torch.where(flip[:, None, None, None], batch.flip(3), batch)
+    return batch.clamp(0, MANIFEST["input"]["clipMax"] * MANIFEST["input"]["scale"])
+
+
+def to_batch(crops):
+    resized = []
+    for c in crops:
+        t = torch.from_numpy(np.ascontiguousarray(c, dtype=np.float32)).permute(2, 0, 1)[None]
+        if t.shape[-1] != CROP:
+            t = F.interpolate(t, size=(CROP, CROP), mode="bilinear", align_corners=False)
+        resized.append(t)
+    return torch.cat(resized).contiguous(memory_format=torch.channels_last)
+
+
+def whole_slices(study, indices):
+    x = torch.from_numpy(data.stack(study.volume, indices, study.spacing, OFFSETS_MM).astype(np.float32)).permute(0, 3, 1, 2)
+    return x.contiguous(memory_format=torch.channels_last)
+
+
+@torch.no_grad()
+def study_logits(net, study, every=1, batch=64):
+    indices = np.arange(0, len(study.volume), every)
+    return torch.cat([net(whole_slices(study, indices[i:i + batch])) for i in range(0, len(indices), batch)]).numpy()
+
+
+def study_logit(logits):
+    return float(np.sort(logits)[::-1][:TOP_K].mean())
+
+
+@torch.no_grad()
+def mine_hard_negatives(net, negatives, rng, pool_size, keep, batch=64):
+    """Scores a random pool of whole negative slices; the highest, with the place the network fires most."""
+    pick = rng.choice(len(negatives), size=min(pool_size, len(negatives)), replace=False)
+    scored = []
+    for begin in range(0, len(pick), batch):
+        samples = [negatives[k] for k in pick[begin:begin + batch]]
+        x = torch.cat([whole_slices(s.study, [s.slice]) for s in samples]).contiguous(memory_format=torch.channels_last)
+        maps = net.features(x)
+        logits = net.head(F.relu(net.fc(maps.amax(dim=(2, 3))))).squeeze(1)
+        strongest = maps.amax(dim=1).flatten(1).argmax(dim=1)
+        side, stride = maps.shape[-1], x.shape[-1] / maps.shape[-1]
+        for sample, logit, place in zip(samples, logits.tolist(), strongest.tolist()):
+            scored.append((logit, Sample(sample.study, sample.slice, ((place // side + 0.5) * stride, (place % side + 0.5) * stride))))
+    scored.sort(key=lambda item: -item[0])
+    return [sample for _, sample in scored[:keep]]
+
+
+def radtriage_logits(radtriage, net, validation):
+    """The validation studies' logits as radtriage computes them, every slice, with this epoch's export: the
+    engine is many times faster than PyTorch on whole slices, and subsampling slices misses small lesions."""
+    folder = os.path.join(data.CACHE, "epoch-model")
+    export(folded_state(net), folder, {"epoch": "candidate"})
+    run = subprocess.run([radtriage, "score", "--json", "--model", folder, *[v.folder for v in validation]], capture_output=True, text=True)
+    if run.returncode not in (0, 1):
+        raise SystemExit(f"radtriage score failed ({run.returncode}): {run.stderr[-2000:]}")
+    by_path = {os.path.realpath(r["path"]): r["logit"] for r in json.loads(run.stdout)["scored"]}
+    return [by_path[os.path.realpath(v.folder)] for v in validation]
+
+
+def auc(scores, labels):
+    return data.auc(np.asarray(scores), np.asarray(labels))
+
+
+def export(state_dict, out, info):
+    """The documented PyTorch path (Docs/ModelFormat.md): safetensors' save_file, then the manifest with its digest."""
+    from safetensors.torch import save_file
+    os.makedirs(out, exist_ok=True)
+    path = os.path.join(out, "weights.safetensors")
+    save_file({k: v.detach().float().contiguous() for k, v in state_dict.items()}, path,
+              metadata={"trained_by": "Models/training/train_torch.py", **{k: str(v) for k, v in info.items()}})
+    os.chmod(path, 0o644)
+    manifest = json.loads(json.dumps(MANIFEST))
+    with open(path, "rb") as f:
+        manifest["weights"]["sha256"] = hashlib.sha256(f.read()).hexdigest()
+    with open(os.path.join(out, "manifest.json"), "w") as f:
+        json.dump(manifest, f, indent=2)
+        f.write("\n")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--radtriage", default=os.path.join(ROOT, ".build", "release", "radtriage"))
+    parser.add_argument("--out", default=os.path.join(ROOT, "Models", "pet-default"))
+    parser.add_argument("--epochs", type=int, default=16)
+    parser.add_argument("--batch", type=int, default=128)
+    parser.add_argument("--learning-rate", type=float, default=2e-3)
+    parser.add_argument("--negatives-per-positive", type=float, default=3.0)
+    parser.add_argument("--positive-copies", type=int, default=2, help="augmented copies of every positive slice per epoch")
+    parser.add_argument("--mining-pool", type=int, default=2500)
+    parser.add_argument("--validation-every", type=int, default=1,
+                        help="1: radtriage scores every validation slice with the epoch's export; N > 1: PyTorch scores every N-th")
+    parser.add_argument("--minutes", type=float, default=0, help="stop after the epoch that passes this many minutes (0: no bound)")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--resume", action="store_true", help="continue from the last epoch's checkpoint")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(7)
+    rng = np.random.default_rng(7)
+    os.makedirs(data.CACHE, exist_ok=True)
+    train_folders = [f for spec in TRAINING_SETS for f in data.synthesize(args.radtriage, spec)]
+    validation_folders = [f for spec in VALIDATION_SETS for f in data.synthesize(args.radtriage, spec)]
+    studies = data.load(train_folders, "training", workers=2)
+    validation = data.load(validation_folders, "validation", workers=2)
+    validation_labels = np.array([v.has_lesion for v in validation], dtype=np.float32)
+
+    positives, negatives, targets = [], [], {}
+    for study in studies:
+        t, w, where = slice_targets(study, lesion_table(study))
+        for i in range(len(study.volume)):
+            targets[(id(study), i)] = (t[i], w[i])
+            if t[i] == 1:
+                positives.append(Sample(study, i, where[i]))
+            elif w[i] > 0:
+                negatives.append(Sample(study, i))
+    heat = np.array([s.study.heat[s.slice] for s in negatives], dtype=np.float64)
+    heat_p = (0.3 + heat / heat.max())
+    heat_p /= heat_p.sum()
+    print(f"{len(studies)} training studies: {len(positives)} positive and {len(negatives)} negative slices; "
+          f"{len(validation)} validation studies", flush=True)
+
+    net = Net().to(memory_format=torch.channels_last)
+    optimiser = torch.optim.Adam(net.parameters(), lr=args.learning_rate)
+    first_epoch, best_auc, best_epoch, hard, history = 1, -1.0, 0, [], []
+    if args.resume and os.path.exists(CHECKPOINT):
+        state = torch.load(CHECKPOINT, weights_only=False)
+        net.load_state_dict(state["net"])
+        optimiser.load_state_dict(state["optimiser"])
+        first_epoch, best_auc = state["epoch"] + 1, state["bestAUC"]
+        best_epoch, history = state.get("bestEpoch", state["epoch"]), state.get("history", [])
+        if state.get("validationEvery") != args.validation_every:
+            best_auc = -1.0  # the best so far was measured another way: the next epoch sets it anew
+        rng = np.random.default_rng(7 + state["epoch"])
+        print(f"resumed after epoch {state['epoch']} (best validation AUC {best_auc:.3f})", flush=True)
+    start = time.time()
+    for epoch in range(first_epoch, args.epochs + 1):
+        epoch_start = time.time()
+        rate = args.learning_rate * 0.5 * (1 + math.cos(math.pi * (epoch - 1) / args.epochs))
+        for group in optimiser.param_groups:
+            group["lr"] = rate
+        count = int(args.negatives_per_positive * len(positives))
+        drawn = [negatives[k] for k in rng.choice(len(negatives), size=min(count, len(negatives)), replace=False, p=heat_p)]
+        chosen = positives * args.positive_copies + drawn + hard
+        order = rng.permutation(len(chosen))
+        net.train()
+        losses = []
+        for begin in range(0, len(order), args.batch):
+            samples = [chosen[k] for k in order[begin:begin + args.batch]]
+            crops = [make_crop(s, rng, float(np.exp(rng.uniform(np.log(0.85), np.log(1.18))))) for s in samples]
+            x = augment(to_batch(crops), rng).contiguous(memory_format=torch.channels_last)
+            tw = np.array([targets[(id(s.study), s.slice)] for s in samples], dtype=np.float32)
+            y, w = torch.from_numpy(tw[:, 0]), torch.from_numpy(tw[:, 1])
+            loss = (F.binary_cross_entropy_with_logits(net(x), y, reduction="none") * w).sum() / w.sum().clamp(min=1)
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            losses.append(float(loss.detach()))
+        train_seconds = time.time() - epoch_start
+        net.eval()
+        if args.validation_every > 1:
+            scores = [study_logit(study_logits(net, v, every=args.validation_every)) for v in validation]
+        else:
+            scores = radtriage_logits(args.radtriage, net, validation)
+        score = auc(scores, validation_labels)
+        hard = mine_hard_negatives(net, negatives, rng, args.mining_pool, args.mining_pool // 6)
+        history.append({"epoch": epoch, "loss": round(float(np.mean(losses)), 4), "validationAUC": round(score, 4),
+                        "crops": len(chosen), "seconds": round(time.time() - epoch_start)})
+        print(f"epoch {epoch:2d}: loss {np.mean(losses):.4f}, validation study AUC {score:.3f}, {len(chosen)} crops, "
+              f"{train_seconds:.0f} s training + {time.time() - epoch_start - train_seconds:.0f} s validation and mining", flush=True)
+        if score > best_auc:
+            best_auc, best_epoch = score, epoch
+            torch.save(net.state_dict(), BEST)
+            export(folded_state(net), args.out, {"validation_auc": round(score, 4), "epoch": epoch, "trained_with": "PyTorch " + torch.__version__})
+        with open(os.path.join(args.out, "training.json"), "w") as f:
+            json.dump({"validationAUC": best_auc, "epoch": best_epoch, "epochs": args.epochs, "trainer": "Models/training/train_torch.py",
+                       "torch": torch.__version__, "trainingSets": [list(s) for s in TRAINING_SETS],
+                       "validationSets": [list(s) for s in VALIDATION_SETS], "positiveSlices": len(positives),
+                       "negativeSlices": len(negatives), "history": history}, f, indent=2)
+            f.write("\n")
+        torch.save({"net": net.state_dict(), "optimiser": optimiser.state_dict(), "epoch": epoch, "bestAUC": best_auc,
+                    "bestEpoch": best_epoch, "history": history, "validationEvery": args.validation_every}, CHECKPOINT)
+        if args.minutes and time.time() - start > args.minutes * 60:
+            print(f"stopping after epoch {epoch}: {args.minutes} minutes passed (resume with --resume)", flush=True)
+            break
+    print(f"best validation AUC {best_auc:.3f}; wrote {args.out} (calibrate with calibrate.py)")
+
+
+if __name__ == "__main__":
+    main()
