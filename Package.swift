@@ -3,6 +3,7 @@ import PackageDescription
 
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let inMemoryLogging: Target.Dependency = .product(name: "InMemoryLogging", package: "swift-log")
 let yams: Target.Dependency = .product(name: "Yams", package: "Yams")
 let plot: Target.Dependency = .product(name: "Plot", package: "Plot")
 let csv: Target.Dependency = .product(name: "CSV", package: "CSV.swift")
@@ -25,6 +26,7 @@ let package = Package(
         .library(name: "RunState", targets: ["RunState"]),
         .library(name: "WorklistExport", targets: ["WorklistExport"]),
         .library(name: "CDecodeBaseline", targets: ["CDecodeBaseline"]),
+        .library(name: "BenchKernels", targets: ["BenchKernels"]),
         .library(name: "TriagePipeline", targets: ["TriagePipeline"]),
         .library(name: "Simulation", targets: ["Simulation"]),
     ],
@@ -64,8 +66,10 @@ let package = Package(
         .target(name: "RunState", dependencies: ["TriageCore", grdb]),
         // Reading-week simulation: arrivals and readers through the configured ranking and its alternatives.
         .target(name: "Simulation", dependencies: ["TriageCore", "Triage", plot]),
+        // Bench-only access to the engine's kernels (Scoring's `package` internals), for `radtriage bench` and Benchmarks/.
+        .target(name: "BenchKernels", dependencies: ["Scoring"]),
         .target(name: "Benchmarking", dependencies: [
-            "CDecodeBaseline", "CPipelineBaseline", "Scoring", "SliceCodec", "StudyFormat", "DICOMFormat", "DICOMStudy", "Quantification", "Synthesis", "TriageCore",
+            "BenchKernels", "CDecodeBaseline", "CPipelineBaseline", "Scoring", "SliceCodec", "StudyFormat", "DICOMFormat", "DICOMStudy", "Quantification", "Synthesis", "TriageCore",
         ]),
         .target(name: "TriagePipeline", dependencies: [
             "TriageCore", "RunState", "StudyFormat", "DICOMFormat", "DICOMStudy", "SliceCodec", "Quantification", "Scoring", "Evidence", "Triage", "WorklistExport", logging,
@@ -98,16 +102,16 @@ let package = Package(
         .testTarget(name: "ScoringTests", dependencies: ["Scoring", "TriageCore"], exclude: ["Reference"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EvidenceTests", dependencies: ["Evidence", "TriageCore"]),
         .testTarget(name: "TriageTests", dependencies: ["Triage", "TriageCore"]),
-        .testTarget(name: "WorklistExportTests", dependencies: ["WorklistExport", "Triage", "TriageCore", csv]),
+        .testTarget(name: "WorklistExportTests", dependencies: ["WorklistExport", "TriageCore", csv]),
         .testTarget(
             name: "TriagePipelineTests",
-            dependencies: ["TriagePipeline", "DICOMStudy", "Scoring", "Evidence", "Quantification", "Synthesis", "StudyFormat", "Triage", "TriageCore", "WorklistExport", grdb, logging],
+            dependencies: ["TriagePipeline", "DICOMStudy", "Scoring", "Evidence", "Quantification", "Synthesis", "StudyFormat", "Triage", "TriageCore", "WorklistExport", grdb, logging, inMemoryLogging],
             exclude: ["Golden"]),
         .testTarget(name: "BenchmarkingTests", dependencies: ["Benchmarking", "TriagePipeline", "Scoring", "Synthesis", "TriageCore"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Triage", "TriageCore"]),
-        .testTarget(name: "RunStateTests", dependencies: ["RunState", "TriageCore", grdb]),
+        .testTarget(name: "RunStateTests", dependencies: ["RunState", grdb]),
         .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Synthesis", "StudyFormat", "TriageCore", "PNGFixtures"]),
-        .testTarget(name: "RadtriageCLITests", dependencies: ["radtriage", "RunState", "TriagePipeline", grdb, "Synthesis", "StudyFormat", "TriageCore", argumentParser, yams]),
+        .testTarget(name: "RadtriageCLITests", dependencies: ["radtriage", "RunState", "TriagePipeline", grdb, "TriageCore", argumentParser, logging, yams]),
     ]
 )
 

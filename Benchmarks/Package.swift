@@ -21,7 +21,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "scoring-bench",
-            dependencies: [.product(name: "Scoring", package: "radtriage")],
+            dependencies: [.product(name: "Scoring", package: "radtriage"), .product(name: "BenchKernels", package: "radtriage")],
             path: "Sources/ScoringBench"
         ),
             // package-benchmark suites (`swift package benchmark`): wall clock and malloc counts per kernel.
@@ -32,6 +32,7 @@ let package = Package(
                 .product(name: "SliceCodec", package: "radtriage"),
                 .product(name: "Synthesis", package: "radtriage"),
                 .product(name: "Scoring", package: "radtriage"),
+                .product(name: "BenchKernels", package: "radtriage"),
                 .product(name: "StudyFormat", package: "radtriage"),
                 .product(name: "TriageCore", package: "radtriage"),
                 .product(name: "TriagePipeline", package: "radtriage"),

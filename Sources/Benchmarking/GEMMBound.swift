@@ -1,3 +1,4 @@
+import BenchKernels
 import Scoring
 
 /// The compute bound: one thread of plain `cblas_sgemm` at the model's own GEMM shapes, with nothing

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TriageCore
 
 /// One `radtriage run` over the bench's studies, as a child process: the real command end to end, with
 /// its own peak resident memory (from `wait4`), timed from spawn to exit.
@@ -52,12 +53,13 @@ public struct PipelineRun: Codable, Sendable {
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, arguments[0], &actions, nil, &argv, environ)
-        guard spawned == 0 else { throw BenchError(file: arguments[0], what: "cannot start: \(String(cString: strerror(spawned)))") }
         var status: Int32 = 0
         var usage = rusage()
-        while wait4(pid, &status, 0, &usage) < 0 {
-            guard errno == EINTR else { throw BenchError(file: nil, what: "wait4: \(String(cString: strerror(errno)))") }
+        do {
+            try SystemCall.checking("posix_spawn", path: arguments[0]) { posix_spawn(&pid, arguments[0], &actions, nil, &argv, environ) }
+            try SystemCall.retrying("wait4", path: arguments[0]) { wait4(pid, &status, 0, &usage) }
+        } catch {
+            throw BenchError(file: arguments[0], what: "\(error.call): \(error.what)")
         }
         // WIFEXITED / WEXITSTATUS, which Swift does not import as functions.
         let exited = status & 0x7f == 0

@@ -1,7 +1,7 @@
+import BenchKernels
 import CPipelineBaseline
-import Dispatch
 import Scoring
-import Synchronization
+import TriageCore
 
 /// The bound the throughput target is stated against: the plain C pipeline (Sources/CPipelineBaseline,
 /// no radtriage code in its loop) scoring the same slice files one at a time on one thread: libpng,
@@ -36,60 +36,55 @@ public enum PlainPipelineBound {
     public typealias Measurement = BoundRate
 
     /// Reads and scores each slice once per round; the best round counts (the page cache is warm for all).
-    /// With `threads` > 1, that many threads share the slices (slice i goes to thread i mod N), each
-    /// with its own buffers and one BLAS thread: how a plain pipeline scales on this machine, measured.
-    /// Returns the slices' logits too, so that callers can check it computes what radtriage computes.
+    /// With `threads` > 1, that many threads share the slices through the work queue radtriage's run
+    /// uses, each with its own buffers and one BLAS thread: how a plain pipeline scales on this machine,
+    /// measured. Returns the slices' logits too, so that callers can check it computes what radtriage computes.
     public static func measure(slices: [Slice], model: ScoringModel, rounds: Int = 2, threads: Int = 1) throws -> (Measurement, logits: [Float]) {
         // One BLAS thread per thread, as in radtriage's workers.
         BLASThreads.useOneThreadPerWorker()
         let network = PlainNetwork(model)
-        let threads = max(1, min(threads, slices.count))
-        let results = Mutex([(index: Int, logit: Float)]())
-        let failure = Mutex<BenchError?>(nil)
+        var logits: [Float] = []
         let measurement = try BoundRate.fastest(of: rounds, slices: slices.count) {
-            results.withLock { $0.removeAll(keepingCapacity: true) }
-            DispatchQueue.concurrentPerform(iterations: threads) { thread in
-                do {
-                    let scored = try score(Swift.stride(from: thread, to: slices.count, by: threads).map { ($0, slices[$0]) }, network: network)
-                    results.withLock { $0 += scored }
-                } catch let error as BenchError {
-                    failure.withLock { $0 = $0 ?? error }
-                } catch {
-                    failure.withLock { $0 = $0 ?? BenchError(error) }
-                }
+            logits = try WorkQueue.map(count: slices.count, workers: threads, local: { PlainWorkspace(network) }) {
+                (index, workspace: inout PlainWorkspace?) throws(BenchError) -> Float in
+                guard let workspace else { throw BenchError(file: nil, what: "the plain C pipeline could not allocate its buffers") }
+                return try workspace.score(slices[index])
             }
-            if let error = failure.withLock({ $0 }) { throw error }
         }
-        var logits = [Float](repeating: .nan, count: slices.count)
-        for (index, logit) in results.withLock({ $0 }) { logits[index] = logit }
         return (measurement, logits)
     }
+}
 
-    /// One thread's share: its own workspace and file buffer.
-    private static func score(_ share: [(index: Int, slice: Slice)], network: PlainNetwork) throws -> [(index: Int, logit: Float)] {
-        guard let workspace = baseline_workspace_create(network.model, 4096 * 4096) else {
-            throw BenchError(file: nil, what: "the plain C pipeline could not allocate its buffers")
-        }
-        defer { baseline_workspace_destroy(workspace) }
-        var bytes: [UInt8] = []
-        var scored: [(index: Int, logit: Float)] = []
-        scored.reserveCapacity(share.count)
-        for (index, slice) in share {
-            try BoundRate.read(slice.path, into: &bytes)
-            var logit: Float = .nan
-            let samples = try slice.dicomSamples(in: bytes)
-            let status = bytes.withUnsafeBufferPointer { file in
-                if let samples, let size = slice.dicomSize {
-                    baseline_score_samples(network.model, workspace, file.baseAddress! + samples.lowerBound, UInt32(size.width),
-                                           UInt32(size.height), slice.slope, slice.intercept, &logit)
-                } else {
-                    baseline_score_slice(network.model, workspace, file.baseAddress, file.count, slice.slope, slice.intercept, &logit)
-                }
+/// One thread's C workspace and file buffer, reused for every slice the thread scores.
+private final class PlainWorkspace {
+    private let network: PlainNetwork
+    private let workspace: OpaquePointer
+    private var bytes: [UInt8] = []
+
+    init?(_ network: PlainNetwork) {
+        guard let workspace = baseline_workspace_create(network.model, 4096 * 4096) else { return nil }
+        self.network = network
+        self.workspace = workspace
+    }
+
+    deinit {
+        baseline_workspace_destroy(workspace)
+    }
+
+    func score(_ slice: PlainPipelineBound.Slice) throws(BenchError) -> Float {
+        try BoundRate.read(slice.path, into: &bytes)
+        var logit: Float = .nan
+        let samples = try slice.dicomSamples(in: bytes)
+        let status = bytes.withUnsafeBufferPointer { file in
+            if let samples, let size = slice.dicomSize {
+                baseline_score_samples(network.model, workspace, file.baseAddress! + samples.lowerBound, UInt32(size.width),
+                                       UInt32(size.height), slice.slope, slice.intercept, &logit)
+            } else {
+                baseline_score_slice(network.model, workspace, file.baseAddress, file.count, slice.slope, slice.intercept, &logit)
             }
-            guard status == 0 else { throw BenchError(file: slice.path, what: "the plain C pipeline could not decode it") }
-            scored.append((index, logit))
         }
-        return scored
+        guard status == 0 else { throw BenchError(file: slice.path, what: "the plain C pipeline could not decode it") }
+        return logit
     }
 }
 

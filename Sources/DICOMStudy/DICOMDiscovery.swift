@@ -2,6 +2,7 @@ import DICOMFormat
 import Dispatch
 import Foundation
 import Synchronization
+import TriageCore
 
 /// The DICOM files of one study, wherever they were found under the studies folder.
 public struct DICOMStudyFiles: Sendable {
@@ -92,15 +93,9 @@ public struct DICOMDiscovery: Sendable {
         var byStudy: [String: [DICOMInstance]] = [:]
         var unreadableByStudy: [String: [UnreadableFile]] = [:]
         let files = candidateFiles(root)
-        let readings = Mutex([Reading?](repeating: nil, count: files.count))
-        let workers = max(1, min(self.workers, files.count))
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            for index in stride(from: worker, to: files.count, by: workers) {
-                let reading = readHeader(files[index])
-                readings.withLock { $0[index] = reading }
-            }
-        }
-        for reading in readings.withLock({ $0 }) {
+        // Optional, as the cases below match them: every file has its reading.
+        let readings: [Reading?] = WorkQueue.map(count: files.count, workers: workers, local: {}) { index, _ in readHeader(files[index]) }
+        for reading in readings {
             let instance: DICOMInstance
             switch reading {
             case .instance(let read)?: instance = read
@@ -145,7 +140,7 @@ public struct DICOMDiscovery: Sendable {
         let manager = FileManager.default
         while let (folder, depth) = pending.popLast() {
             guard let names = try? manager.contentsOfDirectory(atPath: folder) else { continue }
-            if depth > 0 && names.contains("study.json") { continue }
+            if depth > 0 && names.contains(Study.sidecarFileName) { continue }
             for name in names where !name.hasPrefix(".") {
                 let path = folder + "/" + name
                 // lstat: a link to a folder is not followed (no loops); a link to a file is read through stat.
@@ -187,9 +182,10 @@ public struct DICOMDiscovery: Sendable {
         var bytes = [UInt8](repeating: 0, count: wanted)
         var total = 0
         while total < wanted {
-            let count = bytes.withUnsafeMutableBytes { raw in Glibc.read(descriptor, raw.baseAddress! + total, wanted - total) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { break }
+            let count = try? SystemCall.retrying("read", path: url.path) {
+                bytes.withUnsafeMutableBytes { raw in Glibc.read(descriptor, raw.baseAddress! + total, wanted - total) }
+            }
+            guard let count, count > 0 else { break }
             total += count
         }
         if total < wanted { bytes.removeSubrange(total...) }

@@ -1,7 +1,5 @@
-import Dispatch
 import Foundation
 import SliceCodec
-import Synchronization
 import TriageCore
 
 /// What one slice held: its size and its extreme stored values with their positions, or why it
@@ -25,23 +23,14 @@ struct SeriesScan {
 
     func summarise(_ series: Series) -> [Result<SliceSummary, SliceDecodingError>] {
         let slices = series.slices
-        let results = Mutex([Result<SliceSummary, SliceDecodingError>?](repeating: nil, count: slices.count))
-        let workerCount = max(1, min(workers, slices.count))
-        DispatchQueue.concurrentPerform(iterations: workerCount) { worker in
-            var bytes: [UInt8] = []
-            var samples: [UInt16] = []
-            for index in stride(from: worker, to: slices.count, by: workerCount) {
-                let result: Result<SliceSummary, SliceDecodingError>
-                do throws(SliceDecodingError) {
-                    let header = try decoder.decodeFile(atPath: slices[index].url.path, bytes: &bytes, into: &samples)
-                    result = .success(Self.summary(of: samples, header: header))
-                } catch {
-                    result = .failure(error)
-                }
-                results.withLock { $0[index] = result }
+        return WorkQueue.map(count: slices.count, workers: workers, local: { (bytes: [UInt8](), samples: [UInt16]()) }) { index, buffers in
+            do throws(SliceDecodingError) {
+                let header = try decoder.decodeFile(atPath: slices[index].url.path, bytes: &buffers.bytes, into: &buffers.samples)
+                return .success(Self.summary(of: buffers.samples, header: header))
+            } catch {
+                return .failure(error)
             }
         }
-        return results.withLock { $0.compactMap { $0 } }
     }
 
     static func summary(of samples: [UInt16], header: PNGHeader) -> SliceSummary {

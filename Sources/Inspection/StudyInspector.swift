@@ -87,13 +87,9 @@ public struct StudyInspector: Sendable {
         let reference = results.lazy.compactMap { try? $0.get() }.first
         for (index, result) in results.enumerated() {
             switch result {
-            case .success(let summary) where reference.map({ $0.width == summary.width && $0.height == summary.height }) ?? true:
-                summaries.append(summary)
             case .success(let summary):
-                summaries.append(nil)
-                sliceProblems.appendSizeMismatch(
-                    file: series.slices[index].url.path, width: summary.width, height: summary.height,
-                    seriesWidth: reference?.width ?? 0, seriesHeight: reference?.height ?? 0)
+                let admitted = sliceProblems.admitSize(file: series.slices[index].url.path, width: summary.width, height: summary.height)
+                summaries.append(admitted ? summary : nil)
             case .failure(let error):
                 summaries.append(nil)
                 sliceProblems.append(InputProblem(file: error.file, message: error.reason))

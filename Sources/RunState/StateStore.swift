@@ -215,7 +215,25 @@ public final class StateStore: Sendable {
             // Every result stored so far has been upgraded to version 2 by v2.
             try db.alter(table: "study") { table in table.add(column: "resultVersion", .integer).notNull().defaults(to: 2) }
         }
+        migrator.registerMigration("v4: results without the focal uptake are marked to be scored again") { db in
+            // Release 0.2.0 did not compute the focal uptake, and the tool's version stayed when it was added,
+            // so its results would be reused without it. Version 3 marks a result that has it, or needs none
+            // (a failure; a model without SUV evidence); the others keep 2, stay on the worklist as they are,
+            // and are scored again by the next run. Nothing else changes.
+            try db.execute(sql: "UPDATE study SET resultVersion = 3 WHERE status = 'failed'")
+            let rows = try Row.fetchAll(db, sql: "SELECT folder, outcome FROM study WHERE status = 'scored'")
+            for row in rows where Self.hasEveryEvidence(row["outcome"]) {
+                let folder: String = row["folder"]
+                try db.execute(sql: "UPDATE study SET resultVersion = 3 WHERE folder = ?", arguments: [folder])
+            }
+        }
         return migrator
+    }
+
+    /// Whether a stored scored outcome has the focal uptake wherever it has SUV evidence (`v4`).
+    static func hasEveryEvidence(_ outcome: Data) -> Bool {
+        let text = String(decoding: outcome, as: UTF8.self)
+        return !text.contains("\"evidence\":") || text.contains("\"focalUptake\":")
     }
 
     /// `"suvMaxVoxel":[slice,column,row]` rewritten as `[column,row,slice]` in a stored outcome's JSON,

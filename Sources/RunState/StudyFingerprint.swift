@@ -16,7 +16,6 @@ public struct StudyFingerprint: Equatable, Sendable {
     public let digest: String
     public let fileCount: Int
 
-    public static let sidecarName = "study.json"
 
     public init(digest: String, fileCount: Int) {
         self.digest = digest
@@ -31,9 +30,9 @@ public struct StudyFingerprint: Equatable, Sendable {
         for (relativePath, info) in files {
             listing += "\(relativePath)\t\(info.st_size)\t\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)\n"
         }
-        let sidecar = folder.appendingPathComponent(sidecarName)
+        let sidecar = folder.appendingPathComponent(Study.sidecarFileName)
         if let content = FileManager.default.contents(atPath: sidecar.path) {
-            listing += "sha256(\(sidecarName))\t\(SHA256.hex(content))\n"
+            listing += "sha256(\(Study.sidecarFileName))\t\(SHA256.hex(content))\n"
         }
         return StudyFingerprint(digest: SHA256.hex(Array(listing.utf8)), fileCount: files.count)
     }

@@ -2,12 +2,12 @@
 /// OpenBLAS sgemm 8–22 % faster here than Swift arrays, whose storage is not reliably aligned.
 ///
 /// Owned by one worker and reused for every batch: the engine allocates nothing per slice.
-final class AlignedBuffer {
+package final class AlignedBuffer {
     static let alignment = 64
-    let count: Int
-    let pointer: UnsafeMutablePointer<Float>
+    package let count: Int
+    package let pointer: UnsafeMutablePointer<Float>
 
-    init(count: Int) {
+    package init(count: Int) {
         precondition(count >= 0, "buffer size must not be negative")
         self.count = count
         let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: Self.alignment)

@@ -5,7 +5,7 @@ import Glibc
 /// A is m×k with row stride `lda`, B is k×n with row stride `ldb`, C is m×n with row stride `ldc`.
 /// The one place that calls BLAS for matrix products.
 @inline(__always)
-func gemm(
+package func gemm(
     m: Int, n: Int, k: Int,
     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
     c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false

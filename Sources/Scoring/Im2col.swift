@@ -1,11 +1,11 @@
 /// Lays out the receptive fields of a range of output positions as the columns of a matrix, so that a
 /// convolution becomes one GEMM: row r = (channel, ky, kx), column j = (slice, y, x), zero where the
 /// kernel reaches into the padding.
-enum Im2col {
+package enum Im2col {
     /// Fills `destination` (row stride `rowStride`) with rows 0..<C·kh·kw for output positions `columns`
     /// of the batch, numbered slice-major: j = (b · H_out + y) · W_out + x. The range must lie within one
     /// output row run at a time as the loop walks it; any range works.
-    static func fill(
+    package static func fill(
         _ destination: UnsafeMutablePointer<Float>, rowStride: Int,
         from source: UnsafePointer<Float>, shape: ActivationShape, batch: Int, output: ActivationShape,
         kernel: (height: Int, width: Int), stride: (height: Int, width: Int), padding: (height: Int, width: Int),

@@ -18,25 +18,25 @@ public struct ActivationShape: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// One layer ready to run: its weights laid out for the GEMM, and its input and output shapes.
-enum PlannedLayer: Sendable {
-    struct Convolution: Sendable {
+package enum PlannedLayer: Sendable {
+    package struct Convolution: Sendable {
         /// [out][in·kh·kw], PyTorch's layout flattened: the GEMM's A matrix.
-        var weights: [Float]
-        var bias: [Float]
-        var kernel: (height: Int, width: Int)
-        var stride: (height: Int, width: Int)
-        var padding: (height: Int, width: Int)
+        package var weights: [Float]
+        package var bias: [Float]
+        package var kernel: (height: Int, width: Int)
+        package var stride: (height: Int, width: Int)
+        package var padding: (height: Int, width: Int)
     }
 
-    struct Pooling: Sendable {
-        var kernel: (height: Int, width: Int)
-        var stride: (height: Int, width: Int)
+    package struct Pooling: Sendable {
+        package var kernel: (height: Int, width: Int)
+        package var stride: (height: Int, width: Int)
     }
 
-    struct Dense: Sendable {
+    package struct Dense: Sendable {
         /// [out][in]
-        var weights: [Float]
-        var bias: [Float]
+        package var weights: [Float]
+        package var bias: [Float]
     }
 
     case convolution(Convolution)
@@ -55,9 +55,9 @@ public struct ScoringModel: Sendable {
     public let folder: String
     /// SHA-256 of the weights file: stored with every score, so a worklist traces back to its weights.
     public let weightsSHA256: String
-    let layers: [PlannedLayer]
+    package let layers: [PlannedLayer]
     /// Input and output shape of each layer, in order.
-    let shapes: [(input: ActivationShape, output: ActivationShape)]
+    package let shapes: [(input: ActivationShape, output: ActivationShape)]
 
     /// `name@version`, as worklists and the state database record it.
     public var id: String { "\(manifest.name)@\(manifest.version)" }

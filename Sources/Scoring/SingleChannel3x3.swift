@@ -2,9 +2,9 @@
 /// channel. As a GEMM it has k = 9, memory-bound at about a quarter of sgemm's rate here; written
 /// directly, its interior loop vectorises and runs in about half the time (0.08 against 0.15 ms for
 /// 8 filters on 128 × 128, measured on this machine).
-enum SingleChannel3x3 {
+package enum SingleChannel3x3 {
     /// Whether a layer can take this path (the width must leave an interior and two edge columns).
-    static func applies(inputChannels: Int, kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int), width: Int) -> Bool {
+    package static func applies(inputChannels: Int, kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int), width: Int) -> Bool {
         inputChannels == 1 && kernel == (3, 3) && stride == (1, 1) && padding == (1, 1) && width >= 2
     }
 

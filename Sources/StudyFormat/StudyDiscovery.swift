@@ -18,7 +18,7 @@ public enum StudyDiscovery {
         guard manager.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue,
               let entries = try? manager.contentsOfDirectory(atPath: root.path)
         else { throw NotADirectory(path: root.path) }
-        if entries.contains(StudyReader.sidecarName) { return [root] }
+        if entries.contains(Study.sidecarFileName) { return [root] }
         return NaturalOrder.sorted(entries.filter { !$0.hasPrefix(".") }).compactMap { name in
             let url = root.appendingPathComponent(name, isDirectory: true)
             var isFolder: ObjCBool = false

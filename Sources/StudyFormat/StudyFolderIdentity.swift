@@ -6,9 +6,9 @@ extension StudyReader {
     /// whose sidecar is missing or unreadable still has one (without the id), so that it lands in a
     /// shard and is reported there as failed instead of vanishing.
     public func identity(ofStudyAt folder: URL) -> StudyIdentity {
-        var validator = SidecarValidator(file: folder.appendingPathComponent(Self.sidecarName).path)
+        var validator = SidecarValidator(file: folder.appendingPathComponent(Study.sidecarFileName).path)
         var studyId: String?
-        if let root = loadJSON(at: folder.appendingPathComponent(Self.sidecarName), validator: &validator),
+        if let root = loadJSON(at: folder.appendingPathComponent(Study.sidecarFileName), validator: &validator),
            case .string(let id)? = root["studyId"] {
             studyId = id
         }

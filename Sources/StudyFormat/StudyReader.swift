@@ -19,7 +19,6 @@ public struct StudyReadError: Error, Sendable, CustomStringConvertible {
 ///
 /// Only the file system and the sidecar are read here; pixels are decoded later, slice by slice.
 public struct StudyReader: Sendable {
-    public static let sidecarName = "study.json"
     /// A sidecar above this size is not a sidecar (a study with 10,000 listed slices is about 1.5 MB).
     public var maxSidecarBytes = 32 << 20
     /// The folder every study folder, sidecar, series folder and slice must resolve into (the studies
@@ -31,10 +30,10 @@ public struct StudyReader: Sendable {
     public init() {}
 
     public func read(folder: URL) throws(StudyReadError) -> Study {
-        let sidecarURL = folder.appendingPathComponent(Self.sidecarName)
+        let sidecarURL = folder.appendingPathComponent(Study.sidecarFileName)
         var validator = SidecarValidator(file: sidecarURL.path)
         guard contained(folder, "$", nil, what: "the study folder", validator: &validator),
-              contained(sidecarURL, "$", nil, what: "study.json", validator: &validator),
+              contained(sidecarURL, "$", nil, what: Study.sidecarFileName, validator: &validator),
               let data = loadFile(at: sidecarURL, validator: &validator) else {
             throw StudyReadError(folder: folder, problems: validator.problems)
         }
@@ -44,7 +43,7 @@ public struct StudyReader: Sendable {
     /// Validates sidecar bytes already read, as if they were `folder`'s `study.json` (for the fuzzer,
     /// and for callers that hold the bytes).
     public func read(sidecar data: Data, folder: URL) throws(StudyReadError) -> Study {
-        let sidecarPath = folder.appendingPathComponent(Self.sidecarName).path
+        let sidecarPath = folder.appendingPathComponent(Study.sidecarFileName).path
         var validator = SidecarValidator(file: sidecarPath)
         return try validate(data, folder: folder, sidecarPath: sidecarPath, validator: &validator)
     }
@@ -92,7 +91,7 @@ public struct StudyReader: Sendable {
         let path = url.path
         var status = stat()
         guard stat(path, &status) == 0 else {
-            validator.error("$", nil, "\(Self.sidecarName) not found: every study folder needs one (Docs/StudyFormat.md)")
+            validator.error("$", nil, "\(Study.sidecarFileName) not found: every study folder needs one (Docs/StudyFormat.md)")
             return nil
         }
         let data: Data

@@ -34,31 +34,14 @@ public struct StudySynthesizer: Sendable {
         // Whole studies on separate cores: slices of one study on all cores left a core idle a third
         // of the time (sidecar encoding, file creation). Bytes do not depend on the split.
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, options.studies))
-        let state = Mutex((next: 0, done: 0, truths: [GroundTruth?](repeating: nil, count: options.studies), error: (any Error)?.none))
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while true {
-                let offset = state.withLock { state -> Int? in
-                    guard state.error == nil, state.next < options.studies else { return nil }
-                    defer { state.next += 1 }
-                    return state.next
-                }
-                guard let offset else { return }
-                do {
-                    let truth = try writeStudy(number: options.firstStudyNumber + offset, into: directory, sliceWorkers: workers > 1 ? 1 : nil)
-                    let done = state.withLock { state -> Int in
-                        state.truths[offset] = truth
-                        state.done += 1
-                        return state.done
-                    }
-                    progress(done)
-                } catch {
-                    state.withLock { $0.error = $0.error ?? error }
-                }
-            }
-        }
-        return try state.withLock { state in
-            if let error = state.error { throw error }
-            return state.truths.compactMap { $0 }
+        let done = Mutex(0)
+        return try WorkQueue.map(count: options.studies, workers: workers, local: {}) { offset, _ in
+            let truth = try writeStudy(number: options.firstStudyNumber + offset, into: directory, sliceWorkers: workers > 1 ? 1 : nil)
+            progress(done.withLock { done in
+                done += 1
+                return done
+            })
+            return truth
         }
     }
 
@@ -81,10 +64,9 @@ public struct StudySynthesizer: Sendable {
             _ = try writeSeries(study, modality: .ct, folder: staging.appendingPathComponent("CT"), workers: sliceWorkers)
             ctWritten = true
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let encoder = JSONFormat.readable()
         if options.format == .png {
-            try encoder.encode(study.sidecar(petSlopes: petSlopes, includeCT: ctWritten)).write(to: staging.appendingPathComponent("study.json"))
+            try encoder.encode(study.sidecar(petSlopes: petSlopes, includeCT: ctWritten)).write(to: staging.appendingPathComponent(Study.sidecarFileName))
         }
         let truth = study.groundTruth
         try encoder.encode(truth).write(to: staging.appendingPathComponent("ground_truth.json"))
@@ -96,33 +78,25 @@ public struct StudySynthesizer: Sendable {
     /// Renders, encodes and writes every slice of one series in parallel; returns the PET slopes.
     private func writeSeries(_ study: SyntheticStudy, modality: PhantomRenderer.Modality, folder: URL, workers: Int?) throws -> [Double] {
         let count = options.slicesPerStudy
-        let slopes = Mutex([Double](repeating: 1, count: count))
-        let failure = Mutex<(any Error)?>(nil)
         let encoder = PNGSliceEncoder(compressionLevel: options.compressionLevel, filters: .sub, huffmanOnly: options.compressionLevel < 6)
         let dicom = SyntheticDICOMWriter(study: study)
-        let workers = workers ?? max(ProcessInfo.processInfo.activeProcessorCount, 1)
-        // Contiguous blocks per worker, so each keeps one reusable buffer.
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            var values: [Double] = []
-            for slice in stride(from: worker, to: count, by: workers) {
-                if failure.withLock({ $0 != nil }) { return }
-                do {
-                    let (image, slope) = study.storedSlice(slice, modality: modality, values: &values)
-                    var url = folder.appendingPathComponent(SyntheticStudy.fileName(slice, of: count))
-                    if options.format == .dicom {
-                        url = url.deletingPathExtension().appendingPathExtension("dcm")
-                        try Data(dicom.slice(slice, modality: modality, image: image, slope: slope)).write(to: url)
-                    } else {
-                        try Data(encoder.encode(image)).write(to: url)
-                    }
-                    slopes.withLock { $0[slice] = slope }
-                } catch {
-                    failure.withLock { $0 = $0 ?? WriteError(path: folder.path, reason: "\(error)") }
+        // Each worker keeps one reusable buffer of values.
+        return try WorkQueue.map(count: count, workers: workers ?? max(ProcessInfo.processInfo.activeProcessorCount, 1), local: { [Double]() }) {
+            slice, values in
+            do {
+                let (image, slope) = study.storedSlice(slice, modality: modality, values: &values)
+                var url = folder.appendingPathComponent(SyntheticStudy.fileName(slice, of: count))
+                if options.format == .dicom {
+                    url = url.deletingPathExtension().appendingPathExtension("dcm")
+                    try Data(dicom.slice(slice, modality: modality, image: image, slope: slope)).write(to: url)
+                } else {
+                    try Data(encoder.encode(image)).write(to: url)
                 }
+                return slope
+            } catch {
+                throw WriteError(path: folder.path, reason: "\(error)")
             }
         }
-        if let error = failure.withLock({ $0 }) { throw error }
-        return slopes.withLock { $0 }
     }
 }
 

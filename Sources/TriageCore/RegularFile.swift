@@ -15,12 +15,11 @@ public enum RegularFile {
     /// Replaces `buffer`'s contents with the file's bytes; the buffer's capacity is kept for the next file.
     public static func read(path: String, into buffer: inout [UInt8], maxBytes: Int = Int.max) throws(Refusal) {
         var status = stat()
-        guard stat(path, &status) == 0 else { throw Refusal(path: path, reason: errnoText()) }
+        try call("stat", path) { stat(path, &status) }
         try requireRegular(status, path: path)
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard descriptor >= 0 else { throw Refusal(path: path, reason: errnoText()) }
+        let descriptor = try call("open", path) { open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) }
         defer { close(descriptor) }
-        guard fstat(descriptor, &status) == 0 else { throw Refusal(path: path, reason: errnoText()) }
+        try call("fstat", path) { fstat(descriptor, &status) }
         try requireRegular(status, path: path)
         guard Int(status.st_size) <= maxBytes else {
             throw Refusal(path: path, reason: "the file is \(status.st_size) bytes, above the limit of \(maxBytes) bytes")
@@ -35,17 +34,25 @@ public enum RegularFile {
                 guard total <= maxBytes else { throw Refusal(path: path, reason: "the file grew above the limit of \(maxBytes) bytes while it was read") }
                 buffer.append(contentsOf: repeatElement(0, count: buffer.count))
             }
-            let count = buffer.withUnsafeMutableBytes { raw in
-                Glibc.read(descriptor, raw.baseAddress.map { $0 + total }, raw.count - total)
-            }
+            let count = try buffer.withUnsafeMutableBytes { raw in
+                Result { () throws(Refusal) in
+                    try call("read", path) { Glibc.read(descriptor, raw.baseAddress.map { $0 + total }, raw.count - total) }
+                }
+            }.get()
             if count == 0 { break }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw Refusal(path: path, reason: errnoText())
-            }
             total += count
         }
         buffer.removeSubrange(total...)
+    }
+
+    /// A system call through `SystemCall`, its failure as a refusal of the file.
+    @discardableResult
+    private static func call<Result: BinaryInteger>(_ name: String, _ path: String, _ body: () -> Result) throws(Refusal) -> Result {
+        do {
+            return try SystemCall.retrying(name, path: path, body)
+        } catch {
+            throw Refusal(path: path, reason: error.what)
+        }
     }
 
     /// The whole file as a new array.
@@ -72,9 +79,5 @@ public enum RegularFile {
         if let kind = kind(of: status.st_mode) {
             throw Refusal(path: path, reason: "\(kind), not a regular file: refused without opening it")
         }
-    }
-
-    private static func errnoText() -> String {
-        String(cString: strerror(errno))
     }
 }

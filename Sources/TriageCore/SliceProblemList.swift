@@ -16,11 +16,21 @@ public struct SliceProblemList: Sendable {
         if listed.count < limit { listed.append(problem) }
     }
 
-    /// A slice whose size is not the series' size.
-    public mutating func appendSizeMismatch(file: String, width: Int, height: Int, seriesWidth: Int, seriesHeight: Int) {
+    /// The series' slice size, set by the first slice that decoded.
+    public private(set) var seriesSize: (width: Int, height: Int)?
+
+    /// Whether a slice that decoded has the series' size: the first one sets it, and every other must
+    /// match it; one that does not is listed here as unusable.
+    public mutating func admitSize(file: String, width: Int, height: Int) -> Bool {
+        guard let size = seriesSize else {
+            seriesSize = (width, height)
+            return true
+        }
+        guard size != (width, height) else { return true }
         append(InputProblem(
             file: file, value: "\(width) × \(height)",
-            message: "slice size differs from the series' \(seriesWidth) × \(seriesHeight): all slices of a series must have one size"))
+            message: "slice size differs from the series' \(size.width) × \(size.height): all slices of a series must have one size"))
+        return false
     }
 
     /// The listed problems, plus one line counting the rest.

@@ -175,3 +175,8 @@ public enum InjectionTime: Sendable, Equatable {
     case dateTime(Date)
     case timeOfDay(hour: Int, minute: Int, second: Double)
 }
+
+extension Study {
+    /// The sidecar file beside a study's series folders (Docs/StudyFormat.md): the one place its name is written.
+    public static let sidecarFileName = "study.json"
+}

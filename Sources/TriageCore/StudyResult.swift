@@ -183,9 +183,11 @@ public enum StudyOutcome: Sendable, Codable {
     case scored(StudyScoringResult)
     case failed(StudyFailure)
 
-    /// The version of this encoding, stored beside each result: 1 was release 0.2.0's (the hottest voxel as
-    /// [slice, column, row]), 2 has the voxel in x, y, z order. A result of another version is scored again.
-    public static let formatVersion = 2
+    /// The version of this encoding and of what it holds, stored beside each result: 1 was release 0.2.0's
+    /// (the hottest voxel as [slice, column, row]), 2 has the voxel in x, y, z order, 3 is a result that has
+    /// every piece of evidence this version computes (the focal uptake, which 0.2.0 did not compute, was
+    /// added without a change of the tool's version). A result of another version is scored again.
+    public static let formatVersion = 3
 
     /// Who and what context, when known (a failed study whose sidecar could not be read has none).
     public var metadata: StudyMetadata? {

@@ -24,13 +24,20 @@ public final class RunLock: Sendable {
     /// Takes the lock without waiting: `Busy` if another process holds it.
     public init(directory: URL) throws {
         path = directory.appendingPathComponent(Self.fileName).path
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            throw Unavailable(path: path, reason: String(cString: strerror(errno)))
+        let path = path
+        let descriptor: Int32
+        do {
+            descriptor = try SystemCall.retrying("open", path: path) { open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644) }
+        } catch {
+            throw Unavailable(path: path, reason: error.what)
         }
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+        do {
+            try SystemCall.retrying("flock", path: path) { flock(descriptor, LOCK_EX | LOCK_NB) }
+        } catch {
             close(descriptor)
-            throw Busy(path: path)
+            // EWOULDBLOCK: another process holds it; anything else is the lock file's own problem.
+            if error.errno == EWOULDBLOCK { throw Busy(path: path) }
+            throw Unavailable(path: path, reason: error.what)
         }
         self.descriptor = descriptor
     }

@@ -104,11 +104,7 @@ public struct ShardResult: Sendable {
 
     // MARK: - Writing
 
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
+    static let encoder = JSONFormat.compact()
 
     /// The file's bytes: header, studies, end line.
     public func encoded() throws -> Data {

@@ -65,7 +65,10 @@ public final class StopWatchdog: Sendable {
     private static func sleep(seconds: Double) {
         var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - seconds.rounded(.down)) * 1e9))
         var remaining = timespec()
-        while nanosleep(&request, &remaining) == -1 && errno == EINTR { request = remaining }
+        _ = try? SystemCall.retrying("nanosleep") {
+            defer { request = remaining }
+            return nanosleep(&request, &remaining)
+        }
     }
 
     /// A POSIX semaphore: `sem_post` is async-signal-safe, which no Swift or Dispatch primitive promises.
@@ -85,7 +88,7 @@ public final class StopWatchdog: Sendable {
         func post() { sem_post(handle) }
 
         func wait() {
-            while sem_wait(handle) == -1 && errno == EINTR {}
+            _ = try? SystemCall.retrying("sem_wait") { sem_wait(handle) }
         }
     }
 }

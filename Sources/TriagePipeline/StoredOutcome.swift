@@ -59,9 +59,5 @@ extension StudyRecord {
         return .scored(result)
     }
 
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return encoder
-    }()
+    private static let encoder = JSONFormat.compact()
 }

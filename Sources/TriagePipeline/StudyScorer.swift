@@ -30,6 +30,8 @@ public final class StudyScorer {
     /// Polled before each slice: when it returns true the study is abandoned (nothing of it is kept) and
     /// `wasInterrupted` is set, so that a stop request is honoured within a slice, not a study.
     public var stopRequested: @Sendable () -> Bool = { false }
+    /// Called before each slice with the slices done and the series' slice count, for a progress display.
+    public var sliceProgress: @Sendable (_ done: Int, _ total: Int) -> Void = { _, _ in }
     /// Whether the last `score(studyAt:)` was abandoned for a stop request; its outcome is then meaningless.
     public private(set) var wasInterrupted = false
 
@@ -180,6 +182,7 @@ public final class StudyScorer {
         var unusable = SliceProblemList(limit: maxListedSliceProblems)
         var context: SliceContext?
         for (index, slice) in series.slices.enumerated() {
+            sliceProgress(index, series.slices.count)
             if stopRequested() {
                 wasInterrupted = true
                 break
@@ -193,11 +196,7 @@ public final class StudyScorer {
                 continue
             }
             timings.decodeSeconds += Self.lap(&clock)
-            if let size, size != (header.width, header.height) {
-                unusable.appendSizeMismatch(
-                    file: slice.url.path, width: header.width, height: header.height, seriesWidth: size.width, seriesHeight: size.height)
-                continue
-            }
+            guard unusable.admitSize(file: slice.url.path, width: header.width, height: header.height) else { continue }
             guard unusable.isEmpty else { continue }  // the study has failed: only look for more broken slices
             if size == nil {
                 size = (header.width, header.height)

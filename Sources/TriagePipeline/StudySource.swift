@@ -3,6 +3,7 @@ import Foundation
 import RunState
 import StudyFormat
 import Triage
+import TriageCore
 
 /// Where one study's inputs are: a folder with a `study.json` sidecar and PNG slices, or the DICOM
 /// files of one StudyInstanceUID wherever they lie under the studies folder.
@@ -67,7 +68,7 @@ public enum StudySource: Sendable {
             + scan.unattributed.map { $0.url.deletingLastPathComponent().standardizedFileURL.path }
         let sidecarFolders = folders.filter { folder in
             let path = folder.standardizedFileURL.path
-            let hasSidecar = FileManager.default.fileExists(atPath: folder.appendingPathComponent(StudyReader.sidecarName).path)
+            let hasSidecar = FileManager.default.fileExists(atPath: folder.appendingPathComponent(Study.sidecarFileName).path)
             // A folder that holds (or lies inside) a DICOM study's files is that study's, not a PNG study.
             return hasSidecar || !dicomRoots.contains { $0 == path || $0.hasPrefix(path + "/") || path.hasPrefix($0 + "/") }
         }
@@ -79,7 +80,7 @@ public enum StudySource: Sendable {
     /// The studies one path names (`score`, `bench`): a PNG study folder, or the DICOM studies under
     /// it; a folder with neither is returned as a PNG study, so that its missing sidecar is reported.
     public static func studies(at path: URL) -> [StudySource] {
-        if FileManager.default.fileExists(atPath: path.appendingPathComponent(StudyReader.sidecarName).path) {
+        if FileManager.default.fileExists(atPath: path.appendingPathComponent(Study.sidecarFileName).path) {
             return [.sidecarFolder(path)]
         }
         let scan = DICOMDiscovery().scan(path)

@@ -99,8 +99,9 @@ public struct TriageRun: Sendable {
     /// Called once the run is in the state, with the action that records it as stopped: a caller that
     /// may end the process while workers are still busy (`StopWatchdog`) runs it just before.
     public var whenRunBegins: @Sendable (_ recordForcedStop: @escaping @Sendable (_ signal: Int32) -> Void) -> Void = { _ in }
-    /// Events go here, one per study and one summary per run, keyed `run.id`, `study.id`, `stage`.
-    public var logger = Logger(label: "radtriage")
+    /// Events go here, one per study and one summary per run, keyed `run.id`, `study.id`, `stage`: the
+    /// caller's logger (swift-log's rule for libraries), so that a test can read them in memory.
+    public let logger: Logger
     /// Patient ids, accession numbers and file paths appear in logs only when this is set.
     public var logIdentifiers = false
     /// Read study folders, series folders and slices that are symlinks leading outside the studies
@@ -113,13 +114,14 @@ public struct TriageRun: Sendable {
     /// The configuration's digest, for the shard result (`ShardResult.configurationDigest`).
     public var configurationDigest = "built-in"
 
-    public init(model: ScoringModel, configuration: TriageConfiguration) {
+    public init(model: ScoringModel, configuration: TriageConfiguration, logger: Logger) {
         self.model = model
         self.configuration = configuration
+        self.logger = logger
     }
 
     public func run(
-        studies root: URL, output: URL, now: Date = Date(), progress: @escaping @Sendable (_ done: Int, _ total: Int) -> Void = { _, _ in }
+        studies root: URL, output: URL, now: Date = Date(), progress: @escaping @Sendable (RunProgress) -> Void = { _ in }
     ) throws -> Summary {
         let start = Date()
         var folders: [StudySource]
@@ -288,76 +290,66 @@ public struct TriageRun: Sendable {
     /// committed to the state before the next study starts. The outcomes come back in the folders'
     /// order, so the result does not depend on the worker count.
     private func score(_ folders: [StudySource], root: URL, stored: [String: StudyRecord], state: StateStore, runID: String,
-                       progress: @escaping @Sendable (_ done: Int, _ total: Int) -> Void) throws -> Pass {
+                       progress: @escaping @Sendable (RunProgress) -> Void) throws -> Pass {
         let workers = max(1, min(jobs, folders.count))
         // Fewer studies than cores: each study's inference runs on threads of its own, one per spare core,
         // beside its decoding, so that no core is oversubscribed. (Measured on 2 cores, one study of 3000
         // slices: one lane 2.12–2.18 s, two lanes, which oversubscribe, 2.19–2.25 s; no lane 3.7 s.)
         let lanesPerStudy = jobs >= 2 * workers ? jobs / workers - 1 : 0
         let key = ScoringKey(model: model)
-        let shared = Mutex((next: 0, done: 0, pass: Pass(studies: [ProcessedStudy?](repeating: nil, count: folders.count))))
-        let progressLock = Mutex(())
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            var scorer: StudyScorer?
-            while stopRequest() == nil {
-                let index = shared.withLock { shared -> Int? in
-                    guard shared.next < folders.count, shared.pass.stateError == nil else { return nil }
-                    defer { shared.next += 1 }
-                    return shared.next
+        let shared = Mutex(Pass(studies: [ProcessedStudy?](repeating: nil, count: folders.count)))
+        let tracker = ProgressTracker(studies: folders.count, report: progress)
+        WorkQueue.perform(count: folders.count, workers: workers, local: { StudyScorer?.none }) { index, scorer in
+            guard stopRequest() == nil else { return false }
+            let folder = folders[index]
+            let folderKey = folder.key
+            let clock = Date()
+            let fingerprint = try? folder.fingerprint()
+            if !full, let record = stored[folderKey], key.isReusable(record, fingerprint: fingerprint),
+               let outcome = try? record.decodedOutcome() {
+                logger.debug("study unchanged", metadata: ["run.id": "\(runID)", "study.id": "\(record.studyId ?? "?")", "stage": "state"])
+                shared.withLock {
+                    $0.studies[index] = ProcessedStudy(source: folder, outcome: outcome)
+                    $0.skipped.append(folderKey)
                 }
-                guard let index else { return }
-                let folder = folders[index]
-                let folderKey = folder.key
-                let clock = Date()
-                let fingerprint = try? folder.fingerprint()
-                if !full, let record = stored[folderKey], key.isReusable(record, fingerprint: fingerprint),
-                   let outcome = try? record.decodedOutcome() {
-                    logger.debug("study unchanged", metadata: ["run.id": "\(runID)", "study.id": "\(record.studyId ?? "?")", "stage": "state"])
+            } else {
+                if scorer == nil {
+                    scorer = StudyScorer(model: model, batchSize: batchSize, inferenceLanes: lanesPerStudy)
+                    scorer!.dicomOptions = dicomOptions
+                    scorer!.stopRequested = { [stopRequest] in stopRequest() != nil }
+                    scorer!.reader.boundary = root
+                    scorer!.reader.followsSymlinks = followSymlinks
+                }
+                scorer!.sliceProgress = { done, total in tracker.slices(done, of: total, study: index) }
+                let fresh = Self.withThumbnail(scorer!.score(folder))
+                if scorer!.wasInterrupted { return false }  // left for the next run, like the studies not started
+                let seconds = Date().timeIntervalSince(clock)
+                log(fresh, folder: folder, runID: runID, seconds: seconds)
+                do {
+                    let record = try Self.record(fresh, folder: folder, fingerprint: fingerprint, key: key, runId: runID, seconds: seconds)
+                    try state.save(record)
+                    // What was stored: a result that cannot be encoded is stored, and ranked, as a failure.
+                    let outcome = record.status == .failed && fresh.failure == nil ? try record.decodedOutcome() : Self.withoutSliceLogits(fresh)
                     shared.withLock {
-                        $0.pass.studies[index] = ProcessedStudy(source: folder, outcome: outcome)
-                        $0.pass.skipped.append(folderKey)
-                    }
-                } else {
-                    if scorer == nil {
-                        scorer = StudyScorer(model: model, batchSize: batchSize, inferenceLanes: lanesPerStudy)
-                        scorer!.dicomOptions = dicomOptions
-                        scorer!.stopRequested = { [stopRequest] in stopRequest() != nil }
-                        scorer!.reader.boundary = root
-                        scorer!.reader.followsSymlinks = followSymlinks
-                    }
-                    let fresh = Self.withThumbnail(scorer!.score(folder))
-                    if scorer!.wasInterrupted { return }  // left for the next run, like the studies not started
-                    let seconds = Date().timeIntervalSince(clock)
-                    log(fresh, folder: folder, runID: runID, seconds: seconds)
-                    do {
-                        let record = try Self.record(fresh, folder: folder, fingerprint: fingerprint, key: key, runId: runID, seconds: seconds)
-                        try state.save(record)
-                        // What was stored: a result that cannot be encoded is stored, and ranked, as a failure.
-                        let outcome = record.status == .failed && fresh.failure == nil ? try record.decodedOutcome() : Self.withoutSliceLogits(fresh)
-                        shared.withLock {
-                            $0.pass.studies[index] = ProcessedStudy(source: folder, outcome: outcome)
-                            if case .scored(let result) = fresh, case .scored = outcome {
-                                $0.pass.scored += 1
-                                $0.pass.slices += result.sliceLogits.count
-                                $0.pass.stageSeconds += result.timings
-                            } else {
-                                $0.pass.failed += 1
-                            }
+                        $0.studies[index] = ProcessedStudy(source: folder, outcome: outcome)
+                        if case .scored(let result) = fresh, case .scored = outcome {
+                            $0.scored += 1
+                            $0.slices += result.sliceLogits.count
+                            $0.stageSeconds += result.timings
+                        } else {
+                            $0.failed += 1
                         }
-                    } catch {
-                        let stateError = error as? StateError ?? StateError(.write, path: state.path, cause: error)
-                        shared.withLock { if $0.pass.stateError == nil { $0.pass.stateError = stateError } }
-                        return
                     }
+                } catch {
+                    let stateError = error as? StateError ?? StateError(.write, path: state.path, cause: error)
+                    shared.withLock { if $0.stateError == nil { $0.stateError = stateError } }
+                    return false
                 }
-                let done = shared.withLock { shared -> Int in
-                    shared.done += 1
-                    return shared.done
-                }
-                progressLock.withLock { _ in progress(done, folders.count) }
             }
+            tracker.finished(study: index)
+            return true
         }
-        let pass = shared.withLock { $0.pass }
+        let pass = shared.withLock { $0 }
         if let error = pass.stateError { throw error }
         return pass
     }

@@ -39,9 +39,7 @@ public struct WorklistWriter {
             }
             for file in staged {
                 // rename(2) is atomic within a directory: readers see the old file or the new one.
-                guard rename(file.temporary.path, file.final.path) == 0 else {
-                    throw WriteError(path: file.final.path, reason: String(cString: strerror(errno)))
-                }
+                try Self.rename(file.temporary, to: file.final)
             }
         } catch {
             for file in staged { try? FileManager.default.removeItem(at: file.temporary) }
@@ -78,7 +76,7 @@ public struct WorklistWriter {
         let temporary = final.deletingLastPathComponent().appendingPathComponent("\(temporaryPrefix)\(final.lastPathComponent).\(getpid())")
         do {
             try writeDurably(data, to: temporary, finalPath: final.path)
-            guard rename(temporary.path, final.path) == 0 else { throw WriteError(path: final.path, reason: String(cString: strerror(errno))) }
+            try rename(temporary, to: final)
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             throw error
@@ -86,24 +84,32 @@ public struct WorklistWriter {
     }
 
     /// Writes and fsyncs, so that after a power cut the renamed file has its content, not zero bytes.
-    private static func writeDurably(_ data: Data, to url: URL, finalPath: String) throws {
-        let descriptor = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw WriteError(path: finalPath, reason: String(cString: strerror(errno))) }
-        defer { close(descriptor) }
-        let written = data.withUnsafeBytes { buffer -> Int in
-            guard let base = buffer.baseAddress else { return 0 }
-            var offset = 0
-            while offset < buffer.count {
-                let count = Glibc.write(descriptor, base + offset, buffer.count - offset)
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    return -1
+    private static func writeDurably(_ data: Data, to url: URL, finalPath: String) throws(WriteError) {
+        do throws(SystemCallError) {
+            let descriptor = try SystemCall.retrying("open", path: url.path) { open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
+            defer { close(descriptor) }
+            try data.withUnsafeBytes { buffer in
+                Result { () throws(SystemCallError) in
+                    guard let base = buffer.baseAddress else { return }
+                    var offset = 0
+                    while offset < buffer.count {
+                        offset += try SystemCall.retrying("write", path: url.path) { Glibc.write(descriptor, base + offset, buffer.count - offset) }
+                    }
                 }
-                offset += count
-            }
-            return offset
+            }.get()
+            try SystemCall.retrying("fsync", path: url.path) { fsync(descriptor) }
+        } catch {
+            throw WriteError(path: finalPath, reason: error.what)
         }
-        guard written == data.count, fsync(descriptor) == 0 else { throw WriteError(path: finalPath, reason: String(cString: strerror(errno))) }
+    }
+
+    /// rename(2) is atomic within a directory: readers see the old file or the new one.
+    private static func rename(_ temporary: URL, to final: URL) throws(WriteError) {
+        do {
+            try SystemCall.retrying("rename", path: final.path) { Glibc.rename(temporary.path, final.path) }
+        } catch {
+            throw WriteError(path: final.path, reason: error.what)
+        }
     }
 
     // MARK: - Formats
@@ -149,10 +155,7 @@ public struct WorklistWriter {
     }
 
     static func json(_ worklist: Worklist) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return try encoder.encode(worklist)
+        return try JSONFormat.readable().encode(worklist)
     }
 
     static func iso(_ date: Date) -> String {

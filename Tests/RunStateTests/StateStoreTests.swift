@@ -76,7 +76,8 @@ import Testing
         let (migrations, applicationID) = try database.read { db in
             (try StateStore.migrator.appliedIdentifiers(db), try Int32.fetchOne(db, sql: "PRAGMA application_id"))
         }
-        #expect(migrations.sorted() == ["v1: studies with fingerprints and results, one row per run", "v2: hottest voxel stored as [column, row, slice]", "v3: each result carries the version of its encoding"])
+        #expect(migrations.sorted() == ["v1: studies with fingerprints and results, one row per run", "v2: hottest voxel stored as [column, row, slice]", "v3: each result carries the version of its encoding",
+                                         "v4: results without the focal uptake are marked to be scored again"])
         #expect(applicationID == StateStore.applicationID)
     }
 

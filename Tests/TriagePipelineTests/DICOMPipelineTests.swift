@@ -2,6 +2,7 @@ import DICOMStudy
 import Evidence
 import Quantification
 import Foundation
+import Logging
 import Scoring
 import Synthesis
 import Testing
@@ -57,7 +58,7 @@ import TriageCore
         let bytes = try Data(contentsOf: victim)
         try bytes.prefix(bytes.count - 100).write(to: victim)
         let model = try ScoringModel.load(from: StudyScorerTests.modelFolder)
-        var run = TriageRun(model: model, configuration: .builtIn)
+        var run = TriageRun(model: model, configuration: .builtIn, logger: Logger(label: "test"))
         run.jobs = 1
         let summary = try run.run(studies: root, output: out)
         #expect(summary.studies == 3)

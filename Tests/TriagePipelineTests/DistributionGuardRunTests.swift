@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Scoring
 import Synthesis
 import Testing
@@ -39,7 +40,7 @@ import Triage
         let unlike = try Self.model(validation: low, in: models.appendingPathComponent("low"))
         let warned = Self.temporary("warned")
         defer { try? FileManager.default.removeItem(at: warned) }
-        _ = try TriageRun(model: unlike, configuration: .builtIn).run(studies: studies, output: warned)
+        _ = try TriageRun(model: unlike, configuration: .builtIn, logger: Logger(label: "test")).run(studies: studies, output: warned)
         let warnings = try #require(try Self.worklist(warned)["warnings"] as? [String])
         #expect(warnings.count == 1 && warnings[0].contains("unlike its validation studies"))
         let page = try String(contentsOf: warned.appendingPathComponent("worklist.html"), encoding: .utf8)
@@ -54,7 +55,7 @@ import Triage
         let like = try Self.model(validation: alike, in: models.appendingPathComponent("like"))
         let silent = Self.temporary("silent")
         defer { try? FileManager.default.removeItem(at: silent) }
-        _ = try TriageRun(model: like, configuration: .builtIn).run(studies: studies, output: silent)
+        _ = try TriageRun(model: like, configuration: .builtIn, logger: Logger(label: "test")).run(studies: studies, output: silent)
         #expect(try Self.worklist(silent)["warnings"] == nil)
         let quietPage = try String(contentsOf: silent.appendingPathComponent("worklist.html"), encoding: .utf8)
         #expect(!quietPage.contains("class=\"warning\""))

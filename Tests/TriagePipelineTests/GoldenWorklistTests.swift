@@ -67,9 +67,8 @@ import TriageCore
     static func run(_ studies: URL, into output: URL) throws -> TriageRun.Summary {
         let model = try ScoringModel.load(from: golden.appendingPathComponent("model"))
         let configuration = try ConfigurationLoader().load(file: golden.appendingPathComponent("radtriage.yaml").path)
-        var run = TriageRun(model: model, configuration: configuration)
+        var run = TriageRun(model: model, configuration: configuration, logger: Logger(label: "golden") { _ in SwiftLogNoOpLogHandler() })
         run.jobs = 2
-        run.logger = Logger(label: "golden") { _ in SwiftLogNoOpLogHandler() }
         return try run.run(studies: studies, output: output, now: now)
     }
 
@@ -120,9 +119,10 @@ import TriageCore
         try Self.expectSameWorklists(output, studies: studies, as: "synth")
     }
 
-    /// The state written by release 0.2.0 over SampleData: today's code migrates it, takes every result
-    /// from it (nothing scored again), and writes the same worklists as scoring afresh.
-    @Test func stateOfRelease020IsUpgradedWithoutScoringAgain() throws {
+    /// The state written by release 0.2.0 over SampleData: today's code migrates it and keeps every result;
+    /// the next run takes the failure from it and scores again only the two results that lack the focal
+    /// uptake 0.2.0 did not compute (migration v4), and writes the worklists of scoring afresh.
+    @Test func stateOfRelease020IsUpgradedAndOnlyWhatLacksFocalUptakeIsScoredAgain() throws {
         let folder = try Self.temporaryFolder("state")
         defer { try? FileManager.default.removeItem(at: folder) }
         let studies = try Self.sampleStudies(in: folder)
@@ -139,16 +139,17 @@ import TriageCore
         try before.close()
         #expect(applied == ["v1: studies with fingerprints and results, one row per run"])
 
-        let summary = try Self.run(studies, into: output)
-        #expect(summary.studies == 3 && summary.skipped == 3 && summary.scored == 0 && summary.slices == 0,
-                "a state file of release 0.2.0 must be reused, not scored again")
+        // Opening the state upgrades it (here through what `simulate --state` reads).
+        #expect(try TriageRun.storedCandidates(output: output).count == 3)
         let after = try DatabaseQueue(path: state.path)
-        let (migrations, outcomes) = try after.read { db in
+        let (migrations, outcomes, versions) = try after.read { db in
             (try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid"),
-             try Data.fetchAll(db, sql: "SELECT outcome FROM study ORDER BY folder"))
+             try Data.fetchAll(db, sql: "SELECT outcome FROM study ORDER BY folder"),
+             try Int.fetchAll(db, sql: "SELECT resultVersion FROM study ORDER BY folder"))
         }
         try after.close()
         #expect(migrations.count > applied.count && Array(migrations.prefix(applied.count)) == applied)
+        #expect(versions == [2, 2, 3], "S0001 and S0002 lack the focal uptake; S0003's failure needs none")
         // The upgraded results say what scoring the study today says (the hottest voxel in particular).
         let model = try ScoringModel.load(from: Self.golden.appendingPathComponent("model"))
         let scorer = StudyScorer(model: model)
@@ -158,7 +159,7 @@ import TriageCore
             let upgraded = try JSONDecoder().decode(StudyOutcome.self, from: stored)
             switch (upgraded, scorer.score(studyAt: studies.appendingPathComponent(name))) {
             case (.scored(let upgraded), .scored(var fresh)):
-                // 0.2.0 stored no focal uptake (added since without a version bump): the rest must agree.
+                // 0.2.0 stored no focal uptake: the rest must agree.
                 fresh.evidence?.focalUptake = nil
                 #expect(upgraded.evidence == fresh.evidence && upgraded.probability == fresh.probability, "\(name)")
             case (.failed(let upgraded), .failed(let fresh)):
@@ -167,7 +168,31 @@ import TriageCore
                 Issue.record("\(name): the upgraded result and today's disagree on whether the study scored")
             }
         }
-        // The worklists of the reused results (without the focal uptake 0.2.0 did not store).
-        try Self.expectSameWorklists(output, studies: studies, as: "reused-state")
+
+        let summary = try Self.run(studies, into: output)
+        #expect(summary.studies == 3 && summary.skipped == 1 && summary.scored == 2 && summary.failed == 0,
+                "the failure is reused; the two results without focal uptake are scored again")
+        try Self.expectSameWorklists(output, studies: studies, as: "sample")
+    }
+
+    /// A state of the build before migration v4 (schema v3, results that have the focal uptake) is
+    /// upgraded and re-scores nothing: the worklists are those of scoring afresh.
+    @Test func stateOfTheBuildBeforeV4IsUpgradedWithoutScoringAgain() throws {
+        let folder = try Self.temporaryFolder("state-v3")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let studies = try Self.sampleStudies(in: folder)
+        let output = folder.appendingPathComponent("out")
+        _ = try Self.run(studies, into: output)
+        // Back to what that build wrote: its results had version 2, and v4 had not run.
+        let database = try DatabaseQueue(path: output.appendingPathComponent("radtriage-state.sqlite").path)
+        try database.write { db in
+            try db.execute(sql: "UPDATE study SET resultVersion = 2")
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier LIKE 'v4:%'")
+        }
+        try database.close()
+        let summary = try Self.run(studies, into: output)
+        #expect(summary.studies == 3 && summary.skipped == 3 && summary.scored == 0 && summary.slices == 0,
+                "results that have every piece of evidence are reused, not scored again")
+        try Self.expectSameWorklists(output, studies: studies, as: "sample")
     }
 }

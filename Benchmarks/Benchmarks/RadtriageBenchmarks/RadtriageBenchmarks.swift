@@ -1,5 +1,6 @@
 import Benchmark
 import Foundation
+import BenchKernels
 import Scoring
 import SliceCodec
 import StudyFormat

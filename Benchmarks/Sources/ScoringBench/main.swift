@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import BenchKernels
 import Scoring
 
 // Prints, in one run: the GFLOP/s of a plain large single-threaded sgemm (the machine's compute bound),

@@ -26,13 +26,20 @@ struct LoggingOptions: ParsableArguments {
         LoggingSystem.bootstrap { label in
             switch format {
             case .text:
-                var handler = StreamLogHandler.standardError(label: label)
+                var handler = StreamLogHandler(label: label, stream: StandardErrorLines())
                 handler.logLevel = level
                 return ControlEscapingLogHandler(handler)
             case .json:
                 return JSONLineLogHandler(label: label, logLevel: level)
             }
         }
+    }
+}
+
+/// Standard error for StreamLogHandler, which writes each log line in one call: above the progress line.
+struct StandardErrorLines: TextOutputStream, Sendable {
+    mutating func write(_ string: String) {
+        StandardError.shared.writeLines(string)
     }
 }
 
@@ -57,7 +64,7 @@ struct JSONLineLogHandler: LogHandler {
                                          "message": event.message.description]
         for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) { object[key] = value.description }
         guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
-        FileHandle.standardError.write(data + Data("\n".utf8))
+        StandardError.shared.writeLines(String(decoding: data, as: UTF8.self) + "\n")
     }
 }
 

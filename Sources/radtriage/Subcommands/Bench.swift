@@ -2,6 +2,7 @@ import ArgumentParser
 import Benchmarking
 import Foundation
 import Scoring
+import TriageCore
 
 /// `radtriage bench`: throughput of the real pipeline next to the machine's bounds, in one run.
 struct Bench: ParsableCommand {
@@ -69,9 +70,7 @@ struct Bench: ParsableCommand {
             FileHandle.standardError.write(Data("bench: \(step)\n".utf8))
         }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            print(String(decoding: try JSONFormat.readable().encode(report), as: UTF8.self))
         } else {
             print(report.text)
         }

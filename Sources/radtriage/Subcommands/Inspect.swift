@@ -54,10 +54,7 @@ struct Inspect: ParsableCommand {
             print(text)
             return
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        print(String(decoding: try encoder.encode(value), as: UTF8.self))
+        print(String(decoding: try JSONFormat.readable().encode(value), as: UTF8.self))
     }
 }
 

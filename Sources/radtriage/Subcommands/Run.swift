@@ -1,6 +1,7 @@
 import ArgumentParser
 import DICOMStudy
 import Foundation
+import Logging
 import RunState
 import Scoring
 import Triage
@@ -66,7 +67,7 @@ struct Run: ParsableCommand {
         let progress = ProgressLine(total: 0, unit: "studies")
         defer { progress.finish() }
         StopSignals.install()
-        var triage = TriageRun(model: loaded, configuration: configuration)
+        var triage = TriageRun(model: loaded, configuration: configuration, logger: Logger(label: "radtriage"))
         triage.dicomOptions = DICOMReadingOptions(configuration.dicom)
         triage.jobs = jobs
         triage.full = full
@@ -77,8 +78,9 @@ struct Run: ParsableCommand {
         triage.shard = shard
         triage.configurationDigest = configurationDigest
         let summary = try triage.run(
-            studies: URL(fileURLWithPath: studies), output: URL(fileURLWithPath: out), now: at) { done, total in
-                progress.update(done, of: total)
+            studies: URL(fileURLWithPath: studies), output: URL(fileURLWithPath: out), now: at) { state in
+                progress.update(state.studiesDone, of: state.studies,
+                                detail: state.slices > 0 ? "\(state.slicesDone)/\(state.slices) slices of the studies in progress" : "")
             }
         progress.finish()
         var counts = summary.shard.map { "shard \($0) (\(summary.studies) of \(summary.studiesInAllShards ?? 0) studies), " } ?? ""

@@ -52,11 +52,8 @@ struct Score: ParsableCommand {
                 var scored: [StudyScoringResult]
                 var failed: [StudyFailure]
             }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            encoder.dateEncodingStrategy = .iso8601
             let report = Report(model: loaded.id, weightsSHA256: loaded.weightsSHA256, scored: results, failed: failures)
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            print(String(decoding: try JSONFormat.readable().encode(report), as: UTF8.self))
         } else {
             print("model \(loaded.id) (\(loaded.folder))")
             for result in results { print(Self.text(result)) }

@@ -158,10 +158,7 @@ struct Simulate: ParsableCommand {
             }
         }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            encoder.dateEncodingStrategy = .iso8601
-            FileHandle.standardOutput.write(try encoder.encode(report) + Data("\n".utf8))
+            FileHandle.standardOutput.write(try JSONFormat.readable().encode(report) + Data("\n".utf8))
         } else {
             print(report.text, terminator: "")
         }

@@ -1,3 +1,5 @@
+import Scoring
+
 /// A model's layers as plain values: kind, shapes, window and parameters. For the plain C pipeline that
 /// `radtriage bench` measures radtriage against (Sources/CPipelineBaseline), which must run the same
 /// network without going through the engine.

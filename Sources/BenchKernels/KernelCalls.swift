@@ -1,3 +1,5 @@
+import Scoring
+
 /// Single engine kernels at a real shape, on their own aligned buffers, for benchmarks
 /// (`radtriage bench`, Benchmarks/) that time them outside a forward pass.
 public enum KernelCalls {

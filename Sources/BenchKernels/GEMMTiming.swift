@@ -1,4 +1,5 @@
 import Dispatch
+import Scoring
 
 /// Times sgemm calls on 64-byte-aligned buffers, the way the engine calls it: the compute bound that
 /// throughput figures are compared with (`radtriage bench`, Benchmarks/).
