@@ -63,7 +63,8 @@ import Testing
     @Test func lesionStudiesRankAboveNormalOnesAtEqualContext() throws {
         let studies = ExecutableRunner.temporaryFolder(), out = ExecutableRunner.temporaryFolder()
         defer { for url in [studies, out] { try? FileManager.default.removeItem(at: url) } }
-        let synth = try ExecutableRunner.run(["synth", "--out", studies.path, "--studies", "6", "--slices", "40", "--matrix", "96",
+        // Slices 4.75 mm apart, as a scanner's: the 2.5-D default model reads the series 5 and 10 mm above and below.
+        let synth = try ExecutableRunner.run(["synth", "--out", studies.path, "--studies", "6", "--slices", "200", "--matrix", "128",
                                               "--seed", "303", "--lesion-probability", "0.5"])
         #expect(synth.status == 0)
         var hasLesion: [String: Bool] = [:]
