@@ -194,7 +194,11 @@ def card(manifest, metrics, training):
                "slice, can be told from a sphere, which does not" if len(offsets) > 1 else
                "one channel: the slice alone (2-D; it cannot tell the tangential top of a hot organ from a sphere)")
     calibration = manifest.get("calibration")
-    if calibration:
+    if calibration and "focalWeight" not in calibration:
+        probability = (f"The study probability is calibrated on the validation studies by temperature scaling (maximum "
+                       f"likelihood): sigmoid(logit / {calibration['temperature']:.3f} {calibration.get('bias', 0):+.3f}); the "
+                       "manifest carries the validation studies' calibrated probabilities for the out-of-distribution guard.")
+    elif calibration:
         probability = (f"The study probability combines it with the focal-uptake baseline (which learns nothing: 3-D hot spots "
                        f"smaller than an organ, README \"The model\"), fitted on the validation studies by maximum likelihood: "
                        f"sigmoid(logit / {calibration['temperature']:.3f} {calibration.get('bias', 0):+.3f} "
@@ -217,7 +221,7 @@ def card(manifest, metrics, training):
                      f"{training['positiveSlices']} positive and {training['negativeSlices']} negative training slices, 64 × 64 crops "
                      f"(positives at the lesion, negatives at the hottest spot, at random, and hard negatives mined over whole slices), "
                      f"augmented by intensity scale, blur, noise, left-right flips and zoom. Shipped: epoch {training['epoch']}, the one with "
-                     f"the best validation study AUC ({training['validationAUC']:.3f}, on every few slices of each validation study).\n")
+                     f"the best validation study AUC ({training['validationAUC']:.3f}, every slice of each validation study scored by radtriage).\n")
     lines.append("## What it has seen, and what not\n")
     families = sorted({spec[1] for spec in training["trainingSets"]})
     lines.append(f"Trained on `radtriage synth` phantoms of the famil{'ies' if len(families) > 1 else 'y'} "
@@ -324,6 +328,8 @@ def main():
     for spec in TEST_SETS:
         studies = synthesize(args.radtriage, spec)
         report = score(args.radtriage, args.model, studies)
+        with open(os.path.join(CACHE, f"{spec[0]}.scores.json"), "w") as f:
+            json.dump(report, f)  # every study's scores, for analyses beyond this card
         metrics["sets"][spec[0]] = evaluate_set(spec[0], studies, report)
         summary = {k: round(v["auc"], 3) for k, v in metrics["sets"][spec[0]]["rankings"].items()}
         print(f"{spec[0]}: AUC {summary}", flush=True)

@@ -321,6 +321,7 @@ def main():
     torch.manual_seed(7)
     rng = np.random.default_rng(7)
     os.makedirs(data.CACHE, exist_ok=True)
+    os.makedirs(args.out, exist_ok=True)
     train_folders = [f for spec in TRAINING_SETS for f in data.synthesize(args.radtriage, spec)]
     validation_folders = [f for spec in VALIDATION_SETS for f in data.synthesize(args.radtriage, spec)]
     studies = data.load(train_folders, "training", workers=2)

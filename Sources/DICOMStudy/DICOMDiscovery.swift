@@ -194,8 +194,12 @@ public struct DICOMDiscovery: Sendable {
 
     static func commonFolder(_ urls: [URL]) -> URL {
         guard var common = urls.first?.deletingLastPathComponent().standardizedFileURL.pathComponents else { return URL(fileURLWithPath: "/") }
+        // A study's files share a few folders: each folder is compared once.
+        var seen: Set<String> = []
         for url in urls.dropFirst() {
-            let parts = url.deletingLastPathComponent().standardizedFileURL.pathComponents
+            let folder = url.deletingLastPathComponent()
+            guard seen.insert(folder.path).inserted else { continue }
+            let parts = folder.standardizedFileURL.pathComponents
             common = Array(zip(common, parts).prefix { $0 == $1 }.map(\.0))
         }
         return URL(fileURLWithPath: NSString.path(withComponents: common), isDirectory: true)

@@ -166,6 +166,8 @@ public struct StudyFailure: Error, Sendable, Codable, CustomStringConvertible {
     }
 
     public var errors: [InputProblem] { problems.filter { $0.severity == .error } }
+    /// The QC flags found on the way (an unmapped priority or organ centre, …).
+    public var warnings: [InputProblem] { problems.filter { $0.severity == .warning } }
 
     /// Every error (up to five, then a count), as the worklist's one-line reason.
     public var reason: String {

@@ -23,7 +23,8 @@ extension WorklistRow {
             status: result == nil ? .failed : .scored, reason: study.reasonText, modelId: result?.modelId,
             thumbnailPNG: result?.thumbnailPNG, boardTimeZone: study.boardTimeZone?.identifier,
             focalUptake: result?.evidence?.focalUptake?.candidates.prefix(3).map(\.summary),
-            flags: (result?.warnings ?? []).map(Self.flag))
+            // A failed study's QC flags too (what was not mapped): they are no less true for its failure.
+            flags: (result?.warnings ?? candidate.outcome?.failure?.warnings ?? []).map(Self.flag))
     }
 
     /// A warning as a worklist flag: the field, the value and the message (the file is the study's own).

@@ -180,6 +180,32 @@ import TriageCore
         #expect(study.warnings.contains { $0.message.contains("no organ-centre pattern matches") && $0.value?.contains("PET/CT brain") == true })
     }
 
+    /// Enhanced PET (multi-frame) and gated series are refused naming the attribute and its value; the
+    /// refused study still carries who it is and how urgent, for its worklist row.
+    @Test func enhancedPETAndGatedSeriesAreRefusedByNameAndKeepTheirContext() throws {
+        let enhanced = TemporaryFolder()
+        var writer = PETSliceWriter()
+        writer.sopClass = DICOMInstance.enhancedPETImageStorage
+        writer.priority = "STAT"
+        for index in 0..<2 { try enhanced.write(writer.slice(instance: index + 1, z: Double(index) * 3, stored: 1, slope: 1), to: "\(index).dcm") }
+        let enhancedError = try #require(try Self.mappingError(enhanced))
+        #expect(enhancedError.problems.contains {
+            $0.severity == .error && $0.field == "SOPClassUID (0008,0016)" && $0.value == DICOMInstance.enhancedPETImageStorage
+                && $0.message.contains("Enhanced PET Image Storage (multi-frame) is not read")
+        }, "\(enhancedError)")
+        #expect(enhancedError.metadata?.context.orderedPriority == .stat)
+        #expect(enhancedError.metadata?.context.site == "Klinikum Nord")
+
+        let gated = TemporaryFolder()
+        var gatedWriter = PETSliceWriter()
+        gatedWriter.seriesType = ["GATED", "IMAGE"]
+        for index in 0..<2 { try gated.write(gatedWriter.slice(instance: index + 1, z: Double(index) * 3, stored: 1, slope: 1), to: "\(index).dcm") }
+        let gatedError = try #require(try Self.mappingError(gated))
+        #expect(gatedError.problems.contains {
+            $0.severity == .error && $0.field == "SeriesType (0054,1000)" && $0.value == "GATED\\IMAGE" && $0.message.contains("gated series is not scored")
+        }, "\(gatedError)")
+    }
+
     @Test func timezoneOffsetFromTheFileWins() throws {
         let time = DICOMTime(timeZone: DICOMTime.zone(offset: "+0200", fallback: Self.utc))
         let date = try #require(time.instant(date: "20260504", time: "110000.5"))

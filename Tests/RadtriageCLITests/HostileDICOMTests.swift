@@ -128,6 +128,10 @@ import Testing
         #expect((bad["site"] as? String)?.isEmpty == false, "\(label): \(bad)")
         #expect(bad["priorityClass"] as? String != nil, "\(label): \(bad)")
         #expect((bad["accession"] as? String)?.hasPrefix("ACC") == true, "\(label): \(bad)")
+        // What was not mapped stays visible on the failed row: no organ-centre patterns are configured.
+        let flags = bad["flags"] as? [String] ?? []
+        #expect(flags.contains { $0.contains("StudyDescription (0008,1030) = PET/CT") && $0.contains("no organ-centre patterns configured") },
+                "\(label): \(flags)")
     }
 
     @Test func aFileBrokenBeforeItNamesItsStudyFailsOnItsOwn() throws {

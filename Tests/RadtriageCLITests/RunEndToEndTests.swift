@@ -37,7 +37,7 @@ import Testing
         #expect(lines[2].hasPrefix("2,S0002,"))
         #expect(lines[3].hasPrefix("3,S0003,") && lines[3].contains(",failed,") && lines[3].contains("0032.png: damaged PNG"))
         let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("worklist.json"))) as? [String: Any])
-        #expect(json["schemaVersion"] as? Int == 1 && json["modelId"] as? String == "radtriage-pet-default@1.0.0")
+        #expect(json["schemaVersion"] as? Int == 1 && json["modelId"] as? String == "radtriage-pet-default@2.0.0")
         let html = try String(contentsOf: out.appendingPathComponent("worklist.html"), encoding: .utf8)
         #expect(html.contains("Failed studies") && html.contains("data:image/png;base64,"))
         // The example configuration's pools: all three are at site North.
@@ -63,7 +63,8 @@ import Testing
     @Test func lesionStudiesRankAboveNormalOnesAtEqualContext() throws {
         let studies = ExecutableRunner.temporaryFolder(), out = ExecutableRunner.temporaryFolder()
         defer { for url in [studies, out] { try? FileManager.default.removeItem(at: url) } }
-        let synth = try ExecutableRunner.run(["synth", "--out", studies.path, "--studies", "6", "--slices", "40", "--matrix", "96",
+        // Slices 4.75 mm apart, as a scanner's: the 2.5-D default model reads the series 5 and 10 mm above and below.
+        let synth = try ExecutableRunner.run(["synth", "--out", studies.path, "--studies", "6", "--slices", "200", "--matrix", "128",
                                               "--seed", "303", "--lesion-probability", "0.5"])
         #expect(synth.status == 0)
         var hasLesion: [String: Bool] = [:]

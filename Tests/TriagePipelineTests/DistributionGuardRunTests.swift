@@ -6,9 +6,39 @@ import Testing
 import Triage
 @testable import TriagePipeline
 
-/// The out-of-distribution guard through a whole run: the worklists carry its warning when the run's
-/// scores are unlike the model's validation scores, and nothing when they are like them.
+/// The out-of-distribution guard through a whole run: the log and the worklists (at the top of the
+/// page, before the ranked table) carry its warning when the run's scores are unlike the model's
+/// validation scores, and nothing when they are like them.
 @Suite struct DistributionGuardRunTests {
+    /// Keeps every log record's level and message, for the test to read.
+    final class LogRecords: @unchecked Sendable {
+        private let lock = NSLock()
+        private var records: [(Logger.Level, String)] = []
+        func append(_ level: Logger.Level, _ message: String) { lock.withLock { records.append((level, message)) } }
+        var all: [(Logger.Level, String)] { lock.withLock { records } }
+    }
+
+    struct RecordingHandler: LogHandler {
+        let records: LogRecords
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
+            records.append(level, message.description)
+        }
+    }
+
+    static func run(_ model: ScoringModel, studies: URL, output: URL) throws -> [(Logger.Level, String)] {
+        let records = LogRecords()
+        let run = TriageRun(model: model, configuration: .builtIn,
+                            logger: Logger(label: "guard-test") { _ in RecordingHandler(records: records) })
+        _ = try run.run(studies: studies, output: output)
+        return records.all
+    }
+
     static func temporary(_ name: String) -> URL {
         FileManager.default.temporaryDirectory.appendingPathComponent("radtriage-guard-\(name)-\(UUID().uuidString)")
     }
@@ -40,11 +70,15 @@ import Triage
         let unlike = try Self.model(validation: low, in: models.appendingPathComponent("low"))
         let warned = Self.temporary("warned")
         defer { try? FileManager.default.removeItem(at: warned) }
-        _ = try TriageRun(model: unlike, configuration: .builtIn, logger: Logger(label: "test")).run(studies: studies, output: warned)
+        let warnedLog = try Self.run(unlike, studies: studies, output: warned)
+        #expect(warnedLog.contains { $0.0 == .warning && $0.1 == "scores unlike validation" })
         let warnings = try #require(try Self.worklist(warned)["warnings"] as? [String])
         #expect(warnings.count == 1 && warnings[0].contains("unlike its validation studies"))
         let page = try String(contentsOf: warned.appendingPathComponent("worklist.html"), encoding: .utf8)
-        #expect(page.contains("class=\"warning\""))
+        let warning = try #require(page.range(of: "class=\"warning\""))
+        let table = try #require(page.range(of: "<table"))
+        #expect(warning.lowerBound < table.lowerBound, "the warning stands above the ranked studies")
+        #expect(page.contains("look unlike its validation studies"))
 
         // Validation scores taken from this very run's probabilities: alike, so silent.
         let rows = try #require(try Self.worklist(warned)["rows"] as? [[String: Any]])
@@ -55,7 +89,9 @@ import Triage
         let like = try Self.model(validation: alike, in: models.appendingPathComponent("like"))
         let silent = Self.temporary("silent")
         defer { try? FileManager.default.removeItem(at: silent) }
-        _ = try TriageRun(model: like, configuration: .builtIn, logger: Logger(label: "test")).run(studies: studies, output: silent)
+        let silentLog = try Self.run(like, studies: studies, output: silent)
+        #expect(!silentLog.contains { $0.1 == "scores unlike validation" })
+        #expect(silentLog.contains { $0.1 == "run finished" }, "the log was recorded")
         #expect(try Self.worklist(silent)["warnings"] == nil)
         let quietPage = try String(contentsOf: silent.appendingPathComponent("worklist.html"), encoding: .utf8)
         #expect(!quietPage.contains("class=\"warning\""))

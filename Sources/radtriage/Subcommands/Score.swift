@@ -70,8 +70,14 @@ struct Score: ParsableCommand {
             lines.append("  SUVmax \(String(format: "%.2f", evidence.suvMax)) at (\(position)) mm, SUVpeak \(String(format: "%.2f", evidence.suvPeak)), "
                          + "volume above SUV \(String(format: "%.1f", evidence.hotThresholdSUV)) \(String(format: "%.1f", evidence.hotVolumeMl)) mL")
             if let focal = evidence.focalUptake {
-                lines.append("  focal-uptake baseline: reference SUV \(String(format: "%.2f", focal.referenceSUV)), threshold SUVpeak "
-                             + "\(String(format: "%.2f", focal.thresholdSUV)), \(focal.candidates.isEmpty ? "no candidates" : "strongest first:")")
+                let tissue = focal.referenceTissue.map { $0 == "liver" ? "liver mean" : "body median" } ?? "reference"
+                let excluded = focal.excluded.map {
+                    ", set aside as physiology: \($0.organSized) organ-sized, \($0.tubular) tubular, \($0.outsideTrunk) outside the trunk, "
+                        + "\($0.symmetricPair) in mirror pairs"
+                } ?? ""
+                lines.append("  focal-uptake baseline: \(tissue) SUV \(String(format: "%.2f", focal.referenceSUV)), threshold SUVpeak "
+                             + "\(String(format: "%.2f", focal.thresholdSUV))\(excluded); "
+                             + "\(focal.candidates.isEmpty ? "no candidates" : "strongest first (by contrast to their surroundings):")")
                 for candidate in focal.candidates.prefix(3) { lines.append("    \(candidate.summary)") }
             }
         }
