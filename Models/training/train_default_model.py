@@ -437,9 +437,14 @@ def export(params, manifest, info):
     text += b" " * ((8 - len(text) % 8) % 8)
     with open(path, "wb") as f:
         f.write(len(text).to_bytes(8, "little") + text + b"".join(blobs))
-    with open(path, "rb") as f:
+    write_manifest(manifest, path, MODEL_DIR)
+
+
+def write_manifest(manifest, weights_path, folder):
+    """The manifest beside its weights, carrying their SHA-256 (the loader refuses weights that do not match)."""
+    with open(weights_path, "rb") as f:
         manifest["weights"]["sha256"] = hashlib.sha256(f.read()).hexdigest()
-    with open(os.path.join(MODEL_DIR, "manifest.json"), "w") as f:
+    with open(os.path.join(folder, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=2)
         f.write("\n")
 

@@ -28,7 +28,6 @@ lesion, or a negative's hottest spot, trains what the whole slice would):
 Needs torch, numpy and Pillow (training only; never needed to build, test or run radtriage).
 """
 import argparse
-import hashlib
 import json
 import math
 import os
@@ -293,12 +292,7 @@ def export(state_dict, out, info):
     save_file({k: v.detach().float().contiguous() for k, v in state_dict.items()}, path,
               metadata={"trained_by": "Models/training/train_torch.py", **{k: str(v) for k, v in info.items()}})
     os.chmod(path, 0o644)
-    manifest = json.loads(json.dumps(MANIFEST))
-    with open(path, "rb") as f:
-        manifest["weights"]["sha256"] = hashlib.sha256(f.read()).hexdigest()
-    with open(os.path.join(out, "manifest.json"), "w") as f:
-        json.dump(manifest, f, indent=2)
-        f.write("\n")
+    data.write_manifest(json.loads(json.dumps(MANIFEST)), path, out)
 
 
 def main():
