@@ -10,7 +10,7 @@ under .build/evaluation/:
     placement, 5–8 mm resolution, correlated noise; Docs/Synthesis.md).
 Every study is scored by radtriage itself (`radtriage score --json`), and three rankings are measured on
 each set: the model's probability, SUVmax (the plain baseline), and the focal-uptake baseline (the
-strongest focal candidate's SUVpeak). Figures: AUC with a bootstrap 95 % interval over studies,
+strongest focal candidate's contrast to its surroundings). Figures: AUC with a bootstrap 95 % interval over studies,
 sensitivity at 90 % specificity, for the model the expected calibration error with its reliability
 table, the share of lesion studies whose key slices contain a lesion (for the focal baseline: whose
 strongest candidate lies in a lesion), and detection by lesion size, contrast and site.
@@ -125,6 +125,22 @@ def site_group(site):
     return site
 
 
+def peak_contrast_quantiles(truths):
+    """How visible the lesions of a set are: per lesion study, its most visible lesion's noiseless blurred peak
+    (expectedSuvMax) over its surroundings, as quartiles, and the share under 2 ×. A set whose lesions mostly
+    peak well above their surroundings misses them for its false positives, not for invisible lesions."""
+    best = []
+    for truth in truths:
+        if truth["hasLesion"]:
+            best.append(max(l["expectedSuvMax"] / (l["suv"] / l["contrast"]) if l.get("contrast") else float("nan")
+                            for l in truth["lesions"]))
+    best = np.array(best, dtype=np.float64)
+    if not len(best) or np.isnan(best).all():
+        return None  # the basic family draws uptake in SUV, not as a contrast
+    return {"quartiles": [round(float(q), 2) for q in np.nanquantile(best, [0.25, 0.5, 0.75])],
+            "shareUnder2": round(float(np.mean(best < 2)), 3)}
+
+
 def evaluate_set(name, studies, report):
     truths, spacings, results = [], [], []
     by_path = {r["path"]: r for r in report["scored"]}
@@ -140,9 +156,12 @@ def evaluate_set(name, studies, report):
         "model": np.array([r["probability"] for r in results]),
         "network": np.array([r["logit"] for r in results]),
         "suvMax": np.array([r["evidence"]["suvMax"] for r in results]),
-        "focal": np.array([f["candidates"][0]["suvPeak"] if f["candidates"] else 0.0 for f in focal]),
+        # The focal baseline ranks its candidates by contrast to their surroundings (FocalUptake.score), so
+        # the study's focal score is its strongest candidate's contrast, as calibrate.py reads it.
+        "focal": np.array([f["candidates"][0]["contrast"] if f["candidates"] else 0.0 for f in focal]),
     }
-    out = {"studies": int(len(labels)), "lesionStudies": int(labels.sum()), "rankings": {}}
+    out = {"studies": int(len(labels)), "lesionStudies": int(labels.sum()), "rankings": {},
+           "bestLesionPeakContrast": peak_contrast_quantiles(truths)}
     for ranking in RANKINGS:
         s = scores[ranking]
         threshold = threshold_at_specificity(s, labels)
@@ -219,7 +238,9 @@ def card(manifest, metrics, training):
     if training.get("history"):
         lines.append(f"Trained with {training.get('torch') and 'PyTorch ' + training['torch'] or 'numpy'} by `{training.get('trainer')}`: "
                      f"{training['positiveSlices']} positive and {training['negativeSlices']} negative training slices, 64 × 64 crops "
-                     f"(positives at the lesion, negatives at the hottest spot, at random, and hard negatives mined over whole slices), "
+                     f"(positives at the lesion, negatives at the hottest spot, at random, and hard negatives mined over whole slices; "
+                     f"{'the logit map supervised cell by cell, a lesion positive and everything beside it negative, and ' if training.get('denseSupervision') else ''}"
+                     f"the slice's maximum as a whole), "
                      f"augmented by intensity scale, blur, noise, left-right flips and zoom. Shipped: epoch {training['epoch']}, the one with "
                      f"the best validation study AUC ({training['validationAUC']:.3f}, every slice of each validation study scored by radtriage).\n")
     lines.append("## What it has seen, and what not\n")
@@ -241,13 +262,18 @@ def card(manifest, metrics, training):
     lines.append("## Measured (scored by radtriage itself; `python3 Models/training/evaluate.py`)\n")
     for name, m in metrics["sets"].items():
         lines.append(f"### {name}: {m['studies']} studies, {m['lesionStudies']} with lesions\n")
+        if m.get("bestLesionPeakContrast"):
+            v = m["bestLesionPeakContrast"]
+            lines.append(f"How visible its lesions are: in each lesion study the most visible lesion's noiseless peak over its "
+                         f"surroundings has quartiles {v['quartiles'][0]:.1f}, {v['quartiles'][1]:.1f} and {v['quartiles'][2]:.1f} ×; "
+                         f"{v['shareUnder2']:.0%} of lesion studies peak under 2 ×.\n")
         lines.append("| ranking by | AUC (95 % interval) | sensitivity at 90 % specificity | localised |")
         lines.append("| --- | --- | --- | --- |")
         combined = (manifest.get("calibration") or {}).get("focalWeight") is not None
         for ranking, label in (("model", "**this model** (network + focal baseline, calibrated: what radtriage ranks by)" if combined
                                 else "**this model** (its probability: what radtriage ranks by)"),
                                ("network", "the network alone (its study logit)"),
-                               ("focal", "focal-uptake baseline alone (SUVpeak of the strongest candidate)"), ("suvMax", "SUVmax")):
+                               ("focal", "focal-uptake baseline alone (contrast of the strongest candidate to its surroundings)"), ("suvMax", "SUVmax")):
             r = m["rankings"][ranking]
             lines.append(f"| {label} | {r['auc']:.3f} ({r['auc95'][0]:.3f}–{r['auc95'][1]:.3f}) | "
                          f"{r['sensitivityAt90Specificity']:.2f} | {r['localised']:.2f} |")

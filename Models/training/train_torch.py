@@ -17,6 +17,10 @@ lesion, or a negative's hottest spot, trains what the whole slice would):
   - a slice is positive when a lesion's sphere crosses it, weighted by how visible the lesion is (its
     blurred peak over its surroundings, from the ground truth); slices just outside a lesion, where its
     blur still shows, are left out rather than called negative;
+  - the logit map (one logit per 8 × 8 pixels, before the maximum) is supervised place by place as well:
+    the cells a lesion's disc covers are positive, every other cell of the crop negative, with a ring
+    around each lesion left out, so that what lies beside a lesion (bladder, bowel, an organ's edge) is
+    learnt as negative in the same crop;
   - negatives: the hottest spot of slices drawn in proportion to their heat (bladder, ureters, injection
     sites, brain, heart, organ edges), random places, and from the second epoch hard negatives: the
     negative slices that the model scores highest over whole slices, cropped where it fires;
@@ -60,8 +64,11 @@ VALIDATION_SETS = data.VALIDATION_SETS
 
 
 class Net(nn.Module):
-    """conv → batch norm → relu → pool three times, a fourth conv with its batch norm, the global maximum,
-    a small dense head. Batch norm speeds training up and is folded into the convolutions on export
+    """conv → batch norm → relu → pool three times, a fourth conv with its batch norm, then a small head of
+    1 × 1 convolutions that gives a logit at every place of the 1/8-resolution map; the slice's logit is the
+    map's maximum. The map is what training supervises place by place (a lesion's cells positive, every
+    other cell of the same crop negative), so that the bladder beside a node is learnt as negative, not
+    only the crop as a whole. Batch norm speeds training up and is folded into the convolutions on export
     (folded_state), so the exported network has only layers radtriage's engine has; the exported
     state_dict's names are the manifest's tensor names."""
 
@@ -71,8 +78,8 @@ class Net(nn.Module):
         for i in range(1, 5):
             setattr(self, f"conv{i}", nn.Conv2d(widths[i - 1], widths[i], 3, padding=1))
             setattr(self, f"bn{i}", nn.BatchNorm2d(widths[i]))
-        self.fc = nn.Linear(48, 32)
-        self.head = nn.Linear(32, 1)
+        self.embed = nn.Conv2d(48, 32, 1)
+        self.head = nn.Conv2d(32, 1, 1)
 
     def features(self, x):
         for i in range(1, 5):
@@ -81,8 +88,11 @@ class Net(nn.Module):
                 x = F.max_pool2d(x, 2)
         return x
 
+    def logit_map(self, x):
+        return self.head(F.relu(self.embed(self.features(x)))).squeeze(1)
+
     def forward(self, x):
-        return self.head(F.relu(self.fc(self.features(x).amax(dim=(2, 3))))).squeeze(1)
+        return self.logit_map(x).amax(dim=(1, 2))
 
 
 def folded_state(net):
@@ -95,14 +105,14 @@ def folded_state(net):
             scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
             state[f"conv{i}.weight"] = conv.weight * scale[:, None, None, None]
             state[f"conv{i}.bias"] = (conv.bias - bn.running_mean) * scale + bn.bias
-        for name in ("fc", "head"):
+        for name in ("embed", "head"):
             state[f"{name}.weight"], state[f"{name}.bias"] = getattr(net, name).weight.clone(), getattr(net, name).bias.clone()
     return state
 
 
-def conv(name, cin, cout):
-    return {"type": "conv2d", "inChannels": cin, "outChannels": cout, "kernel": [3, 3], "stride": [1, 1], "padding": [1, 1],
-            "weight": f"{name}.weight", "bias": f"{name}.bias"}
+def conv(name, cin, cout, kernel=3):
+    return {"type": "conv2d", "inChannels": cin, "outChannels": cout, "kernel": [kernel, kernel], "stride": [1, 1],
+            "padding": [kernel // 2, kernel // 2], "weight": f"{name}.weight", "bias": f"{name}.bias"}
 
 
 POOL = {"type": "maxPool2d", "kernel": [2, 2], "stride": [2, 2]}
@@ -110,15 +120,14 @@ RELU = {"type": "relu"}
 MANIFEST = {
     "formatVersion": 1,
     "name": "radtriage-pet-default",
-    "version": "2.0.0",
+    "version": "3.0.0",
     "description": "2.5-D slice-level lesion detector for FDG PET (each slice with the series 5 and 10 mm above and below), "
                    "trained with PyTorch on radtriage synth phantoms only (families basic and analytic). Not for clinical use.",
     "input": {"modality": "PT", "units": "SUV", "height": 128, "width": 128, "clipMin": 0, "clipMax": 20, "scale": 0.1, "offset": 0,
               "sliceOffsetsMm": OFFSETS_MM},
     "layers": [conv("conv1", len(OFFSETS_MM), 8), RELU, POOL, conv("conv2", 8, 16), RELU, POOL, conv("conv3", 16, 32), RELU, POOL,
-               conv("conv4", 32, 48), RELU, {"type": "globalMaxPool"},
-               {"type": "dense", "inFeatures": 48, "outFeatures": 32, "weight": "fc.weight", "bias": "fc.bias"}, RELU,
-               {"type": "dense", "inFeatures": 32, "outFeatures": 1, "weight": "head.weight", "bias": "head.bias"}],
+               conv("conv4", 32, 48), RELU, conv("embed", 48, 32, kernel=1), RELU, conv("head", 32, 1, kernel=1),
+               {"type": "globalMaxPool"}],
     "aggregation": {"method": "topKMeanLogit", "k": TOP_K},
     "weights": {"file": "weights.safetensors", "sha256": ""},
 }
@@ -170,13 +179,41 @@ def stacked(study, index):
 
 
 def crop_at(image, row, column, size, rng):
-    """A size × size window of [H, W, C] around (row, column), moved by up to a quarter of the crop."""
+    """A size × size window of [H, W, C] around (row, column), moved by up to a quarter of the crop, with
+    its top-left corner on the model grid."""
     extent = image.shape[0]
     row += rng.uniform(-CROP / 4, CROP / 4)
     column += rng.uniform(-CROP / 4, CROP / 4)
     top = int(np.clip(round(row - size / 2), 0, extent - size))
     left = int(np.clip(round(column - size / 2), 0, extent - size))
-    return image[top:top + size, left:left + size, :]
+    return image[top:top + size, left:left + size, :], top, left
+
+
+MAP_STRIDE = 8  # three 2 × 2 poolings: one logit per 8 × 8 input pixels
+MAP_CELLS = CROP // MAP_STRIDE
+
+
+def cell_targets(table, index, spacing, model_pixel_mm, top, left, size, blur_margin_mm=6.0):
+    """The logit map's target and weight for the crop at (top, left) of `size` grid pixels, resized to CROP:
+    1 where a lesion's disc in this slice covers the cell (weight: the lesion's visibility), 0 elsewhere,
+    and weight 0 in a ring around each disc and around lesions just above or below the slice, whose blur
+    still shows and which the cells beside them see through their receptive field."""
+    target = np.zeros((MAP_CELLS, MAP_CELLS), np.float32)
+    weight = np.ones((MAP_CELLS, MAP_CELLS), np.float32)
+    cell = size / MAP_CELLS
+    centres = (np.arange(MAP_CELLS) + 0.5) * cell
+    rows, columns = np.meshgrid(top + centres, left + centres, indexing="ij")
+    for lesion in table:
+        dz = abs(index - lesion["slice"]) * spacing
+        if dz > lesion["radius"] + blur_margin_mm:
+            continue
+        distance = np.hypot(rows - lesion["row"], columns - lesion["column"])
+        disc = math.sqrt(max(lesion["radius"] ** 2 - dz ** 2, 0.0)) / model_pixel_mm
+        weight[(distance <= max(disc, lesion["radius"] / model_pixel_mm) + 1.5 * cell) & (target == 0)] = 0
+        if dz <= lesion["radius"]:
+            inside = distance <= disc + cell / 2
+            target[inside], weight[inside] = 1, np.maximum(weight[inside], lesion["weight"])
+    return target, weight
 
 
 def make_crop(sample, rng, zoom):
@@ -189,7 +226,8 @@ def make_crop(sample, rng, zoom):
         row, column = flat // image.shape[1], flat % image.shape[1]
     else:
         row, column = rng.uniform(CROP / 2, image.shape[0] - CROP / 2, size=2)
-    return crop_at(image, row, column, size, rng)
+    crop, top, left = crop_at(image, row, column, size, rng)
+    return crop, top, left, size
 
 
 def gaussian_kernel(sigma):
@@ -207,8 +245,9 @@ def blur(x, sigma):
     return F.conv2d(F.pad(x, (0, 0) + (len(k) // 2,) * 2, mode="replicate"), k.view(1, 1, -1, 1).repeat(c, 1, 1, 1), groups=c)
 
 
-def augment(batch, rng):
-    """[B, C, H, W] normalised crops → the same crops as another scanner, patient or generator might show them."""
+def augment(batch, rng, flip):
+    """[B, C, H, W] normalised crops → the same crops as another scanner, patient or generator might show them
+    (flip: which crops to mirror left-right, so that their target maps can be mirrored alike)."""
     b = batch.shape[0]
     scale = torch.tensor(rng.uniform(0.75, 1.35, size=(b, 1, 1, 1)), dtype=torch.float32)
     batch = batch * scale
@@ -220,9 +259,17 @@ def augment(batch, rng):
             noise = blur(noise, 0.7) * 2.0  # correlated texture, rescaled to about the same amplitude
         amplitude = torch.tensor(rng.uniform(0.0, 0.04, size=(b, 1, 1, 1)), dtype=torch.float32)
         batch = batch + noise * amplitude * batch.clamp(min=0).sqrt()
-    flip = torch.tensor(rng.random(b) < 0.5)
+    flip = torch.from_numpy(flip)
     batch = torch.where(flip[:, None, None, None], batch.flip(3), batch)
     return batch.clamp(0, MANIFEST["input"]["clipMax"] * MANIFEST["input"]["scale"])
+
+
+def dense_loss(maps, target, weight):
+    """The logit map's cross-entropy, positive and negative cells averaged apart (a crop has a few lesion cells
+    and dozens of others), each with its weight."""
+    bce = F.binary_cross_entropy_with_logits(maps, target, reduction="none") * weight
+    positive, negative = (target > 0) & (weight > 0), (target == 0) & (weight > 0)
+    return bce[positive].sum() / weight[positive].sum().clamp(min=1) + bce[negative].sum() / negative.sum().clamp(min=1)
 
 
 def to_batch(crops):
@@ -258,9 +305,9 @@ def mine_hard_negatives(net, negatives, rng, pool_size, keep, batch=64):
     for begin in range(0, len(pick), batch):
         samples = [negatives[k] for k in pick[begin:begin + batch]]
         x = torch.cat([whole_slices(s.study, [s.slice]) for s in samples]).contiguous(memory_format=torch.channels_last)
-        maps = net.features(x)
-        logits = net.head(F.relu(net.fc(maps.amax(dim=(2, 3))))).squeeze(1)
-        strongest = maps.amax(dim=1).flatten(1).argmax(dim=1)
+        maps = net.logit_map(x)
+        logits = maps.amax(dim=(1, 2))
+        strongest = maps.flatten(1).argmax(dim=1)
         side, stride = maps.shape[-1], x.shape[-1] / maps.shape[-1]
         for sample, logit, place in zip(samples, logits.tolist(), strongest.tolist()):
             scored.append((logit, Sample(sample.study, sample.slice, ((place // side + 0.5) * stride, (place % side + 0.5) * stride))))
@@ -322,9 +369,10 @@ def main():
     validation = data.load(validation_folders, "validation", workers=2)
     validation_labels = np.array([v.has_lesion for v in validation], dtype=np.float32)
 
-    positives, negatives, targets = [], [], {}
+    positives, negatives, targets, tables = [], [], {}, {}
     for study in studies:
-        t, w, where = slice_targets(study, lesion_table(study))
+        tables[id(study)] = lesion_table(study)
+        t, w, where = slice_targets(study, tables[id(study)])
         for i in range(len(study.volume)):
             targets[(id(study), i)] = (t[i], w[i])
             if t[i] == 1:
@@ -365,10 +413,17 @@ def main():
         for begin in range(0, len(order), args.batch):
             samples = [chosen[k] for k in order[begin:begin + args.batch]]
             crops = [make_crop(s, rng, float(np.exp(rng.uniform(np.log(0.85), np.log(1.18))))) for s in samples]
-            x = augment(to_batch(crops), rng).contiguous(memory_format=torch.channels_last)
+            flip = rng.random(len(samples)) < 0.5
+            x = augment(to_batch([c[0] for c in crops]), rng, flip).contiguous(memory_format=torch.channels_last)
+            cells = [cell_targets(tables[id(s.study)], s.slice, s.study.spacing, data.FIELD_OF_VIEW_MM / s.study.volume.shape[1],
+                                  *c[1:]) for s, c in zip(samples, crops)]
+            cell_y = np.stack([t[:, ::-1] if f else t for (t, _), f in zip(cells, flip)])
+            cell_w = np.stack([w[:, ::-1] if f else w for (_, w), f in zip(cells, flip)])
             tw = np.array([targets[(id(s.study), s.slice)] for s in samples], dtype=np.float32)
             y, w = torch.from_numpy(tw[:, 0]), torch.from_numpy(tw[:, 1])
-            loss = (F.binary_cross_entropy_with_logits(net(x), y, reduction="none") * w).sum() / w.sum().clamp(min=1)
+            maps = net.logit_map(x)
+            slice_loss = (F.binary_cross_entropy_with_logits(maps.amax(dim=(1, 2)), y, reduction="none") * w).sum() / w.sum().clamp(min=1)
+            loss = slice_loss + dense_loss(maps, torch.from_numpy(cell_y.copy()), torch.from_numpy(cell_w.copy()))
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
@@ -391,6 +446,7 @@ def main():
             export(folded_state(net), args.out, {"validation_auc": round(score, 4), "epoch": epoch, "trained_with": "PyTorch " + torch.__version__})
         with open(os.path.join(args.out, "training.json"), "w") as f:
             json.dump({"validationAUC": best_auc, "epoch": best_epoch, "epochs": args.epochs, "trainer": "Models/training/train_torch.py",
+                       "denseSupervision": True,
                        "torch": torch.__version__, "trainingSets": [list(s) for s in TRAINING_SETS],
                        "validationSets": [list(s) for s in VALIDATION_SETS], "positiveSlices": len(positives),
                        "negativeSlices": len(negatives), "history": history}, f, indent=2)

@@ -5,8 +5,8 @@ import Triage
 /// The department `radtriage simulate` shows when it is given no arrivals: a PET/CT unit with 60
 /// studies a weekday (07:00–16:00), two readers (08:00–17:30) with 18-minute reads on average, so
 /// busy that the order matters, 10 % stat and 20 % urgent, five weekly tumour boards, disease in
-/// 40 % of studies and a model with the default model's operating point (sensitivity 0.90 at
-/// specificity 0.90, Models/pet-default/metrics.json).
+/// 40 % of studies and a model at an example operating point (sensitivity 0.90 at specificity 0.90:
+/// a target, above the default model's measured point in Models/pet-default/metrics.json).
 public enum ExampleDepartment {
     public static let timeZone = TimeZone(identifier: "Europe/Berlin")!
     /// Monday 23 November 2026, 00:00 in Berlin.
