@@ -12,24 +12,25 @@ let parser = DICOMParser(limits: DICOMParseLimits(maxSequenceDepth: 32, maxInfla
 public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = FuzzReplay.bytes(data, size)
     var whole: [[UInt16]?] = [nil, nil]
-    var last = 0
+    var frames = [0]  // and the last one, when there are several
     if let file = try? parser.parse(bytes) {
-        last = max(0, (file.dataset.integer(.numberOfFrames) ?? 1) - 1)
-        for (slot, frame) in [0, last].enumerated() {
+        let count = file.dataset.integer(.numberOfFrames) ?? 1
+        if count > 1 { frames.append(count - 1) }
+        for (slot, frame) in frames.enumerated() {
             var samples: [UInt16] = []
             if (try? DICOMPixelDecoder().grayscaleFrame(frame, of: file, into: &samples)) != nil { whole[slot] = samples }
         }
     }
     guard case .success(let header) = parser.parseHeaderSalvaging(bytes) else { return 0 }
     if header.dataset.contains(.perFrameFunctionalGroupsSequence) {
-        let frames = header.dataset.integer(.numberOfFrames) ?? 1
-        let enhanced = EnhancedPETFrames(header.dataset, numberOfFrames: frames)
-        if enhanced.problems.isEmpty && enhanced.frames.count != frames {
-            fatalError("\(enhanced.frames.count) frames read without a problem where NumberOfFrames is \(frames)")
+        let count = header.dataset.integer(.numberOfFrames) ?? 1
+        let enhanced = EnhancedPETFrames(header.dataset, numberOfFrames: count)
+        if enhanced.problems.isEmpty && enhanced.frames.count != count {
+            fatalError("\(enhanced.frames.count) frames read without a problem where NumberOfFrames is \(count)")
         }
     }
     guard let location = NativePixelLocation(header, fileSize: bytes.count) else { return 0 }
-    for (slot, frame) in [0, last].enumerated() {
+    for (slot, frame) in frames.enumerated() {
         var samples: [UInt16] = []
         if (try? DICOMPixelDecoder().grayscaleFrame(frame, at: location, in: bytes, into: &samples)) != nil, let expected = whole[slot], expected != samples {
             fatalError("frame \(frame)'s pixels at the header's offset differ from the whole file's")
