@@ -87,7 +87,7 @@ let package = Package(
         .executableTarget(name: "FuzzSidecar", dependencies: ["FuzzSupport", "StudyFormat"], path: "Fuzz/Harnesses/FuzzSidecar"),
         .executableTarget(name: "FuzzModelLoader", dependencies: ["FuzzSupport", "Scoring"], path: "Fuzz/Harnesses/FuzzModelLoader"),
         .executableTarget(name: "FuzzConfiguration", dependencies: ["FuzzSupport", "Triage"], path: "Fuzz/Harnesses/FuzzConfiguration"),
-        .executableTarget(name: "FuzzDICOM", dependencies: ["FuzzSupport", "DICOMFormat"], path: "Fuzz/Harnesses/FuzzDICOM"),
+        .executableTarget(name: "FuzzDICOM", dependencies: ["FuzzSupport", "DICOMFormat", "DICOMStudy"], path: "Fuzz/Harnesses/FuzzDICOM"),
         .executableTarget(name: "FuzzShardResult", dependencies: ["FuzzSupport", "TriageCore", "TriagePipeline"], path: "Fuzz/Harnesses/FuzzShardResult"),
 
         // Tests: one target per library, a PNG fixture writer independent of libpng, and the CLI end to end.

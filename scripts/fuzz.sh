@@ -42,7 +42,7 @@ replay() {
     local status=0
     for t in "$@"; do
         mapfile -t files < <(find "Fuzz/corpus/$t" "Fuzz/crashes/$t" -type f 2>/dev/null | sort)
-        [ ${#files[@]} -gt 0 ] || continue
+        [ ${#files[@]} -gt 0 ] || { echo "=== $t: replay skipped: no seeds in Fuzz/corpus/$t and no past crashes in Fuzz/crashes/$t"; continue; }
         mkdir -p "$ART/$t"
         if "$BIN/$t" -timeout=10 -rss_limit_mb=2048 "${files[@]}" >"$ART/$t/replay.log" 2>&1; then
             echo "=== $t: ${#files[@]} seeds and past crashes replayed, all clean"

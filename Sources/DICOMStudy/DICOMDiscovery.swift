@@ -73,10 +73,13 @@ public struct DICOMDiscovery: Sendable {
             return .notDICOM
         }
         var parsed = parser.parseHeaderSalvaging(read.bytes)
-        if case .failure(let broken) = parsed, broken.error.kind == .truncated, read.bytes.count < read.status.size,
-           let whole = Self.read(url, limit: Int.max) {
-            // The header is longer than the prefix read: read the whole file.
-            read = whole
+        var limit = headerPrefixBytes
+        while case .failure(let broken) = parsed, broken.error.kind == .truncated, read.bytes.count < read.status.size {
+            // The header is longer than the prefix read (a multi-frame file's functional groups): read a
+            // prefix 16 times longer, up to the whole file, rather than the whole file of frames at once.
+            limit = limit > Int.max / 16 ? Int.max : limit * 16
+            guard let longer = Self.read(url, limit: limit) else { break }
+            read = longer
             parsed = parser.parseHeaderSalvaging(read.bytes)
         }
         switch parsed {

@@ -96,7 +96,7 @@ public struct DICOMInspection: Sendable, Encodable {
         for series in study.series {
             readSeries.append(ReadSeries(name: series.folderName, modality: series.modality, sliceCount: series.slices.count,
                                          sliceSpacingMm: series.sliceSpacingMm, pixelSpacingMm: [series.pixelSpacingMm.rowMm, series.pixelSpacingMm.columnMm]))
-            problems += decodeCheck(series, decoder: decoder)
+            problems += decodeCheck(series, instances: reading.seriesInstances[series.index], decoder: decoder)
         }
         if let pet = study.series.first(where: { $0.modality == "PT" }) {
             switch SUVCalibrator.calibrate(series: pet, of: study) {
@@ -108,18 +108,21 @@ public struct DICOMInspection: Sendable, Encodable {
         }
     }
 
-    /// The first, middle and last slices decoded: a series whose pixels cannot be read says so here.
-    private func decodeCheck(_ series: Series, decoder: DICOMPixelDecoder) -> [InputProblem] {
+    /// The first, middle and last slices decoded: a series whose pixels cannot be read says so here. A
+    /// frame of a multi-frame file is read at its offset, as scoring reads it, not with the whole file.
+    private func decodeCheck(_ series: Series, instances: [DICOMInstance], decoder: DICOMPixelDecoder) -> [InputProblem] {
         let picks = Set([0, series.slices.count / 2, series.slices.count - 1].filter { $0 >= 0 })
         var samples: [UInt16] = []
+        var reader = DICOMSliceReader()
         var problems: [InputProblem] = []
         for index in picks.sorted() {
-            let url = series.slices[index].url
+            let instance = instances[index]
             do {
-                let bytes = try [UInt8](Data(contentsOf: url))
-                try decoder.grayscaleFrame(0, of: DICOMParser().parse(bytes), into: &samples)
+                if try reader.readFrame(of: instance, into: &samples) != nil { continue }
+                let bytes = try [UInt8](Data(contentsOf: instance.url))
+                try decoder.grayscaleFrame(instance.frame, of: DICOMParser().parse(bytes), into: &samples)
             } catch {
-                problems.append(InputProblem(file: url.path, message: "slice \(index) does not decode: \(error)"))
+                problems.append(InputProblem(file: instance.url.path, message: "slice \(index) does not decode: \(error)"))
             }
         }
         return problems

@@ -22,19 +22,25 @@ public struct DICOMInstance: Sendable {
     public let imageType: [String]
     public let hasPixelData: Bool
     public let numberOfFrames: Int
+    /// The frame of the file this instance stands for: 0, or frame k of a multi-frame file once
+    /// `frames()` has split it (the slice reader reads that frame's bytes).
+    public private(set) var frame = 0
+    /// An Enhanced PET Image Storage file's per-frame attributes, from its functional groups.
+    public let enhancedPET: EnhancedPETFrames?
     public let rows: Int?
     public let columns: Int?
     public let pixelRepresentation: Int
-    public let imagePosition: [Double]?
-    public let imageOrientation: [Double]?
-    public let pixelSpacing: [Double]?
-    public let sliceThickness: Double?
-    public let rescaleSlope: Double?
-    public let rescaleIntercept: Double?
+    // Per frame in a multi-frame file (from its functional groups once `frames()` has split it).
+    public private(set) var imagePosition: [Double]?
+    public private(set) var imageOrientation: [Double]?
+    public private(set) var pixelSpacing: [Double]?
+    public private(set) var sliceThickness: Double?
+    public private(set) var rescaleSlope: Double?
+    public private(set) var rescaleIntercept: Double?
     /// Raw text of the rescale attributes when they are present but not numbers (for the refusal).
-    public let rescaleText: (slope: String?, intercept: String?)
-    public let dates: Dates
-    public let pet: PET
+    public private(set) var rescaleText: (slope: String?, intercept: String?)
+    public private(set) var dates: Dates
+    public private(set) var pet: PET
     public let context: Context
 
     /// Date and time attributes as written (DA, TM, DT text); resolved to instants by `DICOMTime`.
@@ -65,6 +71,17 @@ public struct DICOMInstance: Sendable {
         /// Item 0 of RadiopharmaceuticalInformationSequence (0054,0016), if present.
         public var radiopharmaceutical: Radiopharmaceutical?
         public var radiopharmaceuticalItems = 0
+        /// The attribute `units` came from, for a refusal to name (Enhanced PET keeps them in its
+        /// Real World Value Mapping functional group).
+        public var unitsField = "Units (0054,1001)"
+        /// Enhanced PET: DecayCorrected (0018,9758) `YES`/`NO` and DecayCorrectionDateTime (0018,9701),
+        /// which stand for DecayCorrection (0054,1102) there.
+        public var decayCorrected: String?
+        public var decayCorrectionDateTime: String?
+        /// RadionuclideTotalDose is in MBq (Enhanced PET Isotope module), not in Bq.
+        public var doseInMBq = false
+        /// The functional group that makes a multi-frame series gated (e.g. CardiacSynchronizationSequence).
+        public var gatedBy: String?
     }
 
     public struct Radiopharmaceutical: Sendable {
@@ -128,6 +145,8 @@ public struct DICOMInstance: Sendable {
         imageType = d.strings(.imageType)?.map { $0.uppercased() } ?? []
         hasPixelData = file.hasPixelData
         numberOfFrames = d.integer(.numberOfFrames) ?? 1
+        let enhanced = sopClassUID == Self.enhancedPETImageStorage ? EnhancedPETFrames(d, numberOfFrames: numberOfFrames) : nil
+        enhancedPET = enhanced
         rows = d.integer(.rows)
         columns = d.integer(.columns)
         pixelRepresentation = d.integer(.pixelRepresentation) ?? 0
@@ -164,6 +183,50 @@ public struct DICOMInstance: Sendable {
             institutionName: d.string(.institutionName), studyDescription: d.string(.studyDescription),
             requestedProcedureDescription: d.string(.requestedProcedureDescription) ?? request?.string(.requestedProcedureDescription),
             requestedProcedurePriority: d.string(.requestedProcedurePriority) ?? request?.string(.requestedProcedurePriority))
+        if let enhanced {
+            // The first frame's geometry and rescale until `frames()` gives each frame its own.
+            if let first = enhanced.frames.first { apply(first) }
+            if let units = enhanced.units {
+                pet.units = units.code
+                pet.unitsField = units.field
+            } else if pet.units == nil {
+                pet.unitsField = EnhancedPETFrames.unitsField
+            }
+            pet.decayCorrected = d.string(.decayCorrected)?.uppercased()
+            pet.decayCorrectionDateTime = d.string(.decayCorrectionDateTime)
+            if pet.correctedImage == nil {
+                // CorrectedImage is optional there: the YES/NO attributes say the same.
+                let flags = [(DICOMTag.attenuationCorrected, "ATTN"), (.decayCorrected, "DECY")]
+                pet.correctedImage = flags.filter { d.string($0.0)?.uppercased() == "YES" }.map(\.1)
+            }
+            pet.doseInMBq = true
+            pet.gatedBy = enhanced.gatedBy
+        }
+    }
+
+    /// One instance per frame: a multi-frame Enhanced PET file split into its frames, each with its
+    /// own position, orientation, spacing, rescale and acquisition time; any other instance as it is.
+    /// Only small per-frame values are copied; the pixels stay in the file.
+    public func frames() -> [DICOMInstance] {
+        guard let enhanced = enhancedPET, enhanced.problems.isEmpty else { return [self] }
+        return enhanced.frames.indices.map { index in
+            var copy = self
+            copy.frame = index
+            copy.apply(enhanced.frames[index])
+            return copy
+        }
+    }
+
+    private mutating func apply(_ frame: EnhancedPETFrames.Frame) {
+        imagePosition = frame.imagePosition
+        imageOrientation = frame.imageOrientation
+        pixelSpacing = frame.pixelSpacing
+        sliceThickness = frame.sliceThickness
+        rescaleSlope = frame.rescaleSlope
+        rescaleIntercept = frame.rescaleIntercept
+        rescaleText = frame.rescaleText
+        if let time = frame.acquisitionDateTime { dates.acquisitionDateTime = time }
+        pet.temporalPosition = frame.temporalPositionIndex
     }
 
     /// SOP classes whose instances are image slices a series can be built from.

@@ -14,9 +14,13 @@ public enum DICOMSUVProblems {
         let (field, value): (String, String?)
         switch reason {
         case .missingUnits, .unsupportedUnits:
-            (field, value) = ("Units (0054,1001)", head?.pet.units)
+            (field, value) = (head?.pet.unitsField ?? "Units (0054,1001)", head?.pet.units)
         case .missingDecayCorrection, .unknownDecayCorrection:
-            (field, value) = ("DecayCorrection (0054,1102)", head?.pet.decayCorrection)
+            if head?.enhancedPET != nil, head?.pet.decayCorrection == nil {
+                (field, value) = ("DecayCorrected (0018,9758)", head?.pet.decayCorrected)
+            } else {
+                (field, value) = ("DecayCorrection (0054,1102)", head?.pet.decayCorrection)
+            }
         case .missingRadiopharmaceutical:
             (field, value) = (sequence, nil)
         case .unknownRadionuclide:
@@ -26,8 +30,10 @@ public enum DICOMSUVProblems {
         case .missingInjectedActivity:
             (field, value) = ("\(sequence) > RadionuclideTotalDose (0018,1074)", drug?.totalDoseText)
         case .implausibleInjectedActivity(let mbq):
-            (field, value) = ("\(sequence) > RadionuclideTotalDose (0018,1074)", drug?.totalDoseText.map { "\($0) Bq" })
-            message = "SUV not computable: RadionuclideTotalDose is in Bq; this one is \(mbq) MBq, outside \(SUVUnavailableReason.plausibleActivityMBq.lowerBound)–\(SUVUnavailableReason.plausibleActivityMBq.upperBound) MBq (was it written in MBq?)"
+            // In Bq, except in Enhanced PET (its Isotope module gives MBq).
+            let (unit, other) = head?.pet.doseInMBq == true ? ("MBq", "Bq") : ("Bq", "MBq")
+            (field, value) = ("\(sequence) > RadionuclideTotalDose (0018,1074)", drug?.totalDoseText.map { "\($0) \(unit)" })
+            message = "SUV not computable: RadionuclideTotalDose is in \(unit)\(unit == "MBq" ? " in Enhanced PET" : ""); this one is \(mbq) MBq, outside \(SUVUnavailableReason.plausibleActivityMBq.lowerBound)–\(SUVUnavailableReason.plausibleActivityMBq.upperBound) MBq (was it written in \(other)?)"
         case .missingInjectionTime:
             (field, value) = ("\(sequence) > RadiopharmaceuticalStartDateTime (0018,1078) or RadiopharmaceuticalStartTime (0018,1072)", nil)
         case .missingInjectionDate:

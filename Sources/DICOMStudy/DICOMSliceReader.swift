@@ -17,7 +17,7 @@ public struct DICOMSliceReader {
 
     public init() {}
 
-    /// The first frame of `instance` as grayscale samples; nil when the file is not as discovery found
+    /// Frame `instance.frame` of the file (the first of a single-frame file) as grayscale samples; nil when the file is not as discovery found
     /// it (another size, no longer a regular file, no PixelData at the offset, a short read) or its
     /// pixels are not at an offset (deflated, big endian, RLE, compressed): parse it whole then.
     public mutating func readFrame(of instance: DICOMInstance, into samples: inout [UInt16]) throws(Failure) -> GrayscaleFrame? {
@@ -43,7 +43,7 @@ public struct DICOMSliceReader {
         }
         let range: Range<Int>
         do {
-            guard let found = try location.frameRange(0, header: header[..<wanted]) else { return nil }
+            guard let found = try location.frameRange(instance.frame, header: header[..<wanted]) else { return nil }
             range = found
         } catch {
             throw .dicom(error)

@@ -1,3 +1,4 @@
+import DICOMFormat
 import Foundation
 import TriageCore
 
@@ -60,6 +61,7 @@ public struct DICOMStudyMapper: Sendable {
         for choice in [selection.pet, selection.ct].compactMap({ $0 }) {
             var instances = choice.instances
             if choice.role == .scoredPET {
+                instances = splitFrames(instances, problems: &problems)
                 instances = frameToScore(instances, problems: &problems, warnings: &warnings)
             }
             guard !instances.isEmpty else { continue }
@@ -71,7 +73,8 @@ public struct DICOMStudyMapper: Sendable {
                 if finding.isFatal { problems.append(problem) } else { warnings.append(problem) }
             }
             let ordered = geometry.order.map { instances[$0] }
-            if let built = makeSeries(index: series.count, choice: choice, ordered: ordered, geometry: geometry, time: time, problems: &problems) {
+            if let built = makeSeries(index: series.count, choice: choice, ordered: ordered, geometry: geometry, time: time,
+                                      problems: &problems, warnings: &warnings) {
                 series.append(built)
                 seriesInstances.append(ordered)
             }
@@ -96,7 +99,7 @@ public struct DICOMStudyMapper: Sendable {
 
     private func makeSeries(
         index: Int, choice: SeriesSelection.Choice, ordered: [DICOMInstance], geometry: SeriesGeometry, time: DICOMTime,
-        problems: inout [InputProblem]
+        problems: inout [InputProblem], warnings: inout [InputProblem]
     ) -> Series? {
         let head = ordered[0]
         let file = head.url.path
@@ -125,8 +128,9 @@ public struct DICOMStudyMapper: Sendable {
             let slope = instance.rescaleSlope ?? 1
             // Signed samples arrive shifted by +32768 (GrayscaleFrame): the intercept takes the shift back.
             let shift = instance.pixelRepresentation == 1 ? 32768 * slope : 0
+            let name = instance.url.lastPathComponent
             slices.append(SliceReference(
-                fileName: instance.url.lastPathComponent, url: instance.url, rescaleSlope: slope,
+                fileName: instance.numberOfFrames > 1 ? "\(name) frame \(instance.frame + 1)" : name, url: instance.url, rescaleSlope: slope,
                 rescaleIntercept: (instance.rescaleIntercept ?? 0) - shift,
                 acquisitionDate: acquisitionDate(instance, time: time)))
         }
@@ -141,17 +145,40 @@ public struct DICOMStudyMapper: Sendable {
                 injection = .timeOfDay(hour: clock.hour, minute: clock.minute, second: clock.second)
             }
             drug = Radiopharmaceutical(
-                radionuclide: nuclide, tracer: item.name, injectedActivityMBq: item.totalDose.map { $0 / 1e6 }, injection: injection,
+                radionuclide: nuclide, tracer: item.name, injectedActivityMBq: item.totalDose.map { head.pet.doseInMBq ? $0 : $0 / 1e6 }, injection: injection,
                 halfLifeSeconds: item.halfLife)
         }
         let name = "\(choice.modality) series \(choice.seriesNumber.map(String.init) ?? choice.seriesInstanceUID)"
+        let decay = decayCorrection(head, injection: drug?.injection, time: time, warnings: &warnings)
         return Series(
             index: index, folderName: name, folder: head.url.deletingLastPathComponent(), modality: choice.modality,
             seriesDate: time.instant(date: head.dates.seriesDate, time: head.dates.seriesTime),
             units: head.pet.units.map(PixelUnits.init(text:)) ?? (choice.modality == "CT" ? .hounsfield : nil),
             pixelSpacingMm: PixelSpacing(rowMm: spacing[0], columnMm: spacing[1]), sliceThicknessMm: head.sliceThickness ?? sliceSpacing,
-            sliceSpacingMm: sliceSpacing, decayCorrection: head.pet.decayCorrection.map(DecayCorrection.init(text:)), correctedImage: head.pet.correctedImage,
-            radiopharmaceutical: drug, slices: slices)
+            sliceSpacingMm: sliceSpacing, decayCorrection: decay.correction, correctedImage: head.pet.correctedImage,
+            radiopharmaceutical: drug, slices: slices, decayReferenceDate: decay.reference)
+    }
+
+    /// DecayCorrection (0054,1102); in Enhanced PET, DecayCorrected (0018,9758) with the instant it names,
+    /// DecayCorrectionDateTime (0018,9701): ADMIN when that is the injection, else START referred to it.
+    private func decayCorrection(
+        _ head: DICOMInstance, injection: InjectionTime?, time: DICOMTime, warnings: inout [InputProblem]
+    ) -> (correction: DecayCorrection?, reference: Date?) {
+        guard let corrected = head.pet.decayCorrected else { return (head.pet.decayCorrection.map(DecayCorrection.init(text:)), nil) }
+        switch corrected {
+        case "NO":
+            return (.uncorrected, nil)
+        case "YES":
+            guard let reference = time.instant(dateTime: head.pet.decayCorrectionDateTime) else {
+                warnings.append(InputProblem(.warning, file: head.url.path, field: DICOMTag.decayCorrectionDateTime.named, value: head.pet.decayCorrectionDateTime,
+                                             message: "DecayCorrected is YES but the instant is not readable: START is assumed (the QIBA scan reference time)"))
+                return (.start, nil)
+            }
+            if case .dateTime(let injected)? = injection, abs(injected.timeIntervalSince(reference)) < 0.5 { return (.admin, nil) }
+            return (.start, reference)
+        default:
+            return (.other("DecayCorrected \(corrected)"), nil)
+        }
     }
 
     private func acquisitionDate(_ instance: DICOMInstance, time: DICOMTime) -> Date? {
@@ -160,15 +187,29 @@ public struct DICOMStudyMapper: Sendable {
         return time.instant(date: instance.dates.acquisitionDate ?? instance.dates.seriesDate, time: instance.dates.acquisitionTime)
     }
 
+    /// Multi-frame Enhanced PET files split into one instance per frame; a file whose functional groups
+    /// do not place or quantify every frame fails the study, naming the attribute.
+    private func splitFrames(_ instances: [DICOMInstance], problems: inout [InputProblem]) -> [DICOMInstance] {
+        var split: [DICOMInstance] = []
+        for instance in instances {
+            if let enhanced = instance.enhancedPET, !enhanced.problems.isEmpty {
+                problems += enhanced.problems.map { InputProblem(file: instance.url.path, field: $0.field, value: $0.value, message: $0.message) }
+            } else {
+                split += instance.frames()
+            }
+        }
+        return split
+    }
+
     /// Dynamic series: the last time frame is scored (the latest uptake, the image a static protocol
-    /// would give); its values are decay-corrected to the series start, so SUV still refers to the
-    /// series time. Gated series are refused: their bins are parts of one acquisition, none a whole image.
+    /// would give); its values are decay-corrected to the series start (or, in Enhanced PET, to the
+    /// DecayCorrectionDateTime), so SUV still refers to that instant. Gated series are refused: their
+    /// bins are parts of one acquisition, none a whole image.
     private func frameToScore(_ instances: [DICOMInstance], problems: inout [InputProblem], warnings: inout [InputProblem]) -> [DICOMInstance] {
-        let head = instances[0]
+        guard let head = instances.first else { return [] }
         let type = head.pet.seriesType?.first?.uppercased()
-        if head.sopClassUID == DICOMInstance.enhancedPETImageStorage {
-            problems.append(InputProblem(file: head.url.path, field: "SOPClassUID (0008,0016)", value: head.sopClassUID,
-                                         message: "Enhanced PET Image Storage (multi-frame) is not read yet: export the series as PET Image Storage"))
+        if let gated = head.pet.gatedBy {
+            problems.append(InputProblem(file: head.url.path, field: gated, message: "a gated series is not scored: its frames are gates of one acquisition; export a static reconstruction"))
             return []
         }
         if type == "GATED" {
@@ -186,8 +227,10 @@ public struct DICOMStudyMapper: Sendable {
         guard frames.count > 1 else { return instances }
         let keys = frames.keys.sorted()
         let last = keys[keys.count - 1]
-        warnings.append(InputProblem(.warning, file: head.url.path, field: "SeriesType (0054,1000)", value: head.pet.seriesType?.joined(separator: "\\"),
-                                     message: "dynamic series of \(keys.count) time frames: the last frame (\(frames[last]!.count) slices) is scored, its SUV referred to the series start as its decay correction is"))
+        let field = head.enhancedPET == nil ? "SeriesType (0054,1000)" : "\(DICOMTag.frameContentSequence.named) > \(DICOMTag.temporalPositionIndex.named)"
+        let value = head.enhancedPET == nil ? head.pet.seriesType?.joined(separator: "\\") : "\(keys.count) values"
+        warnings.append(InputProblem(.warning, file: head.url.path, field: field, value: value,
+                                     message: "dynamic series of \(keys.count) time frames: the last frame (\(frames[last]!.count) slices) is scored, its SUV referred to the instant its values are decay-corrected to"))
         return frames[last]!
     }
 

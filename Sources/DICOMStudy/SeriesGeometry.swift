@@ -126,13 +126,13 @@ public struct SeriesGeometry: Sendable {
         [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
     }
 
-    /// InstanceNumber, then the file path: deterministic whatever order the files were listed in.
+    /// InstanceNumber, then the file path and frame: deterministic whatever order the files were listed in.
     private static func instanceOrder(_ a: DICOMInstance, _ b: DICOMInstance) -> Bool {
         switch (a.instanceNumber, b.instanceNumber) {
         case let (x?, y?) where x != y: x < y
         case (_?, nil): true
         case (nil, _?): false
-        default: a.url.path < b.url.path
+        default: (a.url.path, a.frame) < (b.url.path, b.frame)
         }
     }
 }

@@ -1,3 +1,4 @@
+import DICOMFormat
 import Foundation
 /// Which series of a DICOM study is scored, and why; every other series with the reason it is not.
 ///
@@ -77,14 +78,20 @@ public struct SeriesSelection: Sendable {
         let units = first.pet.units?.uppercased()
         let type = first.pet.seriesType?.first?.uppercased() ?? "STATIC"
         return (corrected.isSuperset(of: ["ATTN", "DECY"]) ? 0 : 1, units == "BQML" || units == "GML" ? 0 : 1,
-                type == "DYNAMIC" || type == "GATED" ? 1 : 0, -instances.count, first.seriesNumber ?? Int.max, uid)
+                type == "DYNAMIC" || type == "GATED" ? 1 : 0, -sliceCount(instances), first.seriesNumber ?? Int.max, uid)
+    }
+
+    /// Slices: frames, a multi-frame file counting as its frames (within the frame limit, so a hostile
+    /// NumberOfFrames cannot overflow the sum).
+    static func sliceCount(_ instances: [DICOMInstance]) -> Int {
+        instances.reduce(0) { $0 + min(max($1.numberOfFrames, 1), PixelLimits.standard.maxFrames) }
     }
 
     private static func qualities(_ instances: [DICOMInstance]) -> String {
         let first = instances[0]
         let corrected = first.pet.correctedImage?.joined(separator: "\\") ?? "absent"
         let type = first.pet.seriesType?.joined(separator: "\\") ?? "absent"
-        return "CorrectedImage \(corrected), Units \(first.pet.units ?? "absent"), SeriesType \(type), \(instances.count) slice(s)"
+        return "CorrectedImage \(corrected), Units \(first.pet.units ?? "absent"), SeriesType \(type), \(sliceCount(instances)) slice(s)"
     }
 
     private static func choice(_ uid: String, _ instances: [DICOMInstance], role: Choice.Role, reason: String) -> Choice {

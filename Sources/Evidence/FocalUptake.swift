@@ -60,13 +60,12 @@ public struct FocalUptakeFinder {
     }
 
     struct Region {
-        var parent: Int
         /// Voxels of the region whose own SUV is above the labelling threshold.
         var voxels = 0
         /// Labelled voxels outside the trunk's outline in their row.
         var outsideTrunk = 0
         var moments = RegionMoments()
-        var maximum: (value: Float, slice: Int, pixel: Int) = (-.infinity, 0, 0)
+        var hottest = HottestVoxel<Float>()
         var peak = Peak()
         var lastSlice = 0
         var closed = false
@@ -94,7 +93,9 @@ public struct FocalUptakeFinder {
     private let ringCount: Int
     private var runsRing: [[Run]]
     private var masks: SliceMasks
+    /// Region statistics by label, valid at each set's root.
     private var regions: [Region] = []
+    private var labels = LabelSets()
     private var openRoots: [Int] = []
     private var slicesSeen = 0
     private var found: [Component] = []
@@ -234,68 +235,56 @@ public struct FocalUptakeFinder {
                 var run = Run(row: y, start: range.lowerBound, end: range.upperBound, label: -1)
                 // Touching runs: the row above in this slice, the same row in the previous slice.
                 for other in runs[rowStart..<thisRowStart] where other.start < run.end && run.start < other.end {
-                    run.label = run.label < 0 ? find(other.label) : union(run.label, other.label)
+                    run.label = run.label < 0 ? labels.root(of: other.label) : union(run.label, other.label)
                 }
                 while previousCursor < previous.count, previous[previousCursor].row < y { previousCursor += 1 }
                 var cursor = previousCursor
                 while cursor < previous.count, previous[cursor].row == y {
                     let other = previous[cursor]
                     if other.start < run.end && run.start < other.end {
-                        run.label = run.label < 0 ? find(other.label) : union(run.label, other.label)
+                        run.label = run.label < 0 ? labels.root(of: other.label) : union(run.label, other.label)
                     }
                     cursor += 1
                 }
                 if run.label < 0 {
-                    run.label = regions.count
-                    regions.append(Region(parent: regions.count))
+                    run.label = labels.makeLabel()
+                    regions.append(Region())
                     openRoots.append(run.label)
                 }
-                let root = find(run.label)
+                let root = labels.root(of: run.label)
                 regions[root].lastSlice = slice
                 regions[root].moments.add(row: y, slice: slice, start: run.start, end: run.end)
                 let inside = max(0, min(run.end, span.upperBound) - max(run.start, span.lowerBound))
                 regions[root].outsideTrunk += run.end - run.start - inside
                 // The volume counts the voxels themselves above the threshold, not the smoothed ones.
                 var voxels = 0
-                var maximum = regions[root].maximum
+                var hottest = regions[root].hottest
                 let row = values + y * width
                 for column in run.start..<run.end {
                     let value = row[column]
                     if value >= threshold { voxels += 1 }
-                    if value > maximum.value { maximum = (value, slice, y * width + column) }
+                    hottest.offer(value, column: column, row: y, slice: slice)
                 }
                 regions[root].voxels += voxels
-                regions[root].maximum = maximum
+                regions[root].hottest = hottest
                 runs.append(run)
             }
             rowStart = thisRowStart
         }
     }
 
-    private mutating func find(_ label: Int) -> Int {
-        var root = label
-        while regions[root].parent != root { root = regions[root].parent }
-        var node = label
-        while regions[node].parent != root {
-            let next = regions[node].parent
-            regions[node].parent = root
-            node = next
-        }
-        return root
-    }
-
     /// Joins two regions; their statistics add up in the surviving root.
     private mutating func union(_ a: Int, _ b: Int) -> Int {
-        let (ra, rb) = (find(a), find(b))
+        let (ra, rb) = (labels.root(of: a), labels.root(of: b))
         guard ra != rb else { return ra }
         let (keep, drop) = ra < rb ? (ra, rb) : (rb, ra)
         let gone = regions[drop]
-        regions[drop].parent = keep
+        labels.attach(drop, to: keep)
         regions[keep].voxels += gone.voxels
         regions[keep].outsideTrunk += gone.outsideTrunk
         regions[keep].moments += gone.moments
         regions[keep].lastSlice = max(regions[keep].lastSlice, gone.lastSlice)
-        if gone.maximum.value > regions[keep].maximum.value { regions[keep].maximum = gone.maximum }
+        regions[keep].hottest.merge(gone.hottest)
         if gone.peak.mean > regions[keep].peak.mean { regions[keep].peak = gone.peak }
         return keep
     }
@@ -309,7 +298,7 @@ public struct FocalUptakeFinder {
         let voxelMl = columnSpacingMm * rowSpacingMm * sliceSpacingMm / 1000
         var raised: [Int] = []
         for run in runs {
-            let root = find(run.label)
+            let root = labels.root(of: run.label)
             // An organ-sized region is no candidate: its spheres need not be computed.
             if Double(regions[root].voxels) * voxelMl > settings.maxVolumeMl { continue }
             var peak = regions[root].peak
@@ -399,7 +388,7 @@ public struct FocalUptakeFinder {
         var kept = 0
         for position in openRoots.indices {
             let root = openRoots[position]
-            guard regions[root].parent == root else { continue }  // merged into another open region
+            guard labels.isRoot(root) else { continue }  // merged into another open region
             if regions[root].lastSlice >= slice {
                 openRoots[kept] = root
                 kept += 1
@@ -427,7 +416,7 @@ public struct FocalUptakeFinder {
         let spacing = SIMD3(columnSpacingMm, rowSpacingMm, sliceSpacingMm)
         let (column, row) = (region.peak.pixel % width, region.peak.pixel / width)
         let candidate = FocalCandidate(
-            volumeMl: volume, suvMax: Double(region.maximum.value), suvPeak: region.peak.mean,
+            volumeMl: volume, suvMax: Double(region.hottest.value), suvPeak: region.peak.mean,
             peakPositionMm: [Double(column) * columnSpacingMm, Double(row) * rowSpacingMm, Double(region.peak.slice) * sliceSpacingMm],
             peakVoxel: [region.peak.slice, column, row], contrast: 0, localBackgroundSUV: region.peak.background)
         found.append(Component(

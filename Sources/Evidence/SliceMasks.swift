@@ -135,7 +135,7 @@ struct SliceMasks {
 struct TrunkOutline {
     private var spans: [Range<Int>]
     private var runs: [(row: Int, start: Int, end: Int, label: Int)] = []
-    private var parent: [Int] = []
+    private var labels = LabelSets()
     private var area: [Int] = []
     private var columnSum: [Double] = []
     private var midlineSum = 0.0
@@ -152,7 +152,7 @@ struct TrunkOutline {
 
     mutating func update(_ masks: SliceMasks, rows: inout [Range<Int>]) {
         runs.removeAll(keepingCapacity: true)
-        parent.removeAll(keepingCapacity: true)
+        labels.removeAll()
         var previousStart = 0
         for y in 0..<masks.height {
             let rowStart = runs.count
@@ -160,20 +160,20 @@ struct TrunkOutline {
             for range in rows {
                 var label = -1
                 for index in previousStart..<rowStart where runs[index].start < range.upperBound && range.lowerBound < runs[index].end {
-                    let other = find(runs[index].label)
-                    if label < 0 { label = other } else if other != label { parent[max(other, label)] = min(other, label); label = min(other, label) }
+                    let other = labels.root(of: runs[index].label)
+                    if label < 0 { label = other } else if other != label { labels.attach(max(other, label), to: min(other, label)); label = min(other, label) }
                 }
-                if label < 0 { label = parent.count; parent.append(label) }
+                if label < 0 { label = labels.makeLabel() }
                 runs.append((y, range.lowerBound, range.upperBound, label))
             }
             previousStart = rowStart
         }
         area.removeAll(keepingCapacity: true)
-        area.append(contentsOf: repeatElement(0, count: parent.count))
+        area.append(contentsOf: repeatElement(0, count: labels.count))
         columnSum.removeAll(keepingCapacity: true)
-        columnSum.append(contentsOf: repeatElement(0, count: parent.count))
+        columnSum.append(contentsOf: repeatElement(0, count: labels.count))
         for index in runs.indices {
-            let root = find(runs[index].label)
+            let root = labels.root(of: runs[index].label)
             runs[index].label = root
             let (start, end) = (runs[index].start, runs[index].end)
             area[root] += end - start
@@ -190,18 +190,6 @@ struct TrunkOutline {
             midlineSum += columnSum[root]
             midlineArea += Double(area[root])
         }
-    }
-
-    private mutating func find(_ label: Int) -> Int {
-        var root = label
-        while parent[root] != root { root = parent[root] }
-        var node = label
-        while parent[node] != root {
-            let next = parent[node]
-            parent[node] = root
-            node = next
-        }
-        return root
     }
 }
 

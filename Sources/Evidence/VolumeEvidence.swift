@@ -23,7 +23,7 @@ public struct EvidenceAccumulator {
     /// The last 2·reach + 1 slabs (sums of their slices), by slab index modulo the ring size.
     private var ring: [[Float]]
     private var slicesSeen = 0
-    private var maximum: (value: Float, slice: Int, pixel: Int)?
+    private var hottest = HottestVoxel<Float>()
     /// The SUVpeak around the current maximum, once every slice it needs has been seen.
     private var peak: (mean: Double, count: Int)?
     private var hotVoxels = 0
@@ -61,8 +61,7 @@ public struct EvidenceAccumulator {
         precondition(suv.count == width * height, "slice size differs from the series'")
         let index = slicesSeen
         // One pass over the slice: its maximum, its hot voxels, and its row of the coronal MIP.
-        var best: Float = -.infinity
-        var bestPixel = 0
+        var raised = false
         var hot = 0
         if index % mipSlicesPerRow == 0 { coronalMIP.append(contentsOf: repeatElement(-.infinity, count: width)) }
         let mipStart = coronalMIP.count - width
@@ -73,9 +72,9 @@ public struct EvidenceAccumulator {
                 let summary = Self.scanRow(values, width: width, threshold: hotThreshold, mip: mipRow)
                 hot += summary.hot
                 // The first pixel holding a new maximum, found again only in the rare row that has one.
-                if summary.maximum > best {
-                    best = summary.maximum
-                    bestPixel = row * width + (0..<width).first { values[$0] == summary.maximum }!
+                if summary.maximum > hottest.value {
+                    hottest.offer(row: values, columns: 0..<width, row: row, slice: index)
+                    raised = true
                 }
             }
         }
@@ -92,13 +91,10 @@ public struct EvidenceAccumulator {
             }
         }
         slicesSeen += 1
-        if maximum == nil || best > maximum!.value {
-            maximum = (best, index, bestPixel)
-            peak = nil
-        }
+        if raised { peak = nil }
         // The sphere around the maximum is complete once the slab `reach` past its slab is complete.
-        if peak == nil, let maximum, slicesSeen % slicesPerSlab == 0, slab == maximum.slice / slicesPerSlab + reach {
-            peak = sphereMean(around: maximum)
+        if peak == nil, let maximum, slicesSeen % slicesPerSlab == 0, slab == maximum.voxel.slice / slicesPerSlab + reach {
+            peak = sphereMean(around: maximum.voxel)
         }
     }
 
@@ -131,11 +127,18 @@ public struct EvidenceAccumulator {
         return (maximum, hot)
     }
 
+    /// The hottest voxel so far, nil before any slice; in a volume of only NaN and −∞, the first voxel
+    /// at −∞ (so that the study fails on a value that is not finite instead of having no evidence).
+    private var maximum: (value: Float, voxel: VoxelIndex)? {
+        guard slicesSeen > 0 else { return nil }
+        return (hottest.value, hottest.voxel ?? VoxelIndex(column: 0, row: 0, slice: 0))
+    }
+
     /// The evidence so far; nil before any slice.
     public func result() -> VolumeEvidence? {
         guard let maximum else { return nil }
-        let peak = peak ?? sphereMean(around: maximum)
-        let voxel = VoxelIndex(column: maximum.pixel % width, row: maximum.pixel / width, slice: maximum.slice)
+        let peak = peak ?? sphereMean(around: maximum.voxel)
+        let voxel = maximum.voxel
         return VolumeEvidence(
             suvMax: Double(maximum.value),
             suvMaxPositionMm: PositionMm(centreOf: voxel, columnMm: columnSpacingMm, rowMm: rowSpacingMm, sliceMm: sliceSpacingMm),
@@ -147,9 +150,9 @@ public struct EvidenceAccumulator {
     /// Mean over voxels whose centres lie within 6 mm of the maximum's centre, in the slabs still held
     /// (a slab's voxel is the mean of its slices, centred between them; with one slice per slab this is
     /// the voxel itself).
-    private func sphereMean(around centre: (value: Float, slice: Int, pixel: Int)) -> (mean: Double, count: Int) {
+    private func sphereMean(around centre: VoxelIndex) -> (mean: Double, count: Int) {
         let radius = Self.peakDiameterMm / 2
-        let (cx, cy) = (centre.pixel % width, centre.pixel / width)
+        let (cx, cy) = (centre.column, centre.row)
         let dxMax = Int((radius / columnSpacingMm).rounded(.down)), dyMax = Int((radius / rowSpacingMm).rounded(.down))
         var sum = 0.0
         var count = 0

@@ -129,28 +129,25 @@ public struct StudyInspector: Sendable {
     }
 
     /// SUV is affine in the stored value per slice, so each slice's hottest voxel is at its stored
-    /// maximum (or minimum, for a negative slope): no pixel has to be converted.
+    /// maximum (or minimum, for a negative slope): no pixel has to be converted. The maximum is offered
+    /// first, so that it is the one reported when both give the same SUV.
     private func hottestVoxel(_ series: Series, summaries: [SliceSummary?], calibration: SUVCalibration) -> SUVSummary? {
-        var best: (suv: Double, slice: Int, pixel: Int, width: Int)?
+        var hottest = HottestVoxel<Double>()
         for (slice, summary) in summaries.enumerated() {
             guard let summary else { continue }
-            let atMaximum = calibration.suv(stored: summary.maximum, slice: slice)
-            let atMinimum = calibration.suv(stored: summary.minimum, slice: slice)
-            let candidate = atMaximum >= atMinimum
-                ? (atMaximum, slice, summary.maximumIndex, summary.width)
-                : (atMinimum, slice, summary.minimumIndex, summary.width)
-            if best == nil || candidate.0 > best!.suv { best = candidate }
+            for (stored, pixel) in [(summary.maximum, summary.maximumIndex), (summary.minimum, summary.minimumIndex)] {
+                hottest.offer(calibration.suv(stored: stored, slice: slice), column: pixel % summary.width, row: pixel / summary.width, slice: slice)
+            }
         }
-        guard let best else { return nil }
-        let column = best.pixel % best.width, row = best.pixel / best.width
+        guard let voxel = hottest.voxel else { return nil }
         let provenance = calibration.provenance
         var fields: [String: String] = [:]
         for line in provenance.lines where line.label != "warning" { fields[line.label] = line.value }
         return SUVSummary(
-            suvMax: best.suv,
-            positionMm: [Double(column) * series.pixelSpacingMm.columnMm, Double(row) * series.pixelSpacingMm.rowMm,
-                         Double(best.slice) * series.sliceSpacingMm],
-            sliceIndex: best.slice, sliceFile: series.slices[best.slice].fileName, column: column, row: row,
+            suvMax: hottest.value,
+            positionMm: PositionMm(centreOf: voxel, columnMm: series.pixelSpacingMm.columnMm, rowMm: series.pixelSpacingMm.rowMm,
+                                   sliceMm: series.sliceSpacingMm).components,
+            sliceIndex: voxel.slice, sliceFile: series.slices[voxel.slice].fileName, column: voxel.column, row: voxel.row,
             provenance: fields, provenanceText: provenance.text)
     }
 

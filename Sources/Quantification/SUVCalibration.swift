@@ -114,7 +114,8 @@ public enum SUVCalibrator {
             intervals = [0]
         case .start?, .uncorrected?:
             let acquisitions = series.slices.compactMap(\.acquisitionDate)
-            reference = scanReference(series: series.seriesDate, earliestAcquisition: acquisitions.min())
+            reference = series.decayReferenceDate.map { ($0, .decayCorrectionDateTime) }
+                ?? scanReference(series: series.seriesDate, earliestAcquisition: acquisitions.min())
             if let reason = checkInjection(drug.injection, nuclide: nuclide) {
                 reasons.append(reason)
             } else if let time = drug.injection {

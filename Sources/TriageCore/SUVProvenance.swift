@@ -8,6 +8,8 @@ public struct SUVProvenance: Sendable, Codable, Equatable {
         case seriesDateTime
         /// QIBA: the series date-time is later than the earliest slice acquisition (a late reconstruction).
         case earliestAcquisition
+        /// The input names the instant the values are decay-corrected to (Enhanced PET's DecayCorrectionDateTime).
+        case decayCorrectionDateTime
         /// Not needed: ADMIN or GML values, or NONE (each slice has its own time).
         case notNeeded
     }

@@ -100,10 +100,14 @@ public struct Series: Sendable {
     public let correctedImage: [String]?
     public let radiopharmaceutical: Radiopharmaceutical?
     public let slices: [SliceReference]
+    /// The instant the values are decay-corrected to when the input names it (Enhanced PET's
+    /// DecayCorrectionDateTime (0018,9701)); nil: START refers to the QIBA scan reference time.
+    public let decayReferenceDate: Date?
 
     public init(index: Int, folderName: String, folder: URL, modality: String, seriesDate: Date?, units: PixelUnits?,
                 pixelSpacingMm: PixelSpacing, sliceThicknessMm: Double, sliceSpacingMm: Double, decayCorrection: DecayCorrection?,
-                correctedImage: [String]?, radiopharmaceutical: Radiopharmaceutical?, slices: [SliceReference]) {
+                correctedImage: [String]?, radiopharmaceutical: Radiopharmaceutical?, slices: [SliceReference], decayReferenceDate: Date? = nil) {
+        self.decayReferenceDate = decayReferenceDate
         self.index = index
         self.folderName = folderName
         self.folder = folder

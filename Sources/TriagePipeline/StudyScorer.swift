@@ -140,8 +140,9 @@ public final class StudyScorer {
         case .dicom(let seriesInstances):
             // The header was parsed when the study was discovered: only the pixels are read here, unless
             // the file changed since or its pixels need the whole file parsed.
+            let instance = seriesInstances[series.index][index]
             do {
-                if let frame = try dicomReader.readFrame(of: seriesInstances[series.index][index], into: &samples) {
+                if let frame = try dicomReader.readFrame(of: instance, into: &samples) {
                     return .success((frame.width, frame.height))
                 }
             } catch {
@@ -156,7 +157,7 @@ public final class StudyScorer {
                 return .failure(InputProblem(file: error.file, message: error.reason))
             }
             do {
-                let frame = try dicomDecoder.grayscaleFrame(0, of: DICOMParser().parse(bytes), into: &samples)
+                let frame = try dicomDecoder.grayscaleFrame(instance.frame, of: DICOMParser().parse(bytes), into: &samples)
                 return .success((frame.width, frame.height))
             } catch {
                 return .failure(InputProblem(file: url.path, message: error.description))

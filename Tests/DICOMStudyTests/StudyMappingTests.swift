@@ -180,9 +180,9 @@ import TriageCore
         #expect(study.warnings.contains { $0.message.contains("no organ-centre pattern matches") && $0.value?.contains("PET/CT brain") == true })
     }
 
-    /// Enhanced PET (multi-frame) and gated series are refused naming the attribute and its value; the
-    /// refused study still carries who it is and how urgent, for its worklist row.
-    @Test func enhancedPETAndGatedSeriesAreRefusedByNameAndKeepTheirContext() throws {
+    /// Enhanced PET without its per-frame functional groups, and gated series, are refused naming the
+    /// attribute and its value; the refused study still carries who it is and how urgent, for its worklist row.
+    @Test func enhancedPETWithoutFunctionalGroupsAndGatedSeriesAreRefusedByNameAndKeepTheirContext() throws {
         let enhanced = TemporaryFolder()
         var writer = PETSliceWriter()
         writer.sopClass = DICOMInstance.enhancedPETImageStorage
@@ -190,8 +190,8 @@ import TriageCore
         for index in 0..<2 { try enhanced.write(writer.slice(instance: index + 1, z: Double(index) * 3, stored: 1, slope: 1), to: "\(index).dcm") }
         let enhancedError = try #require(try Self.mappingError(enhanced))
         #expect(enhancedError.problems.contains {
-            $0.severity == .error && $0.field == "SOPClassUID (0008,0016)" && $0.value == DICOMInstance.enhancedPETImageStorage
-                && $0.message.contains("Enhanced PET Image Storage (multi-frame) is not read")
+            $0.severity == .error && $0.field == "PerFrameFunctionalGroupsSequence (5200,9230)" && $0.value == "0 item(s)"
+                && $0.message.contains("one functional-groups item per frame is required")
         }, "\(enhancedError)")
         #expect(enhancedError.metadata?.context.orderedPriority == .stat)
         #expect(enhancedError.metadata?.context.site == "Klinikum Nord")

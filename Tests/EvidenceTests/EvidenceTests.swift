@@ -114,4 +114,54 @@ import TriageCore
         #expect(evidence?.suvMax == 9 && evidence?.suvMaxVoxel == VoxelIndex(column: 11, row: 3, slice: 1000))
         #expect(evidence.map { abs($0.hotVolumeMl - 2 * (2 * 2 * 1) / 1000.0) < 1e-12 } == true, "two voxels above 2.5, 4 µL each")
     }
+
+    /// The hottest voxel is the first in reading order holding the maximum: ties in the SIMD body and
+    /// the scalar tail of a row, in a later row and in a later slice; NaN is never it, and neither are
+    /// the negative values around it.
+    @Test func theHottestVoxelIsTheFirstOfTiesAndNeverNaN() throws {
+        let width = 19, height = 4
+        var accumulator = EvidenceAccumulator(width: width, height: height, columnSpacingMm: 2, rowSpacingMm: 2, sliceSpacingMm: 2)
+        for slice in 0..<3 {
+            var values = [Float](repeating: -2, count: width * height)
+            values[0] = .nan                        // before everything, in every slice
+            values[1 * width + 17] = 6              // slice 0: the scalar tail of row 1
+            if slice >= 1 {
+                values[1 * width + 3] = .nan        // ahead of the 6 of slice 0, in the SIMD body
+                values[0 * width + 4] = 6           // a tie, earlier in its slice but in a later slice
+                values[2 * width + 17] = 6
+            }
+            values.withUnsafeBufferPointer { accumulator.add($0) }
+        }
+        let evidence = try #require(accumulator.result())
+        #expect(evidence.suvMax == 6 && evidence.suvMaxVoxel == VoxelIndex(column: 17, row: 1, slice: 0))
+        #expect(evidence.suvMaxPositionMm == PositionMm(x: 34, y: 2, z: 0))
+    }
+
+    /// A volume with nothing but NaN and −∞ still has evidence, at its first voxel, so that the study
+    /// fails on a value that is not finite (FiniteValues) rather than having none.
+    @Test func aVolumeOfNaNKeepsItsFirstVoxelAtMinusInfinity() throws {
+        var accumulator = EvidenceAccumulator(width: 9, height: 2, columnSpacingMm: 1, rowSpacingMm: 1, sliceSpacingMm: 1)
+        for value in [Float.nan, -.infinity] {
+            let values = [Float](repeating: value, count: 18)
+            values.withUnsafeBufferPointer { accumulator.add($0) }
+        }
+        let evidence = try #require(accumulator.result())
+        #expect(evidence.suvMax == -.infinity && evidence.suvMaxVoxel == VoxelIndex(column: 0, row: 0, slice: 0))
+    }
+
+    /// The labels of the focal finder and of the body outline: unions through roots, path compression.
+    @Test func labelSetsJoinThroughTheirRoots() {
+        var sets = LabelSets()
+        let labels = (0..<6).map { _ in sets.makeLabel() }
+        #expect(labels == Array(0..<6) && sets.count == 6 && labels.allSatisfy { sets.isRoot($0) })
+        sets.attach(5, to: 4)
+        sets.attach(4, to: 1)
+        sets.attach(3, to: 2)
+        #expect(sets.root(of: 5) == 1 && sets.root(of: 3) == 2 && sets.root(of: 0) == 0)
+        #expect(!sets.isRoot(5) && !sets.isRoot(4) && sets.isRoot(1))
+        sets.attach(2, to: 1)
+        #expect((0..<6).map { sets.root(of: $0) } == [0, 1, 1, 1, 1, 1])
+        sets.removeAll()
+        #expect(sets.count == 0 && sets.makeLabel() == 0)
+    }
 }

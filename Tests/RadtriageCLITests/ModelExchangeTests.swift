@@ -22,7 +22,7 @@ enum TorchPython {
     /// layers and runs it on real slices (2.5-D inputs stacked at the manifest's offsets); radtriage
     /// scores the same studies; Models/training/model_exchange.py compares every slice.
     @Test(.enabled(if: TorchPython.path != nil,
-                   "skipped: no Python with torch and safetensors (set RADTRIAGE_TORCH_PYTHON or create .build/venv-train)"))
+                   "no Python with torch and safetensors (set RADTRIAGE_TORCH_PYTHON or create .build/venv-train)"))
     func pytorchAndRadtriageAgreeOnTheDefaultModelsLogits() throws {
         let python = try #require(TorchPython.path)
         let folder = ExecutableRunner.temporaryFolder()

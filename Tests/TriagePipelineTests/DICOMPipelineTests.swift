@@ -47,6 +47,43 @@ import TriageCore
         #expect(fromDICOM.suvProvenance?.decayIntervalSeconds == fromPNG.suvProvenance?.decayIntervalSeconds)
     }
 
+    /// The same PET series as one Enhanced PET file (pydicom rewrites the slices as frames in shuffled
+    /// order, classic_to_enhanced.py): it scores as the series of slice files does, every slice logit.
+    @Test func theSameSeriesAsEnhancedPETScoresTheSame() throws {
+        let classic = Self.temporary(), enhanced = Self.temporary()
+        defer { for url in [classic, enhanced] { try? FileManager.default.removeItem(at: url) } }
+        try Self.synthesize(.dicom, into: classic, studies: 1)
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let folder = enhanced.appendingPathComponent("S0001/PT")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let process = Process()
+        process.executableURL = root.appendingPathComponent(".build/venv/bin/python")
+        process.arguments = [root.appendingPathComponent("Tests/DICOMFormatTests/Reference/classic_to_enhanced.py").path,
+                             classic.appendingPathComponent("S0001/PT").path, folder.appendingPathComponent("enhanced.dcm").path]
+        try process.run()
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0, "classic_to_enhanced.py failed (is .build/venv there? `make test-venv`)")
+        let model = try ScoringModel.load(from: StudyScorerTests.modelFolder)
+        let fromClassic = StudySource.studies(at: classic.appendingPathComponent("S0001"))
+        let fromEnhanced = StudySource.studies(at: enhanced.appendingPathComponent("S0001"))
+        try #require(fromClassic.count == 1 && fromEnhanced.count == 1)
+        guard case .scored(let slices) = StudyScorer(model: model).score(fromClassic[0]),
+              case .scored(let frames) = StudyScorer(model: model).score(fromEnhanced[0]) else {
+            Issue.record("both must score")
+            return
+        }
+        #expect(frames.sliceLogits.count == 24)
+        // The dose is written in MBq instead of Bq: the SUV scale may differ in its last bit.
+        #expect(zip(frames.sliceLogits, slices.sliceLogits).allSatisfy { abs($0 - $1) < 1e-4 }, "\(frames.sliceLogits) against \(slices.sliceLogits)")
+        #expect(abs(frames.probability - slices.probability) < 1e-6)
+        let suvMax = try #require(slices.evidence?.suvMax)
+        #expect(abs((frames.evidence?.suvMax ?? 0) - suvMax) < 1e-6 * suvMax)
+        #expect(frames.suvProvenance?.decayIntervalSeconds == slices.suvProvenance?.decayIntervalSeconds)
+        #expect(frames.suvProvenance?.scanReferenceRule == .decayCorrectionDateTime)
+        #expect(frames.keySlices.map(\.index) == slices.keySlices.map(\.index))
+        #expect(frames.keySlices.allSatisfy { $0.file.hasPrefix("enhanced.dcm frame ") })
+    }
+
     @Test func aRunTakesDICOMBesidePNGAndAHostileFileFailsOnlyItsStudy() throws {
         let root = Self.temporary(), out = Self.temporary()
         defer { for url in [root, out] { try? FileManager.default.removeItem(at: url) } }

@@ -58,7 +58,7 @@ enum Fixtures {
                 triageScore: 50 - Double(index) / 100, scoreComponents: ["model": 30, "priority": 0, "waiting": 10, "deadline": 10],
                 modelProbability: 0.7, suvMax: 8.5, suvMaxPositionMm: PositionMm(x: 100, y: 120, z: 600), suvPeak: 6.1, hotVolumeMl: 12.5,
                 keySlices: [10, 11, 12], keySliceFiles: ["0011.png", "0012.png", "0013.png"], board: nil, deadline: nil,
-                hoursWaiting: 5, overdue: false, status: "scored", reason: "model 0.70, SUVmax 8.5", modelId: "m@1",
+                hoursWaiting: 5, overdue: false, status: .scored, reason: "model 0.70, SUVmax 8.5", modelId: "m@1",
                 thumbnailPNG: thumbnail)
         }
         return Worklist(generatedAt: Date(timeIntervalSince1970: 1_790_000_000), modelId: "m@1", weightsSHA256: "", pool: nil, rows: rows)
