@@ -79,7 +79,7 @@ def oracle_report(folders, truths, away=False):
                 where[2] = key * spacing
         scored.append({"path": folder, "probability": score, "logit": score, "keySlices": [{"index": key}], "sliceLogits": [0.0] * count,
                        "evidence": {"suvMax": score, "suvMaxPositionMm": where,
-                                    "focalUptake": {"candidates": [{"suvPeak": score, "peakPositionMm": where}]}}})
+                                    "focalUptake": {"candidates": [{"suvPeak": score, "contrast": score, "peakPositionMm": where}]}}})
     return {"scored": scored, "failed": []}
 
 

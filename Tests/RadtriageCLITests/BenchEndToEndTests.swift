@@ -26,10 +26,12 @@ import Testing
         // The same plain pipeline on 2 threads: the machine's own scaling, beside radtriage's.
         let parallel = try #require(report["parallelPipelineBound"] as? [String: Any])
         #expect(parallel["slices"] as? Int == 12 && (parallel["seconds"] as? Double ?? 0) > 0)
-        // The default model's four GEMM layers (its first has 5 channels, so it is a GEMM too):
-        // 2·8·45·128² + 2·16·72·64² + 2·32·144·32² + 2·48·288·16² multiply-adds' FLOPs.
+        // The default model's six GEMM layers (its first has 5 channels, so it is a GEMM too; the last two
+        // are the 1 × 1 head of its logit map): 2·8·45·128² + 2·16·72·64² + 2·32·144·32² + 2·48·288·16²
+        // + 2·32·48·16² + 2·1·32·16² multiply-adds' FLOPs.
         let gemm = try #require(report["gemmBound"] as? [String: Any])
-        #expect(gemm["flopPerSlice"] as? Double == Double(2 * 8 * 45 * 16384 + 2 * 16 * 72 * 4096 + 2 * 32 * 144 * 1024 + 2 * 48 * 288 * 256))
+        #expect(gemm["flopPerSlice"] as? Double == Double(2 * 8 * 45 * 16384 + 2 * 16 * 72 * 4096 + 2 * 32 * 144 * 1024 + 2 * 48 * 288 * 256
+                                                          + 2 * 32 * 48 * 256 + 2 * 1 * 32 * 256))
         let ratios = try #require(report["ratios"] as? [String: Any])
         #expect((ratios["scaling"] as? [String: Double])?["1"] == 1)
         #expect((ratios["toDecodeOnly"] as? Double ?? 0) > 0 && (ratios["toSGEMMOnly"] as? Double ?? 0) > 0)
