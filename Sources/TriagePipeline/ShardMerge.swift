@@ -103,8 +103,10 @@ public struct ShardMerge: Sendable {
         defer { withExtendedLifetime(lock) {} }
         let writer = WorklistWriter(directory: output)
         writer.removeLeftovers()
+        let warnings = TriageRun.distributionWarnings(studies.map(\.outcome), modelId: first.modelId,
+                                                      validation: first.validationScores, logger: logger)
         let worklists = TriageRun.worklists(studies, configuration: configuration, modelId: first.modelId,
-                                            weightsSHA256: first.weightsSHA256, now: now)
+                                            weightsSHA256: first.weightsSHA256, now: now, warnings: warnings)
         let written = try writer.write(worklists)
         let end = Date()
         let summary = Summary(shards: headers.count, studies: studies.count, scored: studies.count - failed, failed: failed, files: written,

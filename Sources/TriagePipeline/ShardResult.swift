@@ -1,4 +1,5 @@
 import Foundation
+import Scoring
 import TriageCore
 import WorklistExport
 
@@ -34,6 +35,10 @@ public struct ShardResult: Sendable {
         /// SHA-256 of the sorted identities of all those folders, one per line: shards that saw
         /// different studies (one ran before a study arrived) do not merge, as a study could be lost.
         public var inventorySHA256: String
+        /// The model's validation score distribution (its manifest's), so that the merge puts the
+        /// out-of-distribution guard over all the shards' studies as one run would; absent when the
+        /// model has none (and in shard results written before it was kept).
+        public var validationScores: ModelManifest.ValidationScores?
 
         public var shard: Shard? { Shard(index: shardIndex, count: shardCount) }
     }

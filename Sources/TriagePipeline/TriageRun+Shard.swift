@@ -43,7 +43,7 @@ extension TriageRun {
         let header = ShardResult.Header(
             shardIndex: share.shard.index, shardCount: share.shard.count, toolVersion: RadtriageVersion.current, modelId: model.id,
             weightsSHA256: model.weightsSHA256, configuration: configurationDigest, studies: outcomes.count, studiesFound: share.found,
-            inventorySHA256: share.inventorySHA256)
+            inventorySHA256: share.inventorySHA256, validationScores: model.manifest.validationScores)
         let studies = zip(zip(share.identities, share.folders), outcomes).map { pair, outcome in
             ShardResult.Study(identity: pair.0, folder: pair.1.location.path, outcome: outcome)
         }

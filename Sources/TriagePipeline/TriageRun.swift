@@ -180,7 +180,9 @@ public struct TriageRun: Sendable {
 
         let outcomes = studies.map(\.outcome)
         var files = try writer.write(Self.worklists(studies.map { ($0.source.location, $0.outcome) }, configuration: configuration, modelId: model.id,
-                                                    weightsSHA256: model.weightsSHA256, now: now, warnings: distributionWarnings(outcomes)))
+                                                    weightsSHA256: model.weightsSHA256, now: now,
+                                                    warnings: Self.distributionWarnings(outcomes, modelId: model.id,
+                                                                                        validation: model.manifest.validationScores, logger: logger)))
         if let share { files.append(try writeShardResult(share, outcomes: outcomes, into: output)) }
         let failedOnWorklist = studies.filter { $0.outcome.failure != nil }.count
         let seconds = Date().timeIntervalSince(start)
@@ -259,13 +261,15 @@ public struct TriageRun: Sendable {
     }
 
     /// The out-of-distribution guard over every study on the worklist that this model scored; logged and
-    /// put at the top of the worklists when the scores look unlike the model's validation studies.
-    private func distributionWarnings(_ outcomes: [StudyOutcome]) -> [String]? {
+    /// put at the top of the worklists when the scores look unlike the model's validation studies. A run
+    /// and the merge of a sharded run's results both call it, so that both write the same worklists.
+    static func distributionWarnings(_ outcomes: [StudyOutcome], modelId: String, validation: ModelManifest.ValidationScores?,
+                                     logger: Logger) -> [String]? {
         let probabilities = outcomes.compactMap { outcome -> Double? in
-            guard case .scored(let result) = outcome, result.modelId == model.id else { return nil }
+            guard case .scored(let result) = outcome, result.modelId == modelId else { return nil }
             return result.probability
         }
-        guard let finding = ScoreDistributionGuard.check(probabilities, against: model.manifest.validationScores) else { return nil }
+        guard let finding = ScoreDistributionGuard.check(probabilities, against: validation) else { return nil }
         logger.warning("scores unlike validation", metadata: [
             "studies": "\(finding.studies)", "ks_distance": "\(String(format: "%.3f", finding.distance))",
             "critical": "\(String(format: "%.3f", finding.critical))", "share_above_0_99": "\(String(format: "%.2f", finding.shareAbove99))",
