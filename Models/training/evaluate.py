@@ -241,7 +241,11 @@ def card(manifest, metrics, training):
                      f"(positives at the lesion, negatives at the hottest spot, at random, and hard negatives mined over whole slices; "
                      f"{'the logit map supervised cell by cell, a lesion positive and everything beside it negative, and ' if training.get('denseSupervision') else ''}"
                      f"the slice's maximum as a whole), "
-                     f"augmented by intensity scale, blur, noise, left-right flips and zoom. Shipped: epoch {training['epoch']}, the one with "
+                     + (f"lesions inserted into {training['insertedLesions']:.0%} of the negative crops (ellipsoids of 5–30 mm at "
+                        "1.5–15 × their surroundings, some necrotic, blurred like the scanner's; `lesion_insertion.py`), "
+                        if training.get("insertedLesions") else "")
+                     + f"augmented by intensity scale, blur, noise, {'smooth deformations, ' if training.get('smoothDeformation') else ''}"
+                     f"left-right flips and zoom. Shipped: epoch {training['epoch']}, the one with "
                      f"the best validation study AUC ({training['validationAUC']:.3f}, every slice of each validation study scored by radtriage).\n")
     lines.append("## What it has seen, and what not\n")
     families = sorted({spec[1] for spec in training["trainingSets"]})

@@ -24,8 +24,14 @@ lesion, or a negative's hottest spot, trains what the whole slice would):
   - negatives: the hottest spot of slices drawn in proportion to their heat (bladder, ureters, injection
     sites, brain, heart, organ edges), random places, and from the second epoch hard negatives: the
     negative slices that the model scores highest over whole slices, cropped where it fires;
+  - lesions inserted into a share of the negative crops (lesion_insertion.py: ellipsoids of 5–30 mm at
+    1.5–15 × the uptake around them, some necrotic, blurred as a scanner blurs them, in every channel at
+    its distance along the body axis), so that the network sees lesions beside the very structures that
+    fool it (bladder, ureters, bowel, organ edges, its own hard negatives) rather than only where the
+    training families put theirs;
   - augmentation that does not depend on one generator: intensity scale, extra blur (resolution), extra
-    noise (independent and correlated), left-right flips, zoom (habitus);
+    noise (independent and correlated), smooth deformations that change a little along the body axis
+    (organ shapes no generator drew), left-right flips, zoom (habitus);
   - every epoch is checkpointed (weights, optimiser, epoch, best so far), so a stopped run resumes with
     --resume; the best epoch by validation study AUC (whole slices, every N-th) is exported each time.
 
@@ -47,6 +53,7 @@ import torch.nn.functional as F
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import train_default_model as data  # noqa: E402  (training sets, synthesis, model inputs, slice stacking, export)
+from lesion_insertion import insert_lesion, smooth_deformation  # noqa: E402
 
 ROOT = data.ROOT
 OFFSETS_MM = [-10.0, -5.0, 0.0, 5.0, 10.0]
@@ -59,8 +66,10 @@ BEST = os.path.join(data.CACHE, "torch-best.pt")
 TRAINING_SETS = data.TRAINING_SETS + [
     ("train-analytic-d", "analytic", 120, 200, 1105, 401, 0.8),
     ("train-analytic-e", "analytic", 60, 270, 1106, 601, 0.8),
+    ("train-analytic-f", "analytic", 100, 240, 1107, 801, 0.8),
 ]
-VALIDATION_SETS = data.VALIDATION_SETS
+# More validation studies than the numpy script used: the epoch choice and the calibration rest on them.
+VALIDATION_SETS = data.VALIDATION_SETS + [("validation-analytic-b", "analytic", 50, 190, 2203, 201, 0.5)]
 
 
 class Net(nn.Module):
@@ -120,9 +129,10 @@ RELU = {"type": "relu"}
 MANIFEST = {
     "formatVersion": 1,
     "name": "radtriage-pet-default",
-    "version": "3.0.0",
+    "version": "4.0.0",
     "description": "2.5-D slice-level lesion detector for FDG PET (each slice with the series 5 and 10 mm above and below), "
-                   "trained with PyTorch on radtriage synth phantoms only (families basic and analytic). Not for clinical use.",
+                   "trained with PyTorch on radtriage synth phantoms only (families basic and analytic, with lesions inserted into "
+                   "their crops and smooth deformations). Not for clinical use.",
     "input": {"modality": "PT", "units": "SUV", "height": 128, "width": 128, "clipMin": 0, "clipMax": 20, "scale": 0.1, "offset": 0,
               "sliceOffsetsMm": OFFSETS_MM},
     "layers": [conv("conv1", len(OFFSETS_MM), 8), RELU, POOL, conv("conv2", 8, 16), RELU, POOL, conv("conv3", 16, 32), RELU, POOL,
@@ -131,6 +141,7 @@ MANIFEST = {
     "aggregation": {"method": "topKMeanLogit", "k": TOP_K},
     "weights": {"file": "weights.safetensors", "sha256": ""},
 }
+SATURATION = MANIFEST["input"]["clipMax"] * MANIFEST["input"]["scale"]  # the largest normalised input
 
 
 def lesion_table(study):
@@ -230,6 +241,24 @@ def make_crop(sample, rng, zoom):
     return crop, top, left, size
 
 
+def training_crops(samples, tables, targets, rng, insertion_share):
+    """Each sample's crop, its logit map's target and weight, and its slice target and weight; a share of the
+    negative crops gets an inserted lesion (lesion_insertion) and becomes positive."""
+    crops, cells, slice_targets_weights = [], [], []
+    for s in samples:
+        crop, top, left, size = make_crop(s, rng, float(np.exp(rng.uniform(np.log(0.85), np.log(1.18)))))
+        table, target = tables[id(s.study)], targets[(id(s.study), s.slice)]
+        model_pixel_mm = data.FIELD_OF_VIEW_MM / s.study.volume.shape[1]
+        if target[0] == 0 and rng.random() < insertion_share:
+            crop, inserted = insert_lesion(crop, top, left, s.slice, s.study.spacing, OFFSETS_MM, model_pixel_mm, rng, SATURATION)
+            if inserted is not None:
+                table, target = table + [inserted], (1.0, inserted["weight"])
+        crops.append(crop)
+        cells.append(cell_targets(table, s.slice, s.study.spacing, model_pixel_mm, top, left, size))
+        slice_targets_weights.append(target)
+    return crops, cells, np.array(slice_targets_weights, dtype=np.float32)
+
+
 def gaussian_kernel(sigma):
     radius = max(1, int(math.ceil(2.5 * sigma)))
     x = torch.arange(-radius, radius + 1, dtype=torch.float32)
@@ -259,9 +288,11 @@ def augment(batch, rng, flip):
             noise = blur(noise, 0.7) * 2.0  # correlated texture, rescaled to about the same amplitude
         amplitude = torch.tensor(rng.uniform(0.0, 0.04, size=(b, 1, 1, 1)), dtype=torch.float32)
         batch = batch + noise * amplitude * batch.clamp(min=0).sqrt()
+    if rng.random() < 0.6:
+        batch = smooth_deformation(batch, rng, OFFSETS_MM)
     flip = torch.from_numpy(flip)
     batch = torch.where(flip[:, None, None, None], batch.flip(3), batch)
-    return batch.clamp(0, MANIFEST["input"]["clipMax"] * MANIFEST["input"]["scale"])
+    return batch.clamp(0, SATURATION)
 
 
 def dense_loss(maps, target, weight):
@@ -349,8 +380,9 @@ def main():
     parser.add_argument("--epochs", type=int, default=16)
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--learning-rate", type=float, default=2e-3)
-    parser.add_argument("--negatives-per-positive", type=float, default=3.0)
+    parser.add_argument("--negatives-per-positive", type=float, default=4.5)
     parser.add_argument("--positive-copies", type=int, default=2, help="augmented copies of every positive slice per epoch")
+    parser.add_argument("--inserted-lesions", type=float, default=0.4, help="share of negative crops that get an inserted lesion")
     parser.add_argument("--mining-pool", type=int, default=2500)
     parser.add_argument("--validation-every", type=int, default=1,
                         help="1: radtriage scores every validation slice with the epoch's export; N > 1: PyTorch scores every N-th")
@@ -412,14 +444,11 @@ def main():
         losses = []
         for begin in range(0, len(order), args.batch):
             samples = [chosen[k] for k in order[begin:begin + args.batch]]
-            crops = [make_crop(s, rng, float(np.exp(rng.uniform(np.log(0.85), np.log(1.18))))) for s in samples]
+            crops, cells, tw = training_crops(samples, tables, targets, rng, args.inserted_lesions)
             flip = rng.random(len(samples)) < 0.5
-            x = augment(to_batch([c[0] for c in crops]), rng, flip).contiguous(memory_format=torch.channels_last)
-            cells = [cell_targets(tables[id(s.study)], s.slice, s.study.spacing, data.FIELD_OF_VIEW_MM / s.study.volume.shape[1],
-                                  *c[1:]) for s, c in zip(samples, crops)]
+            x = augment(to_batch(crops), rng, flip).contiguous(memory_format=torch.channels_last)
             cell_y = np.stack([t[:, ::-1] if f else t for (t, _), f in zip(cells, flip)])
             cell_w = np.stack([w[:, ::-1] if f else w for (_, w), f in zip(cells, flip)])
-            tw = np.array([targets[(id(s.study), s.slice)] for s in samples], dtype=np.float32)
             y, w = torch.from_numpy(tw[:, 0]), torch.from_numpy(tw[:, 1])
             maps = net.logit_map(x)
             slice_loss = (F.binary_cross_entropy_with_logits(maps.amax(dim=(1, 2)), y, reduction="none") * w).sum() / w.sum().clamp(min=1)
@@ -446,7 +475,7 @@ def main():
             export(folded_state(net), args.out, {"validation_auc": round(score, 4), "epoch": epoch, "trained_with": "PyTorch " + torch.__version__})
         with open(os.path.join(args.out, "training.json"), "w") as f:
             json.dump({"validationAUC": best_auc, "epoch": best_epoch, "epochs": args.epochs, "trainer": "Models/training/train_torch.py",
-                       "denseSupervision": True,
+                       "denseSupervision": True, "insertedLesions": args.inserted_lesions, "smoothDeformation": True,
                        "torch": torch.__version__, "trainingSets": [list(s) for s in TRAINING_SETS],
                        "validationSets": [list(s) for s in VALIDATION_SETS], "positiveSlices": len(positives),
                        "negativeSlices": len(negatives), "history": history}, f, indent=2)
