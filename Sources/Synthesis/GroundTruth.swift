@@ -5,7 +5,8 @@ import TriageCore
 public struct GroundTruth: Codable, Sendable, Equatable {
     public struct LesionTruth: Codable, Sendable, Equatable {
         /// Where the lesion was placed: lung-right, lung-left, liver, mediastinal-node, abdominal-node, spine
-        /// (basic); node-<station>, lung-*, liver, bone-spine, bone-pelvis, soft-tissue (analytic, lumpy).
+        /// (basic); node-<station>, lung-*, liver, bone-spine, bone-pelvis, soft-tissue (analytic, lumpy,
+        /// warped).
         public var site: String
         /// Centre in millimetres in the PET image frame: x along columns, y along rows, z along slices,
         /// from the centre of the first voxel of the first slice. Always a voxel centre.
@@ -34,6 +35,6 @@ public struct GroundTruth: Codable, Sendable, Equatable {
     /// The PET point-spread function's full width at half maximum.
     public var resolutionFWHMmm: Double
     public var noiseLevel: Double
-    /// The phantom family (nil: basic).
+    /// The phantom family: analytic, lumpy or warped (nil: basic).
     public var family: String?
 }

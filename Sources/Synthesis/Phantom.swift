@@ -85,6 +85,12 @@ struct BodyOutline: Sendable {
         let depth = points[lower].halfDepth + t * (points[upper].halfDepth - points[lower].halfDepth)
         return (width * scale, depth * scale)
     }
+
+    /// The outline where a warped point lands: below the upper thigh the body runs on out of the field of
+    /// view (the thigh's section), above the head is air.
+    func halfAxes(continuingBelowThighAtZ z: Double) -> (width: Double, depth: Double)? {
+        halfAxes(atZ: min(z, Self.controlPoints[Self.controlPoints.count - 1].z))
+    }
 }
 
 /// One study's anatomy and uptake: what the renderers draw and the ground truth records.
@@ -98,6 +104,10 @@ struct Phantom: Sendable {
     var resolutionFWHMmm: Double = SynthesisOptions.petFWHMmm
     /// In-plane correlated noise (a reconstruction's blobby texture) instead of independent pixels.
     var correlatedNoise = false
+    /// PET noise: standard deviation per √SUV, times `--noise`.
+    var noiseAmplitude = 0.15
+    /// The `warped` family: the body and every region are seen through this displacement; lesions are not.
+    var warp: DisplacementField?
 }
 
 // MARK: - Blurred shapes

@@ -1,6 +1,7 @@
 import Foundation
 
-/// The anatomy and physiological uptake of the `analytic` and `lumpy` families: FDG-like uptake in every
+/// The anatomy and physiological uptake of the `analytic`, `lumpy` and `warped` families (`warped` builds
+/// exactly the `analytic` organs; StudyPlan warps them afterwards): FDG-like uptake in every
 /// place that a reader knows fools a "hottest spot" rule. The ranges drawn are listed in
 /// Docs/Synthesis.md; keep the two in step.
 struct PhysiologyBuilder {

@@ -69,9 +69,16 @@ struct PhantomRenderer: Sendable {
         values.removeAll(keepingCapacity: true)
         values.append(contentsOf: repeatElement(outside, count: n * n))
         let z = geometry.phantomZ(index)
-        paintBody(z: z, into: &values)
-        for region in phantom.regions {
-            paint(region.shape, value: modality == .pet ? region.suv : region.hounsfield, z: z, into: &values)
+        if let warp = phantom.warp {
+            var anatomy: [SIMD3<Double>] = []
+            warp.anatomicalPoints(z: z, geometry: geometry, into: &anatomy)
+            paintBody(anatomy: anatomy, into: &values)
+            for region in phantom.regions {
+                paint(region.shape, value: regionValue(region), z: z, anatomy: anatomy, slack: warp.axisBounds, into: &values)
+            }
+        } else {
+            paintBody(z: z, into: &values)
+            for region in phantom.regions { paint(region.shape, value: regionValue(region), z: z, into: &values) }
         }
         for lesion in phantom.lesions {
             paint(lesion, z: z, into: &values)
@@ -79,16 +86,20 @@ struct PhantomRenderer: Sendable {
         }
     }
 
-    /// The noiseless value at one phantom point (the ground truth's expected peak).
+    /// The noiseless value at one phantom point (the ground truth's expected peak). With a warp the body
+    /// and regions are evaluated at the anatomical point p + D(p), the lesions at p.
     func value(at point: SIMD3<Double>) -> Double {
         var value = outside
-        if let axes = phantom.body.halfAxes(atZ: point.z) {
+        let anatomy = phantom.warp.map { point + $0.displacement(at: point) } ?? point
+        if phantom.warp != nil {
+            value = blend(value, body, warpedBodyWeight(at: anatomy))
+        } else if let axes = phantom.body.halfAxes(atZ: point.z) {
             let d = Blur.signedDistance(SIMD3(point.x, point.y, 0), semiAxes: SIMD3(axes.width, axes.depth, 1))
             value = blend(value, body, Blur.edge(d, sigma: sigma))
         }
         for region in phantom.regions {
-            let d = region.shape.signedDistance(point - region.shape.centre)
-            value = blend(value, modality == .pet ? region.suv : region.hounsfield, Blur.edge(d, sigma: sigma))
+            let d = region.shape.signedDistance(anatomy - region.shape.centre)
+            value = blend(value, regionValue(region), Blur.edge(d, sigma: sigma))
         }
         for lesion in phantom.lesions {
             let r = ((point - lesion.centre) * (point - lesion.centre)).sum().squareRoot()
@@ -109,6 +120,8 @@ struct PhantomRenderer: Sendable {
 
     private func lesionValue(_ lesion: Lesion) -> Double { modality == .pet ? lesion.suv : 30 }
 
+    private func regionValue(_ region: Region) -> Double { modality == .pet ? region.suv : region.hounsfield }
+
     private func lesionWeight(_ lesion: Lesion, distance r: Double) -> Double {
         let radius = lesion.diameterMm / 2
         if modality == .ct { return r <= radius ? 1 : 0 }
@@ -121,9 +134,20 @@ struct PhantomRenderer: Sendable {
         paint(Ellipsoid(centre: SIMD3(0, 0, z), semiAxes: SIMD3(axes.width, axes.depth, 1)), value: body, z: z, into: &values)
     }
 
+    /// The squared normalised radii ρ² inside which a shape's blurred value is its own and outside which
+    /// it is nothing: the signed distance lies between (ρ − 1)·min axis and (ρ − 1)·max axis.
+    private func band(_ shape: Ellipsoid) -> (innerSquared: Double, outerSquared: Double) {
+        let margin = 4 * sigma
+        let minAxis = shape.semiAxes.min()
+        let bounds = shape.radialBounds
+        let inner = max(1 - margin / (minAxis * bounds.low), 0) * bounds.low
+        let outer = (1 + margin / (minAxis * bounds.low)) * bounds.high
+        return (inner * inner, outer * outer)
+    }
+
     /// Paints a blurred ellipsoid. Most pixels are far inside or far outside the edge, which the
-    /// normalised radius ρ alone decides (the signed distance lies between (ρ − 1)·min axis and
-    /// (ρ − 1)·max axis); only pixels in the blurred band pay for square roots and erfc.
+    /// normalised radius ρ alone decides (`band`); only pixels in the blurred band pay for square roots
+    /// and erfc.
     private func paint(_ shape: Ellipsoid, value: Double, z: Double, into values: inout [Double]) {
         let margin = 4 * sigma
         let reach = shape.semiAxes * shape.radialBounds.high
@@ -131,11 +155,7 @@ struct PhantomRenderer: Sendable {
               let columns = geometry.range(centre: shape.centre.x, halfWidth: reach.x + margin),
               let rows = geometry.range(centre: shape.centre.y, halfWidth: reach.y + margin) else { return }
         let n = geometry.matrix
-        let minAxis = shape.semiAxes.min()
-        let bounds = shape.radialBounds
-        let inner = max(1 - margin / (minAxis * bounds.low), 0) * bounds.low
-        let outer = (1 + margin / (minAxis * bounds.low)) * bounds.high
-        let (innerSquared, outerSquared) = (inner * inner, outer * outer)
+        let (innerSquared, outerSquared) = band(shape)
         let dz = (z - shape.centre.z) / shape.semiAxes.z
         for row in rows {
             let dy = (geometry.phantomXY(row) - shape.centre.y) / shape.semiAxes.y
@@ -154,6 +174,51 @@ struct PhantomRenderer: Sendable {
                 values[index] = blend(values[index], value, Blur.edge(d, sigma: sigma))
             }
         }
+    }
+
+    /// Paints a blurred ellipsoid seen through the warp: pixel p shows the shape at its anatomical point
+    /// q = p + D(p). q lies within `slack` (the field's largest displacement per axis) of p, so the
+    /// bounding box grows by it; ρ at q is no longer a per-row sum, so every pixel in the box computes it,
+    /// and the `band` shortcuts hold at q as they do without the warp.
+    private func paint(_ shape: Ellipsoid, value: Double, z: Double, anatomy: [SIMD3<Double>], slack: SIMD3<Double>,
+                       into values: inout [Double]) {
+        let reach = shape.semiAxes * shape.radialBounds.high + 4 * sigma + slack
+        guard abs(z - shape.centre.z) < reach.z,
+              let columns = geometry.range(centre: shape.centre.x, halfWidth: reach.x),
+              let rows = geometry.range(centre: shape.centre.y, halfWidth: reach.y) else { return }
+        let n = geometry.matrix
+        let (innerSquared, outerSquared) = band(shape)
+        for row in rows {
+            for column in columns {
+                let index = row * n + column
+                let offset = anatomy[index] - shape.centre
+                let scaled = offset / shape.semiAxes
+                let rhoSquared = (scaled * scaled).sum()
+                if rhoSquared >= outerSquared { continue }
+                if rhoSquared <= innerSquared {
+                    values[index] = value
+                    continue
+                }
+                values[index] = blend(values[index], value, Blur.edge(shape.signedDistance(offset), sigma: sigma))
+            }
+        }
+    }
+
+    /// The body outline seen through the warp: its section depends on each pixel's anatomical z, so no
+    /// slice-wide ellipse bounds it and every pixel is evaluated exactly, as `value(at:)` does.
+    private func paintBody(anatomy: [SIMD3<Double>], into values: inout [Double]) {
+        for index in values.indices {
+            let weight = warpedBodyWeight(at: anatomy[index])
+            if weight > 0 { values[index] = blend(values[index], body, weight) }
+        }
+    }
+
+    /// The blurred body outline's weight at an anatomical point of a warped phantom.
+    @inline(__always)
+    private func warpedBodyWeight(at point: SIMD3<Double>) -> Double {
+        guard let axes = phantom.body.halfAxes(continuingBelowThighAtZ: point.z) else { return 0 }
+        let d = Blur.signedDistance(SIMD3(point.x, point.y, 0), semiAxes: SIMD3(axes.width, axes.depth, 1))
+        return Blur.edge(d, sigma: sigma)
     }
 
     private func paint(_ lesion: Lesion, z: Double, into values: inout [Double]) {

@@ -94,7 +94,7 @@ struct StudyPlan: Sendable {
         return Phantom(body: BodyOutline(scale: scale), backgroundSUV: random.uniform(0.7...1.0), regions: regions, lesions: lesions)
     }
 
-    /// The `analytic` and `lumpy` families (PhysiologyBuilder); the anatomy draws from a stream of its
+    /// The `analytic`, `lumpy` and `warped` families (PhysiologyBuilder); the anatomy draws from a stream of its
     /// own so that the patient's identifiers do not depend on how many organs were drawn.
     private static func physiologicalPhantom(family: PhantomFamily, random: inout RandomSource, lesionCount: Int) -> Phantom {
         var builder = PhysiologyBuilder(family: family, random: RandomSource(seed: random.next(), 3))
@@ -102,9 +102,20 @@ struct StudyPlan: Sendable {
         let (regions, background) = builder.build(body: body)
         let lesions = (0..<lesionCount).map { _ in builder.lesion(body: body) }
         var phantom = Phantom(body: body, backgroundSUV: background, regions: regions, lesions: lesions)
-        if family == .lumpy {
+        switch family {
+        case .lumpy:
             phantom.resolutionFWHMmm = builder.random.uniform(5...8)
             phantom.correlatedNoise = true
+        case .warped:
+            phantom.resolutionFWHMmm = builder.random.uniform(5...7.5)
+            phantom.noiseAmplitude = builder.random.uniform(0.1...0.2)
+            let warp = DisplacementField(random: &builder.random)
+            // A lesion stays a sphere where the builder meant it anatomically: rendered at the point that
+            // the warp carries onto its planned centre.
+            for index in phantom.lesions.indices { phantom.lesions[index].centre = warp.preimage(of: phantom.lesions[index].centre) }
+            phantom.warp = warp
+        case .basic, .analytic:
+            break
         }
         return phantom
     }

@@ -53,4 +53,8 @@ public enum PhantomFamily: String, Sendable, CaseIterable {
     /// The same organ list and uptake ranges built another way: every organ a lumpy star-shaped blob
     /// with its own size and position jitter, 5–8 mm resolution, in-plane correlated noise.
     case lumpy
+    /// The `analytic` anatomy and physiology seen through a smooth random 3-D displacement field (tubes
+    /// bend, organs bulge and twist), lesions still spheres at their anatomical places, 5–7.5 mm
+    /// resolution, independent-pixel noise of 0.1–0.2 · √SUV drawn per study.
+    case warped
 }

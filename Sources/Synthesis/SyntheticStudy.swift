@@ -60,16 +60,16 @@ public struct SyntheticStudy: Sendable {
         var random = RandomSource(seed: options.seed, 2, UInt64(plan.number), isPET ? 0 : 1, UInt64(index))
         let level = Float(options.noiseLevel)
         if isPET && renderer.phantom.correlatedNoise {
-            addCorrelatedNoise(&values, width: renderer.geometry.matrix, level: Double(level), random: &random)
+            addCorrelatedNoise(&values, width: renderer.geometry.matrix, level: Double(level), amplitude: renderer.phantom.noiseAmplitude, random: &random)
             return
         }
         for pixel in values.indices {
             let value = values[pixel]
-            // PET: variance grows with the activity (counting statistics); sd ≈ 10 % at liver uptake.
+            // PET: variance grows with the activity (counting statistics); sd ≈ 10 % at liver uptake (0.15 · √SUV).
             // CT: roughly constant quantum noise of about 12 HU.
             // Air outside the body stays exactly zero in PET, as reconstructed images show it.
             if isPET && value <= 0 { continue }
-            let sd = isPET ? 0.15 * value.squareRoot() : 12
+            let sd = isPET ? renderer.phantom.noiseAmplitude * value.squareRoot() : 12
             let noisy = value + Double(level * random.approximatelyNormal()) * sd
             values[pixel] = isPET ? max(noisy, 0) : noisy
         }
@@ -77,7 +77,7 @@ public struct SyntheticStudy: Sendable {
 
     /// PET noise with the blobby texture of a reconstruction: white noise averaged over 3 × 3 pixels
     /// (rescaled to unit variance), so that neighbouring pixels share their deviations.
-    private func addCorrelatedNoise(_ values: inout [Double], width: Int, level: Double, random: inout RandomSource) {
+    private func addCorrelatedNoise(_ values: inout [Double], width: Int, level: Double, amplitude: Double, random: inout RandomSource) {
         let height = values.count / width
         var white = [Float](repeating: 0, count: values.count)
         for index in white.indices { white[index] = random.approximatelyNormal() }
@@ -92,7 +92,7 @@ public struct SyntheticStudy: Sendable {
                     }
                 }
                 let value = values[row * width + column]
-                values[row * width + column] = max(value + level * Double(sum / count.squareRoot()) * 0.15 * value.squareRoot(), 0)
+                values[row * width + column] = max(value + level * Double(sum / count.squareRoot()) * amplitude * value.squareRoot(), 0)
             }
         }
     }

@@ -46,7 +46,7 @@ struct Synth: ParsableCommand {
     @Option(help: "Number of the first study (S0001 for 1).")
     var firstStudy: Int = 1
 
-    @Option(help: "Phantom family: basic (a dozen ellipsoids), analytic (ellipsoids with the full physiology), lumpy (the same physiology as lumpy blobs, other resolution and noise texture). Docs/Synthesis.md lists what each draws.")
+    @Option(help: "Phantom family: basic (a dozen ellipsoids), analytic (ellipsoids with the full physiology), lumpy (the same physiology as lumpy blobs, other resolution and noise texture), warped (the analytic anatomy through a smooth random 3-D displacement field, spherical lesions at their anatomical places, other resolution and noise level). Docs/Synthesis.md lists what each draws.")
     var family: String = PhantomFamily.basic.rawValue
 
     @Option(help: "Slice format: png (with a study.json sidecar) or dicom.")
