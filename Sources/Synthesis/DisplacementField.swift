@@ -78,10 +78,10 @@ struct DisplacementField: Sendable {
         return point
     }
 
-    /// The anatomical point p + D(p) of every pixel of the slice at `z`, row-major. D is computed once per
-    /// pixel through sin(α + β) = sin α cos β + cos α sin β, with α from the column and β from the row and
+    /// The anatomical point p + D(p) of every pixel of the slice at `z`. D is computed once per pixel
+    /// through sin(α + β) = sin α cos β + cos α sin β, with α from the column and β from the row and
     /// slice, so that a slice costs 4 · modes · matrix sines instead of modes · matrix².
-    func anatomicalPoints(z: Double, geometry: SliceGeometry, into points: inout [SIMD3<Double>]) {
+    func anatomicalSlice(z: Double, geometry: SliceGeometry) -> AnatomicalSlice {
         let n = geometry.matrix
         let count = modes.count
         var columnSine = [Double](repeating: 0, count: n * count), columnCosine = columnSine
@@ -96,19 +96,32 @@ struct DisplacementField: Sendable {
                 rowCosine[i * count + k] = cos(beta)
             }
         }
-        points.removeAll(keepingCapacity: true)
-        points.reserveCapacity(n * n)
+        let (ax, ay, az) = (modes.map(\.amplitude.x), modes.map(\.amplitude.y), modes.map(\.amplitude.z))
+        var slice = AnatomicalSlice(x: [], y: [], z: [])
+        for coordinate in [\AnatomicalSlice.x, \.y, \.z] { slice[keyPath: coordinate].reserveCapacity(n * n) }
         for row in 0..<n {
             let y = geometry.phantomXY(row)
             for column in 0..<n {
-                var point = SIMD3(geometry.phantomXY(column), y, z)
+                var (dx, dy, dz) = (0.0, 0.0, 0.0)
                 for k in 0..<count {
                     let sine = columnSine[column * count + k] * rowCosine[row * count + k]
                         + columnCosine[column * count + k] * rowSine[row * count + k]
-                    point += modes[k].amplitude * sine
+                    dx += ax[k] * sine
+                    dy += ay[k] * sine
+                    dz += az[k] * sine
                 }
-                points.append(point)
+                slice.x.append(geometry.phantomXY(column) + dx)
+                slice.y.append(y + dy)
+                slice.z.append(z + dz)
             }
         }
+        return slice
     }
+}
+
+/// The anatomical points p + D(p) of one slice's pixels, row-major, one array per coordinate.
+struct AnatomicalSlice {
+    var x: [Double]
+    var y: [Double]
+    var z: [Double]
 }

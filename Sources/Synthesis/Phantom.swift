@@ -77,7 +77,9 @@ struct BodyOutline: Sendable {
     func halfAxes(atZ z: Double) -> (width: Double, depth: Double)? {
         let points = Self.controlPoints
         guard z >= points[0].z, z <= points[points.count - 1].z else { return nil }
-        let upper = points.firstIndex { $0.z >= z } ?? points.count - 1
+        // A plain scan rather than firstIndex(where:): the warped family asks once per pixel.
+        var upper = 0
+        while upper < points.count - 1, points[upper].z < z { upper += 1 }
         let lower = max(upper - 1, 0)
         let span = points[upper].z - points[lower].z
         let t = span > 0 ? (z - points[lower].z) / span : 0

@@ -70,8 +70,7 @@ struct PhantomRenderer: Sendable {
         values.append(contentsOf: repeatElement(outside, count: n * n))
         let z = geometry.phantomZ(index)
         if let warp = phantom.warp {
-            var anatomy: [SIMD3<Double>] = []
-            warp.anatomicalPoints(z: z, geometry: geometry, into: &anatomy)
+            let anatomy = warp.anatomicalSlice(z: z, geometry: geometry)
             paintBody(anatomy: anatomy, into: &values)
             for region in phantom.regions {
                 paint(region.shape, value: regionValue(region), z: z, anatomy: anatomy, slack: warp.axisBounds, into: &values)
@@ -92,7 +91,7 @@ struct PhantomRenderer: Sendable {
         var value = outside
         let anatomy = phantom.warp.map { point + $0.displacement(at: point) } ?? point
         if phantom.warp != nil {
-            value = blend(value, body, warpedBodyWeight(at: anatomy))
+            value = blend(value, body, warpedBodyWeight(x: anatomy.x, y: anatomy.y, z: anatomy.z, outline: phantom.body))
         } else if let axes = phantom.body.halfAxes(atZ: point.z) {
             let d = Blur.signedDistance(SIMD3(point.x, point.y, 0), semiAxes: SIMD3(axes.width, axes.depth, 1))
             value = blend(value, body, Blur.edge(d, sigma: sigma))
@@ -180,7 +179,7 @@ struct PhantomRenderer: Sendable {
     /// q = p + D(p). q lies within `slack` (the field's largest displacement per axis) of p, so the
     /// bounding box grows by it; ρ at q is no longer a per-row sum, so every pixel in the box computes it,
     /// and the `band` shortcuts hold at q as they do without the warp.
-    private func paint(_ shape: Ellipsoid, value: Double, z: Double, anatomy: [SIMD3<Double>], slack: SIMD3<Double>,
+    private func paint(_ shape: Ellipsoid, value: Double, z: Double, anatomy: AnatomicalSlice, slack: SIMD3<Double>,
                        into values: inout [Double]) {
         let reach = shape.semiAxes * shape.radialBounds.high + 4 * sigma + slack
         guard abs(z - shape.centre.z) < reach.z,
@@ -188,37 +187,47 @@ struct PhantomRenderer: Sendable {
               let rows = geometry.range(centre: shape.centre.y, halfWidth: reach.y) else { return }
         let n = geometry.matrix
         let (innerSquared, outerSquared) = band(shape)
+        let (centre, axes) = (shape.centre, shape.semiAxes)
         for row in rows {
             for column in columns {
                 let index = row * n + column
-                let offset = anatomy[index] - shape.centre
-                let scaled = offset / shape.semiAxes
-                let rhoSquared = (scaled * scaled).sum()
+                // Scalar arithmetic: SIMD3 per pixel costs calls in debug builds.
+                let (ox, oy, oz) = (anatomy.x[index] - centre.x, anatomy.y[index] - centre.y, anatomy.z[index] - centre.z)
+                let (sx, sy, sz) = (ox / axes.x, oy / axes.y, oz / axes.z)
+                let rhoSquared = sx * sx + sy * sy + sz * sz
                 if rhoSquared >= outerSquared { continue }
                 if rhoSquared <= innerSquared {
                     values[index] = value
                     continue
                 }
-                values[index] = blend(values[index], value, Blur.edge(shape.signedDistance(offset), sigma: sigma))
+                values[index] = blend(values[index], value, Blur.edge(shape.signedDistance(SIMD3(ox, oy, oz)), sigma: sigma))
             }
         }
     }
 
     /// The body outline seen through the warp: its section depends on each pixel's anatomical z, so no
     /// slice-wide ellipse bounds it and every pixel is evaluated exactly, as `value(at:)` does.
-    private func paintBody(anatomy: [SIMD3<Double>], into values: inout [Double]) {
+    private func paintBody(anatomy: AnatomicalSlice, into values: inout [Double]) {
+        let (outline, value) = (phantom.body, body)
         for index in values.indices {
-            let weight = warpedBodyWeight(at: anatomy[index])
-            if weight > 0 { values[index] = blend(values[index], body, weight) }
+            let weight = warpedBodyWeight(x: anatomy.x[index], y: anatomy.y[index], z: anatomy.z[index], outline: outline)
+            if weight > 0 { values[index] = blend(values[index], value, weight) }
         }
     }
 
-    /// The blurred body outline's weight at an anatomical point of a warped phantom.
+    /// The blurred body outline's weight at an anatomical point of a warped phantom: the section's
+    /// signed distance lies between (ρ − 1)·min and (ρ − 1)·max half-axis, so ρ alone decides the pixels
+    /// beyond the blurred band, as in `band`.
     @inline(__always)
-    private func warpedBodyWeight(at point: SIMD3<Double>) -> Double {
-        guard let axes = phantom.body.halfAxes(continuingBelowThighAtZ: point.z) else { return 0 }
-        let d = Blur.signedDistance(SIMD3(point.x, point.y, 0), semiAxes: SIMD3(axes.width, axes.depth, 1))
-        return Blur.edge(d, sigma: sigma)
+    private func warpedBodyWeight(x: Double, y: Double, z: Double, outline: BodyOutline) -> Double {
+        guard let axes = outline.halfAxes(continuingBelowThighAtZ: z) else { return 0 }
+        let (sx, sy) = (x / axes.width, y / axes.depth)
+        let rhoSquared = sx * sx + sy * sy
+        let margin = 4 * sigma / min(axes.width, axes.depth)
+        if rhoSquared >= (1 + margin) * (1 + margin) { return 0 }
+        if margin < 1, rhoSquared <= (1 - margin) * (1 - margin) { return 1 }
+        let rho = rhoSquared.squareRoot()
+        return Blur.edge((x * x + y * y).squareRoot() * (1 - 1 / rho), sigma: sigma)
     }
 
     private func paint(_ lesion: Lesion, z: Double, into values: inout [Double]) {

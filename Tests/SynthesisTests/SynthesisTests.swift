@@ -98,7 +98,7 @@ import TriageCore
     /// (voxel and millimetres agree) at the stated contrast: without noise its centre voxel reads the
     /// expected SUVmax, and a lesion of 15 mm or more (its centre barely touched by the blur) about
     /// `contrast` times its surroundings. Lesions drawn somewhere else, or weaker, fail here.
-    @Test(arguments: [PhantomFamily.analytic, .lumpy])
+    @Test(arguments: [PhantomFamily.analytic, .lumpy, .warped])
     func familiesRenderLesionsWhereTheirGroundTruthSays(family: PhantomFamily) throws {
         var options = Self.options(seed: 31, studies: 6, slices: 190, lesions: 1, noise: 0)
         options.petMatrix = 128
