@@ -38,6 +38,7 @@ TEST_SETS = [
     ("held-out-family-lumpy", "lumpy", 80, 210, 4401, 0.5),
     ("held-out-seeds-analytic", "analytic", 60, 200, 3301, 0.5),
     ("held-out-seeds-basic", "basic", 40, 200, 3302, 0.5),
+    ("held-out-seeds-warped", "warped", 60, 200, 3303, 0.5),
 ]
 # "model" is the probability radtriage ranks by (the calibrated combination of the network's logit and
 # the focal baseline, as the manifest says); "network" is the network's logit alone.
@@ -244,7 +245,10 @@ def card(manifest, metrics, training):
                      + (f"lesions inserted into {training['insertedLesions']:.0%} of the negative crops (ellipsoids of 5–30 mm at "
                         "1.5–15 × their surroundings, some necrotic, blurred like the scanner's; `lesion_insertion.py`), "
                         if training.get("insertedLesions") else "")
-                     + f"augmented by intensity scale, blur, noise, {'smooth deformations, ' if training.get('smoothDeformation') else ''}"
+                     + "augmented by intensity scale, blur, "
+                     + (f"noise (up to {training['noiseUpTo']:g} × the training families' own, independent or correlated), "
+                        if training.get("noiseUpTo") else "noise, ")
+                     + f"{'smooth deformations, ' if training.get('smoothDeformation') else ''}"
                      f"left-right flips and zoom. Shipped: epoch {training['epoch']}, the one with "
                      f"the best validation study AUC ({training['validationAUC']:.3f}, every slice of each validation study scored by radtriage).\n")
     lines.append("## What it has seen, and what not\n")

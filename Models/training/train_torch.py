@@ -7,8 +7,8 @@ Models/pet-default in the documented safetensors format.
     .build/venv-train/bin/python Models/training/train_torch.py           # from the repository root
     python3 Models/training/calibrate.py && python3 Models/training/evaluate.py
 
-Data and pipeline are train_default_model.py's: `radtriage synth` studies of the two training families
-(`basic`, `analytic`; `lumpy` is held out and never written here), turned into model inputs as radtriage
+Data and pipeline are train_default_model.py's: `radtriage synth` studies of the three training families
+(`basic`, `analytic`, `warped`; `lumpy` is held out and never written here), turned into model inputs as radtriage
 computes them (SUV, area-averaged to 128 × 128, clipped, scaled), each slice stacked with the series at
 the manifest's millimetre offsets (linear interpolation, clamped at the ends, as SliceContext does).
 
@@ -29,8 +29,9 @@ lesion, or a negative's hottest spot, trains what the whole slice would):
     its distance along the body axis), so that the network sees lesions beside the very structures that
     fool it (bladder, ureters, bowel, organ edges, its own hard negatives) rather than only where the
     training families put theirs;
-  - augmentation that does not depend on one generator: intensity scale, extra blur (resolution), extra
-    noise (independent and correlated), smooth deformations that change a little along the body axis
+  - augmentation that does not depend on one generator: intensity scale, extra blur (resolution), noise up
+    to three times the training families' own (scans are noisier than the synth: short frames, heavy
+    patients), independent or correlated over a few pixels, smooth deformations that change a little along the body axis
     (organ shapes no generator drew), left-right flips, zoom (habitus);
   - every epoch is checkpointed (weights, optimiser, epoch, best so far), so a stopped run resumes with
     --resume; the best epoch by validation study AUC (whole slices, every N-th) is exported each time.
@@ -67,9 +68,12 @@ TRAINING_SETS = data.TRAINING_SETS + [
     ("train-analytic-d", "analytic", 120, 200, 1105, 401, 0.8),
     ("train-analytic-e", "analytic", 60, 270, 1106, 601, 0.8),
     ("train-analytic-f", "analytic", 100, 240, 1107, 801, 0.8),
+    ("train-warped-a", "warped", 120, 220, 1201, 1001, 0.8),
+    ("train-warped-b", "warped", 80, 260, 1202, 1201, 0.8),
 ]
 # More validation studies than the numpy script used: the epoch choice and the calibration rest on them.
-VALIDATION_SETS = data.VALIDATION_SETS + [("validation-analytic-b", "analytic", 50, 190, 2203, 201, 0.5)]
+VALIDATION_SETS = data.VALIDATION_SETS + [("validation-analytic-b", "analytic", 50, 190, 2203, 201, 0.5),
+                                          ("validation-warped", "warped", 50, 210, 2204, 301, 0.5)]
 
 
 class Net(nn.Module):
@@ -131,7 +135,7 @@ MANIFEST = {
     "name": "radtriage-pet-default",
     "version": "4.0.0",
     "description": "2.5-D slice-level lesion detector for FDG PET (each slice with the series 5 and 10 mm above and below), "
-                   "trained with PyTorch on radtriage synth phantoms only (families basic and analytic, with lesions inserted into "
+                   "trained with PyTorch on radtriage synth phantoms only (families basic, analytic and warped, with lesions inserted into "
                    "their crops and smooth deformations). Not for clinical use.",
     "input": {"modality": "PT", "units": "SUV", "height": 128, "width": 128, "clipMin": 0, "clipMax": 20, "scale": 0.1, "offset": 0,
               "sliceOffsetsMm": OFFSETS_MM},
@@ -142,6 +146,10 @@ MANIFEST = {
     "weights": {"file": "weights.safetensors", "sha256": ""},
 }
 SATURATION = MANIFEST["input"]["clipMax"] * MANIFEST["input"]["scale"]  # the largest normalised input
+# The noise of the training families on the model grid, as a standard deviation over √(normalised uptake):
+# `radtriage synth`'s 0.15·√SUV per pixel, halved by the 2 × 2 area averaging, in normalised units.
+TRAINING_NOISE = 0.15 / 2 * math.sqrt(MANIFEST["input"]["scale"])
+NOISE_UP_TO = 3.0  # the noisiest training crop, in multiples of TRAINING_NOISE
 
 
 def lesion_table(study):
@@ -282,12 +290,16 @@ def augment(batch, rng, flip):
     batch = batch * scale
     if rng.random() < 0.5:
         batch = blur(batch, float(rng.uniform(0.3, 0.9)))
+    # Noise as scanners show it: the training families' own level is the quietest end of what scans show
+    # (short frames, heavy patients and other reconstructions are noisier), so each crop is brought to a
+    # level drawn up to NOISE_UP_TO times it, with a texture from independent pixels to blobs of a few pixels.
+    drawn = rng.uniform(TRAINING_NOISE, NOISE_UP_TO * TRAINING_NOISE, size=b) * (rng.random(b) < 0.8)
+    extra = np.sqrt(np.maximum(drawn ** 2 - TRAINING_NOISE ** 2, 0))
+    noise = torch.randn_like(batch)
     if rng.random() < 0.6:
-        noise = torch.randn_like(batch)
-        if rng.random() < 0.5:
-            noise = blur(noise, 0.7) * 2.0  # correlated texture, rescaled to about the same amplitude
-        amplitude = torch.tensor(rng.uniform(0.0, 0.04, size=(b, 1, 1, 1)), dtype=torch.float32)
-        batch = batch + noise * amplitude * batch.clamp(min=0).sqrt()
+        noise = blur(noise, float(rng.uniform(0.5, 1.2)))
+        noise = noise / noise.std()
+    batch = batch + noise * torch.tensor(extra, dtype=torch.float32).view(b, 1, 1, 1) * batch.clamp(min=0).sqrt()
     if rng.random() < 0.6:
         batch = smooth_deformation(batch, rng, OFFSETS_MM)
     flip = torch.from_numpy(flip)
@@ -476,6 +488,7 @@ def main():
         with open(os.path.join(args.out, "training.json"), "w") as f:
             json.dump({"validationAUC": best_auc, "epoch": best_epoch, "epochs": args.epochs, "trainer": "Models/training/train_torch.py",
                        "denseSupervision": True, "insertedLesions": args.inserted_lesions, "smoothDeformation": True,
+                       "noiseUpTo": NOISE_UP_TO,
                        "torch": torch.__version__, "trainingSets": [list(s) for s in TRAINING_SETS],
                        "validationSets": [list(s) for s in VALIDATION_SETS], "positiveSlices": len(positives),
                        "negativeSlices": len(negatives), "history": history}, f, indent=2)
