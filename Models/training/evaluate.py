@@ -33,12 +33,13 @@ ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 MODEL_DIR = os.path.join(ROOT, "Models", "pet-default")
 CACHE = os.path.join(ROOT, ".build", "evaluation")
 
-# (name, family, studies, slices, seed, lesion probability); none of these seeds is used in training.
+# (name, family, studies, slices, seed, lesion probability[, PET matrix]); none of these seeds is used in training.
 TEST_SETS = [
     ("held-out-family-lumpy", "lumpy", 80, 210, 4401, 0.5),
     ("held-out-seeds-analytic", "analytic", 60, 200, 3301, 0.5),
     ("held-out-seeds-basic", "basic", 40, 200, 3302, 0.5),
     ("held-out-seeds-warped", "warped", 60, 200, 3303, 0.5),
+    ("held-out-seeds-analytic-128", "analytic", 40, 200, 3304, 0.5, 128),  # a 128 × 128 PET matrix
 ]
 # "model" is the probability radtriage ranks by (the calibrated combination of the network's logit and
 # the focal baseline, as the manifest says); "network" is the network's logit alone.
@@ -46,8 +47,8 @@ RANKINGS = ["model", "network", "focal", "suvMax"]
 
 
 def synthesize(radtriage, spec):
-    name, family, studies, slices, seed, probability = spec
-    return cached_studies(radtriage, os.path.join(CACHE, name), family, studies, slices, seed, probability)
+    name, family, studies, slices, seed, probability, *matrix = spec
+    return cached_studies(radtriage, os.path.join(CACHE, name), family, studies, slices, seed, probability, 1, *matrix)
 
 
 def score(radtriage, model, folders):
@@ -254,8 +255,10 @@ def card(manifest, metrics, training):
     lines.append("## What it has seen, and what not\n")
     families = sorted({spec[1] for spec in training["trainingSets"]})
     lines.append(f"Trained on `radtriage synth` phantoms of the famil{'ies' if len(families) > 1 else 'y'} "
-                 f"{' and '.join(f'`{f}`' for f in families)} only (Docs/Synthesis.md lists every range). Training sets: "
-                 + "; ".join(f"{s[0]}: {s[2]} studies of {s[3]} slices" for s in training["trainingSets"])
+                 f"{', '.join(f'`{f}`' for f in families[:-1])}{' and ' if len(families) > 1 else ''}`{families[-1]}` only "
+                 "(Docs/Synthesis.md lists every range). Training sets: "
+                 + "; ".join(f"{s[0]}: {s[2]} studies of {s[3]} slices" + (f" at {s[7]} × {s[7]}" if len(s) > 7 else "")
+                             for s in training["trainingSets"])
                  + ". Validation (epoch choice): "
                  + "; ".join(f"{s[0]}: {s[2]} studies" for s in training["validationSets"])
                  + f". Validation AUC at the chosen epoch: {training['validationAUC']:.3f}. "

@@ -9,9 +9,13 @@ import subprocess
 import tempfile
 
 
-def _synth(radtriage, folder, family, studies, slices, seed, probability, first):
+DEFAULT_MATRIX = 256  # radtriage synth's PET matrix when --matrix is not given
+
+
+def _synth(radtriage, folder, family, studies, slices, seed, probability, first, matrix=DEFAULT_MATRIX):
     subprocess.run(["nice", "-n", "10", radtriage, "synth", "--out", folder, "--studies", str(studies), "--slices", str(slices),
-                    "--seed", str(seed), "--first-study", str(first), "--family", family, "--lesion-probability", str(probability)],
+                    "--seed", str(seed), "--first-study", str(first), "--family", family, "--lesion-probability", str(probability),
+                    "--matrix", str(matrix)],
                    check=True, stdout=subprocess.DEVNULL)
 
 
@@ -23,7 +27,7 @@ def _same_as_generator(radtriage, folder, options):
     """Writes the set's first study again and compares its ground truth and its middle PET slice."""
     with tempfile.TemporaryDirectory(prefix="radtriage-synth-check-") as scratch:
         _synth(radtriage, scratch, options["family"], 1, options["slices"], options["seed"], options["lesionProbability"],
-               options["firstStudy"])
+               options["firstStudy"], options.get("matrix", DEFAULT_MATRIX))
         (name,) = _listing(scratch)
         middle = os.path.join("PT", f"{options['slices'] // 2:04d}.png")
         return all(os.path.exists(os.path.join(folder, name, part)) and
@@ -31,10 +35,12 @@ def _same_as_generator(radtriage, folder, options):
                    for part in ("ground_truth.json", middle))
 
 
-def cached_studies(radtriage, folder, family, studies, slices, seed, probability, first=1):
+def cached_studies(radtriage, folder, family, studies, slices, seed, probability, first=1, matrix=DEFAULT_MATRIX):
     """The set's study folders, sorted, written by `radtriage synth` unless an up-to-date copy is cached."""
     options = {"family": family, "studies": studies, "slices": slices, "seed": seed, "lesionProbability": probability,
                "firstStudy": first}
+    if matrix != DEFAULT_MATRIX:
+        options["matrix"] = matrix  # only when set, so that sets cached before matrices varied stay valid
     stamp = os.path.join(folder, ".synth-options.json")
     recorded = json.load(open(stamp)) if os.path.exists(stamp) else None
     # A set cached before stamps were written is kept when it is whole and the generator still writes it.
@@ -47,7 +53,7 @@ def cached_studies(radtriage, folder, family, studies, slices, seed, probability
             print(f"{os.path.basename(folder)}: writing again ({'options changed' if recorded != options else 'the generator changed'})",
                   flush=True)
             shutil.rmtree(folder)
-        _synth(radtriage, folder, family, studies, slices, seed, probability, first)
+        _synth(radtriage, folder, family, studies, slices, seed, probability, first, matrix)
         with open(stamp, "w") as f:
             json.dump(options, f)
     return [os.path.join(folder, n) for n in _listing(folder)]

@@ -96,8 +96,9 @@ CONVS = [layer for layer in MANIFEST["layers"] if layer["type"] == "conv2d"]
 
 
 def synthesize(radtriage, spec):
-    name, family, studies, slices, seed, first, probability = spec
-    return cached_studies(radtriage, os.path.join(CACHE, name), family, studies, slices, seed, probability, first)
+    """spec: (name, family, studies, slices, seed, first study, lesion probability[, PET matrix])."""
+    name, family, studies, slices, seed, first, probability, *matrix = spec
+    return cached_studies(radtriage, os.path.join(CACHE, name), family, studies, slices, seed, probability, first, *matrix)
 
 
 def slice_labels(study, count):

@@ -9,7 +9,8 @@ Models/pet-default in the documented safetensors format.
 
 Data and pipeline are train_default_model.py's: `radtriage synth` studies of the three training families
 (`basic`, `analytic`, `warped`; `lumpy` is held out and never written here), turned into model inputs as radtriage
-computes them (SUV, area-averaged to 128 × 128, clipped, scaled), each slice stacked with the series at
+computes them (SUV, area-averaged to 128 × 128 from the 256 × 256, 192 × 192 or 128 × 128 matrices the
+sets are written at, clipped, scaled), each slice stacked with the series at
 the manifest's millimetre offsets (linear interpolation, clamped at the ends, as SliceContext does).
 
 Training (64 × 64 crops: the network is convolutional up to its global maximum, so a crop that holds the
@@ -70,10 +71,16 @@ TRAINING_SETS = data.TRAINING_SETS + [
     ("train-analytic-f", "analytic", 100, 240, 1107, 801, 0.8),
     ("train-warped-a", "warped", 120, 220, 1201, 1001, 0.8),
     ("train-warped-b", "warped", 80, 260, 1202, 1201, 0.8),
+    # Scanners reconstruct at other matrices than the synth's 256 × 256: at 128 × 128 no area averaging
+    # halves the noise and lesions look sharper, and at 192 × 192 the averaging is not a 2 × 2 block.
+    ("train-analytic-g", "analytic", 80, 220, 1108, 1401, 0.8, 128),
+    ("train-warped-c", "warped", 60, 240, 1203, 1501, 0.8, 192),
+    ("train-basic-b", "basic", 30, 200, 1109, 1601, 0.6, 128),
 ]
 # More validation studies than the numpy script used: the epoch choice and the calibration rest on them.
 VALIDATION_SETS = data.VALIDATION_SETS + [("validation-analytic-b", "analytic", 50, 190, 2203, 201, 0.5),
-                                          ("validation-warped", "warped", 50, 210, 2204, 301, 0.5)]
+                                          ("validation-warped", "warped", 50, 210, 2204, 301, 0.5),
+                                          ("validation-analytic-128", "analytic", 30, 200, 2205, 401, 0.5, 128)]
 
 
 class Net(nn.Module):
