@@ -55,7 +55,7 @@ import torch.nn.functional as F
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import train_default_model as data  # noqa: E402  (training sets, synthesis, model inputs, slice stacking, export)
-from lesion_insertion import insert_lesion, smooth_deformation  # noqa: E402
+from lesion_insertion import insert_lesion, log_uniform, smooth_deformation  # noqa: E402
 
 ROOT = data.ROOT
 OFFSETS_MM = [-10.0, -5.0, 0.0, 5.0, 10.0]
@@ -261,7 +261,7 @@ def training_crops(samples, tables, targets, rng, insertion_share):
     negative crops gets an inserted lesion (lesion_insertion) and becomes positive."""
     crops, cells, slice_targets_weights = [], [], []
     for s in samples:
-        crop, top, left, size = make_crop(s, rng, float(np.exp(rng.uniform(np.log(0.85), np.log(1.18)))))
+        crop, top, left, size = make_crop(s, rng, log_uniform(rng, 0.85, 1.18))
         table, target = tables[id(s.study)], targets[(id(s.study), s.slice)]
         model_pixel_mm = data.FIELD_OF_VIEW_MM / s.study.volume.shape[1]
         if target[0] == 0 and rng.random() < insertion_share:

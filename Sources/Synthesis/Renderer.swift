@@ -226,8 +226,7 @@ struct PhantomRenderer: Sendable {
         let margin = 4 * sigma / min(axes.width, axes.depth)
         if rhoSquared >= (1 + margin) * (1 + margin) { return 0 }
         if margin < 1, rhoSquared <= (1 - margin) * (1 - margin) { return 1 }
-        let rho = rhoSquared.squareRoot()
-        return Blur.edge((x * x + y * y).squareRoot() * (1 - 1 / rho), sigma: sigma)
+        return Blur.edge(Blur.signedDistance(SIMD3(x, y, 0), semiAxes: SIMD3(axes.width, axes.depth, 1)), sigma: sigma)
     }
 
     private func paint(_ lesion: Lesion, z: Double, into values: inout [Double]) {
