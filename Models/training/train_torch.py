@@ -35,7 +35,9 @@ lesion, or a negative's hottest spot, trains what the whole slice would):
     patients), independent or correlated over a few pixels, smooth deformations that change a little along the body axis
     (organ shapes no generator drew), left-right flips, zoom (habitus);
   - every epoch is checkpointed (weights, optimiser, epoch, best so far), so a stopped run resumes with
-    --resume; the best epoch by validation study AUC (whole slices, every N-th) is exported each time.
+    --resume; the best epoch by validation study AUC (whole slices, every N-th) is exported each time;
+  - with --average-from N, the running mean of the weights from epoch N on (batch-norm statistics
+    measured anew on training crops) is validated beside each epoch and exported when it is better.
 
 Needs torch, numpy and Pillow (training only; never needed to build, test or run radtriage).
 """
@@ -381,6 +383,35 @@ def auc(scores, labels):
     return data.auc(np.asarray(scores), np.asarray(labels))
 
 
+def average_weights(averaged, net, seen):
+    """The running mean of the weights over the epochs since averaging began (seen: how many it already holds):
+    late epochs of one run lie in one basin, and their mean generalises better than any one of them."""
+    if averaged is None:
+        averaged = Net().to(memory_format=torch.channels_last)
+        averaged.load_state_dict(net.state_dict())
+        return averaged
+    with torch.no_grad():
+        for mean, current in zip(averaged.parameters(), net.parameters()):
+            mean.mul_(seen / (seen + 1)).add_(current, alpha=1 / (seen + 1))
+    return averaged
+
+
+def recompute_batch_norm(model, chosen, tables, targets, rng, batch, insertion_share, batches=60):
+    """Batch-norm statistics measured anew for averaged weights (the averaged running statistics would
+    describe none of the networks averaged): a cumulative mean over training crops in training mode."""
+    for module in model.modules():
+        if isinstance(module, nn.BatchNorm2d):
+            module.reset_running_stats()
+            module.momentum = None
+    model.train()
+    with torch.no_grad():
+        for _ in range(batches):
+            samples = [chosen[k] for k in rng.choice(len(chosen), size=batch, replace=False)]
+            crops, _, _ = training_crops(samples, tables, targets, rng, insertion_share)
+            flip = rng.random(len(crops)) < 0.5
+            model.logit_map(augment(to_batch(crops), rng, flip).contiguous(memory_format=torch.channels_last))
+
+
 def export(state_dict, out, info):
     """The documented PyTorch path (Docs/ModelFormat.md): safetensors' save_file, then the manifest with its digest."""
     from safetensors.torch import save_file
@@ -408,6 +439,8 @@ def main():
     parser.add_argument("--minutes", type=float, default=0, help="stop after the epoch that passes this many minutes (0: no bound)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--resume", action="store_true", help="continue from the last epoch's checkpoint")
+    parser.add_argument("--average-from", type=int, default=0,
+                        help="from this epoch on, also validate the running average of the weights (0: never)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(7)
@@ -449,6 +482,7 @@ def main():
             best_auc = -1.0  # the best so far was measured another way: the next epoch sets it anew
         rng = np.random.default_rng(7 + state["epoch"])
         print(f"resumed after epoch {state['epoch']} (best validation AUC {best_auc:.3f})", flush=True)
+    averaged = None
     start = time.time()
     for epoch in range(first_epoch, args.epochs + 1):
         epoch_start = time.time()
@@ -488,10 +522,21 @@ def main():
                         "crops": len(chosen), "seconds": round(time.time() - epoch_start)})
         print(f"epoch {epoch:2d}: loss {np.mean(losses):.4f}, validation study AUC {score:.3f}, {len(chosen)} crops, "
               f"{train_seconds:.0f} s training + {time.time() - epoch_start - train_seconds:.0f} s validation and mining", flush=True)
-        if score > best_auc:
-            best_auc, best_epoch = score, epoch
-            torch.save(net.state_dict(), BEST)
-            export(folded_state(net), args.out, {"validation_auc": round(score, 4), "epoch": epoch, "trained_with": "PyTorch " + torch.__version__})
+        candidates = [(score, str(epoch), net)]
+        if args.average_from and epoch >= args.average_from:
+            averaged = average_weights(averaged if epoch > args.average_from else None, net, epoch - args.average_from)
+            recompute_batch_norm(averaged, chosen, tables, targets, rng, args.batch, args.inserted_lesions)
+            averaged.eval()
+            average_score = auc(radtriage_logits(args.radtriage, averaged, validation), validation_labels)
+            print(f"          average of epochs {args.average_from}–{epoch}: validation study AUC {average_score:.3f}", flush=True)
+            history[-1]["averageValidationAUC"] = round(average_score, 4)
+            candidates.append((average_score, f"{args.average_from}-{epoch}", averaged))
+        for candidate_score, name, model in candidates:
+            if candidate_score > best_auc:
+                best_auc, best_epoch = candidate_score, name
+                torch.save(model.state_dict(), BEST)
+                export(folded_state(model), args.out, {"validation_auc": round(candidate_score, 4), "epoch": name,
+                                                       "trained_with": "PyTorch " + torch.__version__})
         with open(os.path.join(args.out, "training.json"), "w") as f:
             json.dump({"validationAUC": best_auc, "epoch": best_epoch, "epochs": args.epochs, "trainer": "Models/training/train_torch.py",
                        "denseSupervision": True, "insertedLesions": args.inserted_lesions, "smoothDeformation": True,
