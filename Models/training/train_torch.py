@@ -385,7 +385,7 @@ def auc(scores, labels):
 
 def average_weights(averaged, net, seen):
     """The running mean of the weights over the epochs since averaging began (seen: how many it already holds):
-    late epochs of one run lie in one basin, and their mean generalises better than any one of them."""
+    late epochs of one run lie in one basin, and their mean is often flatter there than any one of them."""
     if averaged is None:
         averaged = Net().to(memory_format=torch.channels_last)
         averaged.load_state_dict(net.state_dict())
@@ -524,7 +524,7 @@ def main():
               f"{train_seconds:.0f} s training + {time.time() - epoch_start - train_seconds:.0f} s validation and mining", flush=True)
         candidates = [(score, str(epoch), net)]
         if args.average_from and epoch >= args.average_from:
-            averaged = average_weights(averaged if epoch > args.average_from else None, net, epoch - args.average_from)
+            averaged = average_weights(averaged, net, epoch - max(args.average_from, first_epoch))
             recompute_batch_norm(averaged, chosen, tables, targets, rng, args.batch, args.inserted_lesions)
             averaged.eval()
             average_score = auc(radtriage_logits(args.radtriage, averaged, validation), validation_labels)

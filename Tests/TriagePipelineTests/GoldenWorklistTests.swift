@@ -97,7 +97,7 @@ import TriageCore
             let (wanted, wantedProbabilities) = withoutProbabilities(try Data(contentsOf: expected.appendingPathComponent(name)))
             #expect(actual == wanted, "\(name) differs from Golden/\(expectedName)/\(name) (\(actual.count) against \(wanted.count) bytes; to accept a deliberate change, see scripts/golden-worklists.sh)")
             #expect(actualProbabilities.count == wantedProbabilities.count
-                    && zip(actualProbabilities, wantedProbabilities).allSatisfy { abs($0 - $1) <= 1e-6 },
+                    && zip(actualProbabilities, wantedProbabilities).allSatisfy { abs($0 - $1) <= probabilityTolerance },
                     "\(name): model probabilities \(actualProbabilities) against \(wantedProbabilities)")
         }
     }
@@ -105,6 +105,8 @@ import TriageCore
     /// The JSON's full-precision model probabilities taken out of the text: they come from float32 sgemm,
     /// whose last bits depend on the kernel OpenBLAS picks for the CPU (AVX2 or AVX-512), so they are
     /// compared within 1e-6 and the rest of the file byte for byte.
+    static let probabilityTolerance = 1e-6
+
     static func withoutProbabilities(_ data: Data) -> (text: String, probabilities: [Double]) {
         let key = "\"modelProbability\" : "
         var rest = Substring(String(decoding: data, as: UTF8.self))
@@ -182,8 +184,8 @@ import TriageCore
             case (.scored(let upgraded), .scored(var fresh)):
                 // 0.2.0 stored no focal uptake: the rest must agree.
                 fresh.evidence?.focalUptake = nil
-                // The probability within 1e-6: its last bits depend on the CPU's sgemm kernel (AVX2 or AVX-512).
-                #expect(upgraded.evidence == fresh.evidence && abs(upgraded.probability - fresh.probability) <= 1e-6, "\(name)")
+                #expect(upgraded.evidence == fresh.evidence
+                        && abs(upgraded.probability - fresh.probability) <= Self.probabilityTolerance, "\(name)")
             case (.failed(let upgraded), .failed(let fresh)):
                 #expect(upgraded.problems.map(\.message) == fresh.problems.map(\.message), "\(name)")
             default:
