@@ -34,8 +34,11 @@ MODEL_DIR = os.path.join(ROOT, "Models", "pet-default")
 CACHE = os.path.join(ROOT, ".build", "evaluation")
 
 # (name, family, studies, slices, seed, lesion probability[, PET matrix]); none of these seeds is used in training.
+# The held-out family is the set every target is judged on, so it is the largest: at 80 studies its
+# AUC's bootstrap interval was too wide to tell two candidate models apart. The 200 studies come from
+# the same seed, so the first 80 are the earlier set; the size was fixed before any result on it.
 TEST_SETS = [
-    ("held-out-family-lumpy", "lumpy", 80, 210, 4401, 0.5),
+    ("held-out-family-lumpy", "lumpy", 200, 210, 4401, 0.5),
     ("held-out-seeds-analytic", "analytic", 60, 200, 3301, 0.5),
     ("held-out-seeds-basic", "basic", 40, 200, 3302, 0.5),
     ("held-out-seeds-warped", "warped", 60, 200, 3303, 0.5),
