@@ -42,6 +42,7 @@ lesion, or a negative's hottest spot, trains what the whole slice would):
 Needs torch, numpy and Pillow (training only; never needed to build, test or run radtriage).
 """
 import argparse
+import copy
 import json
 import math
 import os
@@ -85,6 +86,10 @@ VALIDATION_SETS = data.VALIDATION_SETS + [("validation-analytic-b", "analytic", 
                                           ("validation-analytic-128", "analytic", 30, 200, 2205, 401, 0.5, 128)]
 
 
+# Filters of the four 3 × 3 convolutions and of the 1 × 1 embedding (--widths); 4.0.0's are these.
+WIDTHS = (8, 16, 32, 48, 32)
+
+
 class Net(nn.Module):
     """conv → batch norm → relu → pool three times, a fourth conv with its batch norm, then a small head of
     1 × 1 convolutions that gives a logit at every place of the 1/8-resolution map; the slice's logit is the
@@ -94,14 +99,14 @@ class Net(nn.Module):
     (folded_state), so the exported network has only layers radtriage's engine has; the exported
     state_dict's names are the manifest's tensor names."""
 
-    def __init__(self, channels=len(OFFSETS_MM)):
+    def __init__(self, widths=WIDTHS, channels=len(OFFSETS_MM)):
         super().__init__()
-        widths = [channels, 8, 16, 32, 48]
+        filters = [channels, *widths[:4]]
         for i in range(1, 5):
-            setattr(self, f"conv{i}", nn.Conv2d(widths[i - 1], widths[i], 3, padding=1))
-            setattr(self, f"bn{i}", nn.BatchNorm2d(widths[i]))
-        self.embed = nn.Conv2d(48, 32, 1)
-        self.head = nn.Conv2d(32, 1, 1)
+            setattr(self, f"conv{i}", nn.Conv2d(filters[i - 1], filters[i], 3, padding=1))
+            setattr(self, f"bn{i}", nn.BatchNorm2d(filters[i]))
+        self.embed = nn.Conv2d(filters[4], widths[4], 1)
+        self.head = nn.Conv2d(widths[4], 1, 1)
 
     def features(self, x):
         for i in range(1, 5):
@@ -139,6 +144,22 @@ def conv(name, cin, cout, kernel=3):
 
 POOL = {"type": "maxPool2d", "kernel": [2, 2], "stride": [2, 2]}
 RELU = {"type": "relu"}
+
+
+def layers(widths):
+    """The manifest's layers of a Net with these widths (WIDTHS' order)."""
+    c1, c2, c3, c4, embed = widths
+    return [conv("conv1", len(OFFSETS_MM), c1), RELU, POOL, conv("conv2", c1, c2), RELU, POOL, conv("conv3", c2, c3), RELU, POOL,
+            conv("conv4", c3, c4), RELU, conv("embed", c4, embed, kernel=1), RELU, conv("head", embed, 1, kernel=1),
+            {"type": "globalMaxPool"}]
+
+
+def flops_per_slice(widths, side=128):
+    """Multiply-adds × 2 of one slice on the model grid: what the issue's cost bound counts."""
+    c1, c2, c3, c4, embed = widths
+    convs = [(side, len(OFFSETS_MM), c1, 9), (side // 2, c1, c2, 9), (side // 4, c2, c3, 9), (side // 8, c3, c4, 9),
+             (side // 8, c4, embed, 1), (side // 8, embed, 1, 1)]
+    return sum(2 * n * n * cin * cout * k for n, cin, cout, k in convs)
 MANIFEST = {
     "formatVersion": 1,
     "name": "radtriage-pet-default",
@@ -148,9 +169,7 @@ MANIFEST = {
                    "their crops and smooth deformations). Not for clinical use.",
     "input": {"modality": "PT", "units": "SUV", "height": 128, "width": 128, "clipMin": 0, "clipMax": 20, "scale": 0.1, "offset": 0,
               "sliceOffsetsMm": OFFSETS_MM},
-    "layers": [conv("conv1", len(OFFSETS_MM), 8), RELU, POOL, conv("conv2", 8, 16), RELU, POOL, conv("conv3", 16, 32), RELU, POOL,
-               conv("conv4", 32, 48), RELU, conv("embed", 48, 32, kernel=1), RELU, conv("head", 32, 1, kernel=1),
-               {"type": "globalMaxPool"}],
+    "layers": [],  # written by export() from the weights' shapes (layers())
     "aggregation": {"method": "topKMeanLogit", "k": TOP_K},
     "weights": {"file": "weights.safetensors", "sha256": ""},
 }
@@ -387,9 +406,7 @@ def average_weights(averaged, net, seen):
     """The running mean of the weights over the epochs since averaging began (seen: how many it already holds):
     late epochs of one run lie in one basin, and their mean is often flatter there than any one of them."""
     if averaged is None:
-        averaged = Net().to(memory_format=torch.channels_last)
-        averaged.load_state_dict(net.state_dict())
-        return averaged
+        return copy.deepcopy(net)
     with torch.no_grad():
         for mean, current in zip(averaged.parameters(), net.parameters()):
             mean.mul_(seen / (seen + 1)).add_(current, alpha=1 / (seen + 1))
@@ -420,7 +437,9 @@ def export(state_dict, out, info):
     save_file({k: v.detach().float().contiguous() for k, v in state_dict.items()}, path,
               metadata={"trained_by": "Models/training/train_torch.py", **{k: str(v) for k, v in info.items()}})
     os.chmod(path, 0o644)
-    data.write_manifest(json.loads(json.dumps(MANIFEST)), path, out)
+    manifest = json.loads(json.dumps(MANIFEST))
+    manifest["layers"] = layers([state_dict[f"conv{i}.weight"].shape[0] for i in range(1, 5)] + [state_dict["embed.weight"].shape[0]])
+    data.write_manifest(manifest, path, out)
 
 
 def main():
@@ -438,6 +457,8 @@ def main():
                         help="1: radtriage scores every validation slice with the epoch's export; N > 1: PyTorch scores every N-th")
     parser.add_argument("--minutes", type=float, default=0, help="stop after the epoch that passes this many minutes (0: no bound)")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--widths", default=",".join(map(str, WIDTHS)),
+                        help="filters of the four 3 × 3 convolutions and the 1 × 1 embedding, comma-separated")
     parser.add_argument("--resume", action="store_true", help="continue from the last epoch's checkpoint")
     parser.add_argument("--average-from", type=int, default=0,
                         help="from this epoch on, also validate the running average of the weights (0: never)")
@@ -469,7 +490,11 @@ def main():
     print(f"{len(studies)} training studies: {len(positives)} positive and {len(negatives)} negative slices; "
           f"{len(validation)} validation studies", flush=True)
 
-    net = Net().to(memory_format=torch.channels_last)
+    widths = tuple(int(w) for w in args.widths.split(","))
+    if len(widths) != 5 or min(widths) < 1:
+        raise SystemExit(f"--widths needs five positive numbers, got {args.widths}")
+    print(f"network widths {widths}: {flops_per_slice(widths) / 1e6:.1f} MFLOP per slice", flush=True)
+    net = Net(widths).to(memory_format=torch.channels_last)
     optimiser = torch.optim.Adam(net.parameters(), lr=args.learning_rate)
     first_epoch, best_auc, best_epoch, hard, history = 1, -1.0, 0, [], []
     if args.resume and os.path.exists(CHECKPOINT):
@@ -540,7 +565,7 @@ def main():
         with open(os.path.join(args.out, "training.json"), "w") as f:
             json.dump({"validationAUC": best_auc, "epoch": best_epoch, "epochs": args.epochs, "trainer": "Models/training/train_torch.py",
                        "denseSupervision": True, "insertedLesions": args.inserted_lesions, "smoothDeformation": True,
-                       "noiseUpTo": NOISE_UP_TO,
+                       "noiseUpTo": NOISE_UP_TO, "widths": list(widths),
                        "torch": torch.__version__, "trainingSets": [list(s) for s in TRAINING_SETS],
                        "validationSets": [list(s) for s in VALIDATION_SETS], "positiveSlices": len(positives),
                        "negativeSlices": len(negatives), "history": history}, f, indent=2)
