@@ -18,7 +18,8 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from evaluate import MODEL_DIR, ROOT, TEST_SETS, auc, calibration, score, synthesize, threshold_at_specificity  # noqa: E402
+from evaluate import (MODEL_DIR, ROOT, TEST_SETS, auc, bootstrap_interval, calibration, score,  # noqa: E402
+                      sensitivity_at_specificity, synthesize)
 
 
 def labelled_probabilities(radtriage, model, studies):
@@ -33,19 +34,10 @@ def labelled_probabilities(radtriage, model, studies):
     return np.array(probabilities), np.array(labels)
 
 
-def sensitivity_at_90(scores, labels):
-    return float((scores[labels == 1] > threshold_at_specificity(scores, labels)).mean())
-
-
-def paired_auc_difference(candidate, baseline, labels, rounds=2000, seed=1):
-    """The 95 % interval of AUC(candidate) − AUC(baseline) over studies resampled with replacement."""
-    rng = np.random.default_rng(seed)
-    differences = []
-    for _ in range(rounds):
-        pick = rng.integers(0, len(labels), len(labels))
-        if labels[pick].min() != labels[pick].max():
-            differences.append(auc(candidate[pick], labels[pick]) - auc(baseline[pick], labels[pick]))
-    return float(np.percentile(differences, 2.5)), float(np.percentile(differences, 97.5))
+def paired_auc_difference(candidate, baseline, labels):
+    """The 95 % interval of AUC(candidate) − AUC(baseline), the same studies resampled for both."""
+    return bootstrap_interval(lambda pick: auc(candidate[pick], labels[pick]) - auc(baseline[pick], labels[pick]), labels,
+                              rounds=2000)
 
 
 def main():
@@ -66,7 +58,7 @@ def main():
         low, high = paired_auc_difference(candidate, baseline, labels)
         row = {"studies": int(len(labels)), "lesionStudies": int(labels.sum()), "aucDifference95": [round(low, 3), round(high, 3)]}
         for name, p in (("candidate", candidate), ("baseline", baseline)):
-            row[name] = {"auc": round(auc(p, labels), 3), "se90": round(sensitivity_at_90(p, labels), 3),
+            row[name] = {"auc": round(auc(p, labels), 3), "se90": round(sensitivity_at_specificity(p, labels), 3),
                          "ece": round(calibration(p, labels)[0], 3)}
         report[spec[0]] = row
         print(f"{spec[0]} ({row['studies']} studies): AUC {row['candidate']['auc']} against {row['baseline']['auc']}, "

@@ -71,20 +71,31 @@ def auc(scores, labels):
     return float(greater / (len(positives) * len(negatives)))
 
 
-def bootstrap_auc(scores, labels, rounds=1000, seed=1):
+def bootstrap_interval(statistic, labels, rounds=1000, seed=1):
+    """The 95 % interval of statistic(pick) over studies resampled with replacement (`pick` indexes the
+    studies), leaving out resamples with only one class."""
     rng = np.random.default_rng(seed)
     values = []
     for _ in range(rounds):
         pick = rng.integers(0, len(labels), len(labels))
         if labels[pick].min() != labels[pick].max():
-            values.append(auc(scores[pick], labels[pick]))
+            values.append(statistic(pick))
     return [float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5))]
+
+
+def bootstrap_auc(scores, labels, rounds=1000, seed=1):
+    return bootstrap_interval(lambda pick: auc(scores[pick], labels[pick]), labels, rounds, seed)
 
 
 def threshold_at_specificity(scores, labels, specificity=0.9):
     """The lowest threshold that keeps at least `specificity` of the negatives at or below it."""
     negatives = np.sort(scores[labels == 0])
     return float(negatives[int(np.ceil(specificity * len(negatives))) - 1])
+
+
+def sensitivity_at_specificity(scores, labels, specificity=0.9):
+    """The share of positives above threshold_at_specificity."""
+    return float((scores[labels == 1] > threshold_at_specificity(scores, labels, specificity)).mean())
 
 
 def calibration(probabilities, labels, bins=10):
@@ -182,7 +193,7 @@ def evaluate_set(name, studies, report):
         threshold = threshold_at_specificity(s, labels)
         flagged = s > threshold
         entry = {"auc": auc(s, labels), "auc95": bootstrap_auc(s, labels),
-                 "sensitivityAt90Specificity": float(flagged[labels == 1].mean()), "thresholdAt90Specificity": threshold}
+                 "sensitivityAt90Specificity": sensitivity_at_specificity(s, labels), "thresholdAt90Specificity": threshold}
         # Localisation: does what the ranking points at lie in a lesion?
         hits, detection = [], {}
         for t, r, f, spacing, flag in zip(truths, results, focal, spacings, flagged):

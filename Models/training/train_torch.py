@@ -155,11 +155,18 @@ def layers(widths):
 
 
 def flops_per_slice(widths, side=128):
-    """Multiply-adds × 2 of one slice on the model grid: what the issue's cost bound counts."""
-    c1, c2, c3, c4, embed = widths
-    convs = [(side, len(OFFSETS_MM), c1, 9), (side // 2, c1, c2, 9), (side // 4, c2, c3, 9), (side // 8, c3, c4, 9),
-             (side // 8, c4, embed, 1), (side // 8, embed, 1, 1)]
-    return sum(2 * n * n * cin * cout * k for n, cin, cout, k in convs)
+    """Multiply-adds × 2 of one slice on the model grid (what the issue's cost bound counts), walked
+    over layers(widths) so that the count follows the architecture."""
+    flops = 0
+    for layer in layers(widths):
+        if layer["type"] == "conv2d":
+            kh, kw = layer["kernel"]
+            flops += 2 * side * side * layer["inChannels"] * layer["outChannels"] * kh * kw
+        elif layer["type"] == "maxPool2d":
+            side //= layer["stride"][0]
+    return flops
+
+
 MANIFEST = {
     "formatVersion": 1,
     "name": "radtriage-pet-default",
