@@ -58,9 +58,37 @@ public struct EvidenceAccumulator {
 
     /// Adds the next slice's SUV values (width × height, row-major).
     public mutating func add(_ suv: UnsafeBufferPointer<Float>) {
+        let raised = summarise(suv)
+        let slot = (slicesSeen / slicesPerSlab) % ring.count
+        if slicesSeen % slicesPerSlab == 0 {
+            ring[slot].removeAll(keepingCapacity: true)
+            ring[slot].append(contentsOf: suv)
+        } else {
+            addInto(slot, suv)
+        }
+        finishSlice(raised: raised)
+    }
+
+    /// Adds the next slice as `add(_:)` does, but a slice that starts a slab is not copied into the ring:
+    /// the ring keeps `suv`'s storage, and `suv` comes back holding the buffer that left the ring, of the
+    /// same size, with stale values for the caller to overwrite with the next slice.
+    public mutating func add(handingOver suv: inout [Float]) {
+        let raised = suv.withUnsafeBufferPointer { summarise($0) }
+        let slot = (slicesSeen / slicesPerSlab) % ring.count
+        if slicesSeen % slicesPerSlab == 0 {
+            swap(&ring[slot], &suv)
+            if suv.count != width * height { suv = [Float](repeating: 0, count: width * height) }
+        } else {
+            suv.withUnsafeBufferPointer { addInto(slot, $0) }
+        }
+        finishSlice(raised: raised)
+    }
+
+    /// One pass over the slice: its maximum, its hot voxels, its row of the coronal MIP, and the focal
+    /// uptake finder's look at it. True when it holds a new maximum.
+    private mutating func summarise(_ suv: UnsafeBufferPointer<Float>) -> Bool {
         precondition(suv.count == width * height, "slice size differs from the series'")
         let index = slicesSeen
-        // One pass over the slice: its maximum, its hot voxels, and its row of the coronal MIP.
         var raised = false
         var hot = 0
         if index % mipSlicesPerRow == 0 { coronalMIP.append(contentsOf: repeatElement(-.infinity, count: width)) }
@@ -80,16 +108,18 @@ public struct EvidenceAccumulator {
         }
         hotVoxels += hot
         focal.add(suv)
-        let slab = index / slicesPerSlab
-        let slot = slab % ring.count
-        if index % slicesPerSlab == 0 {
-            ring[slot].removeAll(keepingCapacity: true)
-            ring[slot].append(contentsOf: suv)
-        } else {
-            ring[slot].withUnsafeMutableBufferPointer { sums in
-                for i in 0..<sums.count { sums[i] += suv[i] }
-            }
+        return raised
+    }
+
+    /// A later slice of a slab, summed into the slab's ring slot.
+    private mutating func addInto(_ slot: Int, _ suv: UnsafeBufferPointer<Float>) {
+        ring[slot].withUnsafeMutableBufferPointer { sums in
+            for i in 0..<sums.count { sums[i] += suv[i] }
         }
+    }
+
+    private mutating func finishSlice(raised: Bool) {
+        let slab = slicesSeen / slicesPerSlab
         slicesSeen += 1
         if raised { peak = nil }
         // The sphere around the maximum is complete once the slab `reach` past its slab is complete.

@@ -205,14 +205,15 @@ public final class StudyScorer {
                     width: header.width, height: header.height, columnSpacingMm: series.pixelSpacingMm.columnMm,
                     rowSpacingMm: series.pixelSpacingMm.rowMm, sliceSpacingMm: series.sliceSpacingMm, expectedSlices: series.slices.count)
             }
-            // In place (no copy of the accumulator's slice ring): it was created just above if it was nil.
             convert(slice: index, with: map)
-            if provenance != nil { suv.withUnsafeBufferPointer { accumulator!.add($0) } }
             if context == nil {
                 context = SliceContext(offsetsMm: model.manifest.input.channelOffsetsMm, sliceSpacingMm: series.sliceSpacingMm,
                                        planeCount: model.manifest.input.height * model.manifest.input.width, sliceCount: series.slices.count)
             }
             addModelInput(to: &context!, width: header.width, height: header.height)
+            // Last, since the accumulator keeps the slice's buffer (no copy into its ring) and hands back
+            // a stale one; in place (no copy of the accumulator): it was created above if it was nil.
+            if provenance != nil { accumulator!.add(handingOver: &suv) }
             timings.quantifySeconds += Self.lap(&clock)
             stackReadySlices(&context!, pending: &pending, cursor: &cursor, logits: &logits, timings: &timings)
         }

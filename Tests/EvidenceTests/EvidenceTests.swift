@@ -137,6 +137,31 @@ import TriageCore
         #expect(evidence.suvMaxPositionMm == PositionMm(x: 34, y: 2, z: 0))
     }
 
+    /// Handing each slice's buffer over (the pipeline's way, no copy into the ring) gives exactly the
+    /// evidence that copying gives, with one slice per slab and with thin slices summed into slabs, and the
+    /// buffer that comes back is always a whole slice (stale values, which the next slice overwrites).
+    @Test(arguments: [3.0, 0.5]) func handingSlicesOverGivesTheEvidenceThatCopyingGives(sliceSpacingMm: Double) {
+        let width = 21, height = 17, slices = 60
+        func accumulator() -> EvidenceAccumulator {
+            EvidenceAccumulator(width: width, height: height, columnSpacingMm: 2, rowSpacingMm: 2.5, sliceSpacingMm: sliceSpacingMm,
+                                expectedSlices: slices)
+        }
+        var copying = accumulator(), handing = accumulator()
+        #expect(copying.slicesPerSlab == (sliceSpacingMm < 1 ? 3 : 1))
+        var handed = [Float]()
+        for slice in 0..<slices {
+            // Values of 0–3 scattered by a hash of the voxel, and one hot voxel.
+            let values = (0..<width * height).map { i in Float((i * 7919 + slice * 104_729) % 1000) / 333 + (i == 200 && slice == 31 ? 12 : 0) }
+            values.withUnsafeBufferPointer { copying.add($0) }
+            if handed.count != values.count { handed = [Float](repeating: 0, count: values.count) }
+            handed.replaceSubrange(0..<values.count, with: values)
+            handing.add(handingOver: &handed)
+            #expect(handed.count == width * height)
+        }
+        #expect(handing.result() == copying.result() && handing.coronalMIP == copying.coronalMIP)
+        #expect(copying.result()?.suvMaxVoxel == VoxelIndex(column: 200 % width, row: 200 / width, slice: 31))
+    }
+
     /// A volume with nothing but NaN and −∞ still has evidence, at its first voxel, so that the study
     /// fails on a value that is not finite (FiniteValues) rather than having none.
     @Test func aVolumeOfNaNKeepsItsFirstVoxelAtMinusInfinity() throws {
