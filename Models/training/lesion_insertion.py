@@ -96,3 +96,35 @@ def smooth_deformation(batch, rng, offsets_mm, largest_shift=2.5):
     grid = torch.stack((xs, ys), dim=-1)[None] + fields.permute(0, 2, 3, 1)
     moved = F.grid_sample(batch.reshape(b * c, 1, h, w), grid, mode="bilinear", padding_mode="border", align_corners=True)
     return moved.reshape(b, c, h, w)
+
+
+def local_bulges(batch, protect, rng, offsets_mm, pixel_mm, share=1.0, most=3):
+    """[B, C, H, W] → the same crops with up to `most` local bulges or dents each: radial displacements of
+    Gaussian support (3–12 pixels) centred where the centre slice has edges, up to 0.9 of their support (1 would fold), fading
+    along the body axis over a similar extent. An organ's edge there gets a bump or a notch of the size a
+    lesion has, which is what organs of other shapes show and what a net trained on smooth organs calls a
+    lesion. Each crop gets them with probability `share`; `protect` ([B, H, W], 1 on lesion cells) keeps each
+    lesion and its target as they were."""
+    b, c, h, w = batch.shape
+    centre = batch[:, c // 2]
+    edges = F.pad((centre[:, 1:, :] - centre[:, :-1, :]).abs(), (0, 0, 0, 1)) + F.pad((centre[:, :, 1:] - centre[:, :, :-1]).abs(), (0, 1))
+    edges = edges.reshape(b, -1) + 1e-4
+    places = torch.multinomial(edges / edges.sum(dim=1, keepdim=True), most, replacement=True)
+    py, px = (places // w).float(), (places % w).float()  # [B, K]
+    support = torch.tensor(rng.uniform(3, 12, size=(b, most)), dtype=torch.float32)
+    amplitude = torch.tensor(rng.uniform(-0.9, 0.9, size=(b, most)) * (rng.random((b, most)) < 0.7) * (rng.random((b, 1)) < share), dtype=torch.float32) * support
+    depth_mm = support * pixel_mm * torch.tensor(rng.uniform(0.7, 1.5, size=(b, most)), dtype=torch.float32)
+    ys, xs = torch.meshgrid(torch.arange(h, dtype=torch.float32), torch.arange(w, dtype=torch.float32), indexing="ij")
+    dy = ys[None, None] - py[..., None, None]  # [B, K, H, W]
+    dx = xs[None, None] - px[..., None, None]
+    s = support[..., None, None]
+    push = amplitude[..., None, None] * torch.exp(-(dy * dy + dx * dx) / (2 * s * s)) / s  # [B, K, H, W]
+    along = torch.exp(-torch.tensor(offsets_mm, dtype=torch.float32)[None, None] ** 2 / (2 * depth_mm[..., None] ** 2))  # [B, K, C]
+    keep = 1 - protect[:, None]  # [B, 1, H, W]
+    shift_y = torch.einsum("bkhw,bkc->bchw", push * dy, along) * keep
+    shift_x = torch.einsum("bkhw,bkc->bchw", push * dx, along) * keep
+    # Sampling at x − d moves what was at the centre outwards (a bulge) for a positive amplitude.
+    grid = torch.stack(((xs - shift_x) * 2 / (w - 1) - 1, (ys - shift_y) * 2 / (h - 1) - 1), dim=-1)  # [B, C, H, W, 2]
+    moved = F.grid_sample(batch.reshape(b * c, 1, h, w), grid.reshape(b * c, h, w, 2), mode="bilinear",
+                          padding_mode="border", align_corners=True)
+    return moved.reshape(b, c, h, w)

@@ -58,7 +58,7 @@ import torch.nn.functional as F
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import train_default_model as data  # noqa: E402  (training sets, synthesis, model inputs, slice stacking, export)
-from lesion_insertion import insert_lesion, log_uniform, smooth_deformation  # noqa: E402
+from lesion_insertion import insert_lesion, local_bulges, log_uniform, smooth_deformation  # noqa: E402
 
 ROOT = data.ROOT
 OFFSETS_MM = [-10.0, -5.0, 0.0, 5.0, 10.0]
@@ -317,9 +317,18 @@ def blur(x, sigma):
     return F.conv2d(F.pad(x, (0, 0) + (len(k) // 2,) * 2, mode="replicate"), k.view(1, 1, -1, 1).repeat(c, 1, 1, 1), groups=c)
 
 
-def augment(batch, rng, flip):
+def lesion_cells(cells):
+    """[B, CROP, CROP]: 1 on and around each crop's lesion cells (its logit map's positive targets, one cell
+    wider), fading at the border, so that a deformation can leave lesions and their targets alone."""
+    positive = torch.from_numpy(np.stack([t for t, _ in cells]) > 0).float()[:, None]
+    wider = F.max_pool2d(positive, 3, stride=1, padding=1)
+    return F.interpolate(wider, size=(CROP, CROP), mode="bilinear", align_corners=False)[:, 0].clamp(0, 1)
+
+
+def augment(batch, rng, flip, protect=None, bulges=0.0):
     """[B, C, H, W] normalised crops → the same crops as another scanner, patient or generator might show them
-    (flip: which crops to mirror left-right, so that their target maps can be mirrored alike)."""
+    (flip: which crops to mirror left-right, so that their target maps can be mirrored alike; bulges: the share
+    of crops whose organs get local bumps and notches, away from the lesion cells in `protect`)."""
     b = batch.shape[0]
     scale = torch.tensor(rng.uniform(0.75, 1.35, size=(b, 1, 1, 1)), dtype=torch.float32)
     batch = batch * scale
@@ -337,6 +346,8 @@ def augment(batch, rng, flip):
     batch = batch + noise * torch.tensor(extra, dtype=torch.float32).view(b, 1, 1, 1) * batch.clamp(min=0).sqrt()
     if rng.random() < 0.6:
         batch = smooth_deformation(batch, rng, OFFSETS_MM)
+    if protect is not None and bulges > 0:
+        batch = local_bulges(batch, protect, rng, OFFSETS_MM, data.FIELD_OF_VIEW_MM / 128, share=bulges)
     flip = torch.from_numpy(flip)
     batch = torch.where(flip[:, None, None, None], batch.flip(3), batch)
     return batch.clamp(0, SATURATION)
@@ -466,6 +477,8 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--widths", default=",".join(map(str, WIDTHS)),
                         help="filters of the four 3 × 3 convolutions and the 1 × 1 embedding, comma-separated")
+    parser.add_argument("--bulges", type=float, default=0.0,
+                        help="share of crops that get local bumps and notches on their organs' edges (lesion_insertion.local_bulges)")
     parser.add_argument("--resume", action="store_true", help="continue from the last epoch's checkpoint")
     parser.add_argument("--average-from", type=int, default=0,
                         help="from this epoch on, also validate the running average of the weights (0: never)")
@@ -531,7 +544,7 @@ def main():
             samples = [chosen[k] for k in order[begin:begin + args.batch]]
             crops, cells, tw = training_crops(samples, tables, targets, rng, args.inserted_lesions)
             flip = rng.random(len(samples)) < 0.5
-            x = augment(to_batch(crops), rng, flip).contiguous(memory_format=torch.channels_last)
+            x = augment(to_batch(crops), rng, flip, lesion_cells(cells), args.bulges).contiguous(memory_format=torch.channels_last)
             cell_y = np.stack([t[:, ::-1] if f else t for (t, _), f in zip(cells, flip)])
             cell_w = np.stack([w[:, ::-1] if f else w for (_, w), f in zip(cells, flip)])
             y, w = torch.from_numpy(tw[:, 0]), torch.from_numpy(tw[:, 1])
@@ -572,7 +585,7 @@ def main():
         with open(os.path.join(args.out, "training.json"), "w") as f:
             json.dump({"validationAUC": best_auc, "epoch": best_epoch, "epochs": args.epochs, "trainer": "Models/training/train_torch.py",
                        "denseSupervision": True, "insertedLesions": args.inserted_lesions, "smoothDeformation": True,
-                       "noiseUpTo": NOISE_UP_TO, "widths": list(widths),
+                       "noiseUpTo": NOISE_UP_TO, "widths": list(widths), "bulges": args.bulges,
                        "torch": torch.__version__, "trainingSets": [list(s) for s in TRAINING_SETS],
                        "validationSets": [list(s) for s in VALIDATION_SETS], "positiveSlices": len(positives),
                        "negativeSlices": len(negatives), "history": history}, f, indent=2)
