@@ -275,7 +275,9 @@ def card(manifest, metrics, training):
                      + (f"noise (up to {training['noiseUpTo']:g} × the training families' own, independent or correlated), "
                         if training.get("noiseUpTo") else "noise, ")
                      + f"{'smooth deformations, ' if training.get('smoothDeformation') else ''}"
-                     f"left-right flips and zoom. Shipped: epoch {training['epoch']}, the one with "
+                     + (f"local bumps and notches on organ edges away from lesions ({training['bulges']:.0%} of the crops), "
+                        if training.get("bulges") else "")
+                     + f"left-right flips and zoom. Shipped: epoch {training['epoch']}, the one with "
                      f"the best validation study AUC ({training['validationAUC']:.3f}, every slice of each validation study scored by radtriage).\n")
     lines.append("## What it has seen, and what not\n")
     families = sorted({spec[1] for spec in training["trainingSets"]})
