@@ -347,7 +347,7 @@ def augment(batch, rng, flip, protect=None, bulges=0.0):
     batch = batch + noise * torch.tensor(extra, dtype=torch.float32).view(b, 1, 1, 1) * batch.clamp(min=0).sqrt()
     if rng.random() < 0.6:
         batch = smooth_deformation(batch, rng, OFFSETS_MM)
-    if protect is not None and bulges > 0:
+    if protect is not None:
         batch = local_bulges(batch, protect, rng, OFFSETS_MM, data.FIELD_OF_VIEW_MM / 128, share=bulges)
     flip = torch.from_numpy(flip)
     batch = torch.where(flip[:, None, None, None], batch.flip(3), batch)
@@ -545,7 +545,8 @@ def main():
             samples = [chosen[k] for k in order[begin:begin + args.batch]]
             crops, cells, tw = training_crops(samples, tables, targets, rng, args.inserted_lesions)
             flip = rng.random(len(samples)) < 0.5
-            x = augment(to_batch(crops), rng, flip, lesion_cells(cells), args.bulges).contiguous(memory_format=torch.channels_last)
+            protect = lesion_cells(cells) if args.bulges > 0 else None  # only bulges need it
+            x = augment(to_batch(crops), rng, flip, protect, args.bulges).contiguous(memory_format=torch.channels_last)
             cell_y = np.stack([t[:, ::-1] if f else t for (t, _), f in zip(cells, flip)])
             cell_w = np.stack([w[:, ::-1] if f else w for (_, w), f in zip(cells, flip)])
             y, w = torch.from_numpy(tw[:, 0]), torch.from_numpy(tw[:, 1])

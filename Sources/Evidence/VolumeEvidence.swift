@@ -56,22 +56,16 @@ public struct EvidenceAccumulator {
                                   sliceSpacingMm: sliceSpacingMm)
     }
 
-    /// Adds the next slice's SUV values (width × height, row-major).
+    /// Adds the next slice's SUV values (width × height, row-major), copied: `add(handingOver:)` without
+    /// the caller's buffer to give.
     public mutating func add(_ suv: UnsafeBufferPointer<Float>) {
-        let raised = summarise(suv)
-        let slot = (slicesSeen / slicesPerSlab) % ring.count
-        if slicesSeen % slicesPerSlab == 0 {
-            ring[slot].removeAll(keepingCapacity: true)
-            ring[slot].append(contentsOf: suv)
-        } else {
-            addInto(slot, suv)
-        }
-        finishSlice(raised: raised)
+        var copy = Array(suv)
+        add(handingOver: &copy)
     }
 
-    /// Adds the next slice as `add(_:)` does, but a slice that starts a slab is not copied into the ring:
-    /// the ring keeps `suv`'s storage, and `suv` comes back holding the buffer that left the ring, of the
-    /// same size, with stale values for the caller to overwrite with the next slice.
+    /// Adds the next slice (width × height, row-major). A slice that starts a slab is not copied into the
+    /// ring: the ring keeps `suv`'s storage, and `suv` comes back holding the buffer that left the ring, of
+    /// the same size, with stale values for the caller to overwrite with the next slice.
     public mutating func add(handingOver suv: inout [Float]) {
         let raised = suv.withUnsafeBufferPointer { summarise($0) }
         let slot = (slicesSeen / slicesPerSlab) % ring.count
@@ -79,7 +73,11 @@ public struct EvidenceAccumulator {
             swap(&ring[slot], &suv)
             if suv.count != width * height { suv = [Float](repeating: 0, count: width * height) }
         } else {
-            suv.withUnsafeBufferPointer { addInto(slot, $0) }
+            suv.withUnsafeBufferPointer { suv in
+                ring[slot].withUnsafeMutableBufferPointer { sums in
+                    for i in 0..<sums.count { sums[i] += suv[i] }
+                }
+            }
         }
         finishSlice(raised: raised)
     }
@@ -109,13 +107,6 @@ public struct EvidenceAccumulator {
         hotVoxels += hot
         focal.add(suv)
         return raised
-    }
-
-    /// A later slice of a slab, summed into the slab's ring slot.
-    private mutating func addInto(_ slot: Int, _ suv: UnsafeBufferPointer<Float>) {
-        ring[slot].withUnsafeMutableBufferPointer { sums in
-            for i in 0..<sums.count { sums[i] += suv[i] }
-        }
     }
 
     private mutating func finishSlice(raised: Bool) {
