@@ -7,8 +7,9 @@ that the difference is not drowned in the sets' own sampling noise). From the re
 
     python3 Models/training/compare.py --candidate /tmp/m42 [--baseline Models/pet-default] [--set held-out-family-lumpy]
 
-A candidate ships only where the interval lies above zero on the held-out family and no set gets worse
-beyond its interval; that decision stays with the engineer reading the table.
+A candidate ships where it is shown better on the held-out family (the AUC interval above zero, or one of
+the issue's targets met there that the shipped model misses) and no set gets worse beyond its interval;
+that decision stays with the engineer reading the table, and the model card says which it was.
 """
 import argparse
 import json

@@ -171,10 +171,10 @@ def flops_per_slice(widths, side=128):
 MANIFEST = {
     "formatVersion": 1,
     "name": "radtriage-pet-default",
-    "version": "4.0.0",
+    "version": "5.0.0",
     "description": "2.5-D slice-level lesion detector for FDG PET (each slice with the series 5 and 10 mm above and below), "
                    "trained with PyTorch on radtriage synth phantoms only (families basic, analytic and warped, with lesions inserted into "
-                   "their crops and smooth deformations). Not for clinical use.",
+                   "their crops, smooth deformations and local bumps and notches on organ edges). Not for clinical use.",
     "input": {"modality": "PT", "units": "SUV", "height": 128, "width": 128, "clipMin": 0, "clipMax": 20, "scale": 0.1, "offset": 0,
               "sliceOffsetsMm": OFFSETS_MM},
     "layers": [],  # written by export() from the weights' shapes (layers())
@@ -465,7 +465,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--radtriage", default=os.path.join(ROOT, ".build", "release", "radtriage"))
     parser.add_argument("--out", default=os.path.join(ROOT, "Models", "pet-default"))
-    parser.add_argument("--epochs", type=int, default=16)
+    parser.add_argument("--epochs", type=int, default=18)
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--learning-rate", type=float, default=2e-3)
     parser.add_argument("--negatives-per-positive", type=float, default=4.5)
@@ -478,7 +478,7 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--widths", default=",".join(map(str, WIDTHS)),
                         help="filters of the four 3 × 3 convolutions and the 1 × 1 embedding, comma-separated")
-    parser.add_argument("--bulges", type=float, default=0.0,
+    parser.add_argument("--bulges", type=float, default=0.5,
                         help="share of crops that get local bumps and notches on their organs' edges (lesion_insertion.local_bulges)")
     parser.add_argument("--resume", action="store_true", help="continue from the last epoch's checkpoint")
     parser.add_argument("--average-from", type=int, default=0,

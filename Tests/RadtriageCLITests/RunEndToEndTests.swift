@@ -37,7 +37,7 @@ import Testing
         #expect(lines[2].hasPrefix("2,S0002,"))
         #expect(lines[3].hasPrefix("3,S0003,") && lines[3].contains(",failed,") && lines[3].contains("0032.png: damaged PNG"))
         let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("worklist.json"))) as? [String: Any])
-        #expect(json["schemaVersion"] as? Int == 1 && json["modelId"] as? String == "radtriage-pet-default@4.0.0")
+        #expect(json["schemaVersion"] as? Int == 1 && json["modelId"] as? String == "radtriage-pet-default@5.0.0")
         let html = try String(contentsOf: out.appendingPathComponent("worklist.html"), encoding: .utf8)
         #expect(html.contains("Failed studies") && html.contains("data:image/png;base64,"))
         // The example configuration's pools: all three are at site North.
