@@ -33,7 +33,7 @@ lesion, or a negative's hottest spot, trains what the whole slice would):
   - augmentation that does not depend on one generator: intensity scale, extra blur (resolution), noise up
     to three times the training families' own (scans are noisier than the synth: short frames, heavy
     patients), independent or correlated over a few pixels, smooth deformations that change a little along the body axis
-    (organ shapes no generator drew), with --bulges local bumps and notches on organ edges (away from lesions:
+    (organ shapes no generator drew), local bumps and notches on organ edges in half the crops (--bulges; away from lesions:
     an organ of another shape is not a lesion), left-right flips, zoom (habitus);
   - every epoch is checkpointed (weights, optimiser, epoch, best so far), so a stopped run resumes with
     --resume; the best epoch by validation study AUC (whole slices, every N-th) is exported each time;
