@@ -12,7 +12,7 @@ difference (the noise itself) on the model grid, in units of √SUV (the synth's
 per model pixel, and after an in-plane Gaussian of --scale-mm (the blurred profile of a lesion of about 10–20 mm),
 which is the noise a lesion must rise above.
 
-Check, exit status 1 when it fails: `analytic` draws independent noise of 0.15·√SUV per stored 256 × 256 pixel,
+Check (when `analytic` is among the families), exit status 1 when it fails: `analytic` draws independent noise of 0.15·√SUV per stored 256 × 256 pixel,
 so a 2 × 2 area mean on the model grid must show half of it.
 
 Needs numpy and Pillow.
@@ -20,7 +20,6 @@ Needs numpy and Pillow.
 import argparse
 import math
 import os
-import subprocess
 import sys
 import tempfile
 
@@ -29,6 +28,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import pipeline_numpy as pipeline  # noqa: E402
+from synth_cache import write_studies  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 GRID = 128
@@ -37,9 +37,8 @@ BODY_SUV = 0.5  # pixels of the noiseless image above this are inside the body
 
 
 def synth(radtriage, folder, family, matrix, noise, studies, slices, seed):
-    subprocess.run(["nice", "-n", "10", radtriage, "synth", "--out", folder, "--family", family, "--matrix", str(matrix),
-                    "--noise", str(noise), "--studies", str(studies), "--slices", str(slices), "--seed", str(seed),
-                    "--lesion-probability", "0"], check=True, stdout=subprocess.DEVNULL)
+    """Studies without lesions, at this noise level; their folders, sorted."""
+    write_studies(radtriage, folder, family, studies, slices, seed, 0, 1, matrix, noise)
     return sorted(os.path.join(folder, n) for n in os.listdir(folder) if not n.startswith("."))
 
 

@@ -12,10 +12,11 @@ import tempfile
 DEFAULT_MATRIX = 256  # radtriage synth's PET matrix when --matrix is not given
 
 
-def _synth(radtriage, folder, family, studies, slices, seed, probability, first, matrix=DEFAULT_MATRIX):
+def write_studies(radtriage, folder, family, studies, slices, seed, probability, first, matrix=DEFAULT_MATRIX, noise=1.0):
+    """`radtriage synth` into `folder` (no cache: what cached_studies and noise_check.py call)."""
     subprocess.run(["nice", "-n", "10", radtriage, "synth", "--out", folder, "--studies", str(studies), "--slices", str(slices),
                     "--seed", str(seed), "--first-study", str(first), "--family", family, "--lesion-probability", str(probability),
-                    "--matrix", str(matrix)],
+                    "--matrix", str(matrix), "--noise", str(noise)],
                    check=True, stdout=subprocess.DEVNULL)
 
 
@@ -26,7 +27,7 @@ def _listing(folder):
 def _same_as_generator(radtriage, folder, options):
     """Writes the set's first study again and compares its ground truth and its middle PET slice."""
     with tempfile.TemporaryDirectory(prefix="radtriage-synth-check-") as scratch:
-        _synth(radtriage, scratch, options["family"], 1, options["slices"], options["seed"], options["lesionProbability"],
+        write_studies(radtriage, scratch, options["family"], 1, options["slices"], options["seed"], options["lesionProbability"],
                options["firstStudy"], options.get("matrix", DEFAULT_MATRIX))
         (name,) = _listing(scratch)
         middle = os.path.join("PT", f"{options['slices'] // 2:04d}.png")
@@ -53,7 +54,7 @@ def cached_studies(radtriage, folder, family, studies, slices, seed, probability
             print(f"{os.path.basename(folder)}: writing again ({'options changed' if recorded != options else 'the generator changed'})",
                   flush=True)
             shutil.rmtree(folder)
-        _synth(radtriage, folder, family, studies, slices, seed, probability, first, matrix)
+        write_studies(radtriage, folder, family, studies, slices, seed, probability, first, matrix)
         with open(stamp, "w") as f:
             json.dump(options, f)
     return [os.path.join(folder, n) for n in _listing(folder)]
