@@ -187,8 +187,10 @@ def cache_inputs(folder):
     """Decodes a study into its cached model inputs (run in worker processes: decoding is the slow part)."""
     cached = os.path.join(folder, ".model-input.npy")
     if not os.path.exists(cached):
-        np.save(cached + ".partial.npy", model_inputs(folder).astype(np.float16))
-        os.replace(cached + ".partial.npy", cached)
+        # A name of this process's own: two trainings may decode the same study at once.
+        partial = f"{cached}.{os.getpid()}.partial.npy"
+        np.save(partial, model_inputs(folder).astype(np.float16))
+        os.replace(partial, cached)
     return folder
 
 
