@@ -25,12 +25,24 @@ public struct GroundTruth: Codable, Sendable, Equatable {
         public var necrotic: Bool?
     }
 
+    /// A region of physiological uptake as drawn: where a model's false positive can be traced to its cause.
+    public struct RegionTruth: Codable, Sendable, Equatable {
+        public var name: String
+        /// Centre in the PET image frame, as `LesionTruth.centreMm` (for `warped`, where the warp shows it).
+        public var centreMm: PositionMm
+        /// The ellipsoid's semi-axes along x, y and z before the lumpy family's bumps and the warp.
+        public var semiAxesMm: [Double]
+        public var suv: Double
+    }
+
     public var studyId: String
     public var seed: UInt64
     public var hasLesion: Bool
     public var lesions: [LesionTruth]
     /// Physiological uptake by organ (SUV), including the hot spots that fool "rank by SUVmax".
     public var organSuv: [String: Double]
+    /// Every region in painting order (later regions cover earlier ones); nil in files written before it.
+    public var regions: [RegionTruth]?
     public var backgroundSuv: Double
     /// The PET point-spread function's full width at half maximum.
     public var resolutionFWHMmm: Double

@@ -156,8 +156,14 @@ public struct SyntheticStudy: Sendable {
         }
         var organs: [String: Double] = [:]
         for region in plan.phantom.regions { organs[region.name] = region.suv }
+        let regions = plan.phantom.regions.map { region in
+            let shown = plan.phantom.warp?.preimage(of: region.shape.centre) ?? region.shape.centre
+            let axes = region.shape.semiAxes
+            return GroundTruth.RegionTruth(name: region.name, centreMm: petGeometry.imageFrame(shown),
+                                           semiAxesMm: [axes.x, axes.y, axes.z], suv: region.suv)
+        }
         return GroundTruth(
-            studyId: plan.studyId, seed: options.seed, hasLesion: !lesions.isEmpty, lesions: lesions, organSuv: organs,
+            studyId: plan.studyId, seed: options.seed, hasLesion: !lesions.isEmpty, lesions: lesions, organSuv: organs, regions: regions,
             backgroundSuv: plan.phantom.backgroundSUV, resolutionFWHMmm: plan.phantom.resolutionFWHMmm, noiseLevel: options.noiseLevel,
             family: options.family == .basic ? nil : options.family.rawValue)
     }
