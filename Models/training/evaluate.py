@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The default model's honest evaluation, in one command (from the repository root, after `make release`):
 
-    python3 Models/training/evaluate.py            # writes Models/pet-default/evaluation.json and MODEL_CARD.md
+    .build/venv/bin/python Models/training/evaluate.py   # writes Models/pet-default/evaluation.json and MODEL_CARD.md
 
 Test sets, written by `radtriage synth` with seeds that training and validation never used and cached
 under .build/evaluation/:
@@ -16,7 +16,11 @@ reliability table and the error a perfectly calibrated model would show on as ma
 of lesion studies whose key slices contain a lesion (for the focal baseline: whose strongest candidate
 lies in a lesion), and detection by lesion size, contrast and site.
 
-Needs numpy only.
+What the highest-scoring lesion-free studies fire on is traced through each study's ground truth
+(false_positives.py), which runs the network in numpy on their key slices.
+
+Needs numpy and Pillow: `make test-venv` makes .build/venv with both, then
+`.build/venv/bin/python Models/training/evaluate.py`.
 """
 import argparse
 import json
@@ -226,6 +230,21 @@ def evaluate_set(name, studies, report):
     return out
 
 
+def trace_false_positives(model, studies, report, share=0.25):
+    """The causes of the highest-scoring `share` of a set's lesion-free studies (false_positives.py)."""
+    import false_positives  # here, not above: it needs Pillow, which compare.py and calibrate.py do not
+    by_path = {os.path.realpath(r["path"]): r for r in report["scored"]}
+    negatives = []
+    for folder in studies:
+        with open(os.path.join(folder, "ground_truth.json")) as f:
+            truth = json.load(f)
+        if not truth["hasLesion"]:
+            negatives.append((folder, truth, by_path[os.path.realpath(folder)]))
+    negatives.sort(key=lambda n: -n[2]["probability"])
+    traced = false_positives.causes(model, negatives[:max(1, round(share * len(negatives)))])
+    return {"negatives": len(negatives), "traced": len(traced), "byStructure": false_positives.tally(traced), "studies": traced}
+
+
 def card(manifest, metrics, training):
     lines = []
     lines.append(f"# Model card: {manifest['name']} {manifest['version']}\n")
@@ -297,7 +316,7 @@ def card(manifest, metrics, training):
                     "used in training or validation. ")
                  + "It has never seen real anatomy or scanners, motion, attenuation artefacts, metal, tracers other than "
                  "FDG-like uptake, inflammation or children.\n")
-    lines.append("## Measured (scored by radtriage itself; `python3 Models/training/evaluate.py`)\n")
+    lines.append("## Measured (scored by radtriage itself; `.build/venv/bin/python Models/training/evaluate.py`)\n")
     for name, m in metrics["sets"].items():
         lines.append(f"### {name}: {m['studies']} studies, {m['lesionStudies']} with lesions\n")
         if m.get("bestLesionPeakContrast"):
@@ -339,6 +358,13 @@ def card(manifest, metrics, training):
                 others = [m["rankings"][k]["detectionAt90Specificity"][axis][group]["detected"] for k in ("network", "focal", "suvMax")]
                 lines.append(f"| {axis} | {group} | {cell['lesions']} | {cell['detected']} | " + " | ".join(map(str, others)) + " |")
         lines.append("")
+        traced = m.get("falsePositives")
+        if traced and traced["byStructure"]:
+            lines.append(f"What its {traced['traced']} highest-scoring lesion-free studies (the top quarter of {traced['negatives']}) "
+                         "fire on, at the peak of the logit map in the top key slice, named by the region drawn there "
+                         "(`false_positives.py`): " + ", ".join(
+                             f"{c['structure']} {c['studies']}" + (f" ({c['atEdge']} at its edge)" if c["atEdge"] else "")
+                             for c in traced["byStructure"]) + ".\n")
     lines.append("\"Localised\": the share of lesion studies whose key slices contain a lesion (model), whose strongest focal "
                  "candidate lies in a lesion (focal), or whose hottest voxel does (SUVmax).\n")
     lines.append("## Limits\n")
@@ -355,7 +381,7 @@ def card(manifest, metrics, training):
                     f"OPENBLAS_NUM_THREADS=2 nice -n 10 python3 {trainer}   # numpy + Pillow\n")
                  + "python3 Models/training/calibrate.py" + (" --no-focal" if "focalWeight" not in (manifest.get("calibration") or {}) else "")
                  + "                 # numpy: temperature scaling on the validation studies\n"
-                 "python3 Models/training/evaluate.py                  # numpy: this card\n"
+                 ".build/venv/bin/python Models/training/evaluate.py   # numpy and Pillow: this card\n"
                  "python3 Models/training/model_exchange.py --model Models/pet-default STUDY...   # PyTorch = radtriage\n```")
     lines.append(f"Weights: `{manifest['weights']['file']}`, SHA-256 `{manifest['weights']['sha256']}`.")
     return "\n".join(lines) + "\n"
@@ -397,6 +423,7 @@ def main():
         with open(os.path.join(CACHE, f"{spec[0]}.scores.json"), "w") as f:
             json.dump(report, f)  # every study's scores, for analyses beyond this card
         metrics["sets"][spec[0]] = evaluate_set(spec[0], studies, report)
+        metrics["sets"][spec[0]]["falsePositives"] = trace_false_positives(args.model, studies, report)
         summary = {k: round(v["auc"], 3) for k, v in metrics["sets"][spec[0]]["rankings"].items()}
         print(f"{spec[0]}: AUC {summary}", flush=True)
     with open(os.path.join(args.model, "evaluation.json"), "w") as f:

@@ -9,10 +9,11 @@
 2. The evaluation's own bookkeeping (evaluate.py's evaluate_set): rankings that know the truth (the
    lesion studies first, key slices, focal candidate and hottest voxel at each lesion's centre) must
    score AUC 1 and localise every lesion study; rankings pointing away from every lesion must localise none.
-3. For the studies without lesions, radtriage's strongest focal candidates and the model's key slices:
+3. The false-positive trace (false_positives.py) places what it finds where the ground truth says.
+4. For the studies without lesions, radtriage's strongest focal candidates and the model's key slices:
    the physiology that competes with lesions (injection sites, urine, brown fat, bowel, glands).
 
-Prints a report; exit status 1 when check 1 or 2 fails. Needs numpy and Pillow.
+Prints a report; exit status 1 when check 1, 2 or 3 fails. Needs numpy and Pillow.
 """
 import argparse
 import copy
@@ -60,6 +61,39 @@ def lesion_rows(folder, truth):
     return rows
 
 
+def place_failures(folders, truths, model):
+    """Check 3: the false-positive trace (false_positives.py) maps places as the ground truth does. Each
+    lesion's centre in millimetres must fall, on the model grid, in the pixel that holds its centre voxel
+    (the same pixel for a grid as fine as the series, the voxel's block of the area average otherwise), and
+    map back to the same millimetres; and the trace must name the drawn region at the centre of every
+    region that nothing later painted covers there (the last painted wins, not an organ drawn under it)."""
+    import false_positives as fp
+    manifest, _ = pipeline.load_model(model)
+    grid = manifest["input"]["width"]
+    failures, placed = [], 0
+    for folder, truth in zip(folders, truths):
+        with open(os.path.join(folder, "study.json")) as f:
+            series = next(s for s in json.load(f)["series"] if s["modality"] == "PT")
+        pixel_mm, matrix = series["pixelSpacingMm"][0], round(fp.FIELD_OF_VIEW_MM / series["pixelSpacingMm"][0])
+        for lesion in truth["lesions"]:
+            for axis in (0, 1):
+                on_grid = fp.mm_to_grid(lesion["centreMm"][axis], manifest, pixel_mm)
+                expected = (lesion["centreVoxel"][axis] + 0.5) * grid / matrix - 0.5  # the voxel's centre on the grid
+                back = fp.grid_to_mm(on_grid, manifest, pixel_mm)
+                placed += 1
+                if abs(on_grid - expected) > 1e-6 or abs(back - lesion["centreMm"][axis]) > 1e-6:
+                    failures.append(f"{truth['studyId']} {lesion['site']}: axis {axis} at {on_grid:.3f} on the model grid, "
+                                    f"its voxel at {expected:.3f}, back to {back:.3f} mm from {lesion['centreMm'][axis]} mm")
+        for index, region in enumerate(truth.get("regions") or []):
+            later = [fp.named_place(region["centreMm"], [r])[0] for r in truth["regions"][index + 1:]]
+            if any(kind != "no region" for kind in later):
+                continue  # covered at its centre by a later region, or beside one
+            if fp.named_place(region["centreMm"], truth["regions"])[0] != fp.structure(region["name"]):
+                failures.append(f"{truth['studyId']}: the trace does not name {region['name']} at its own centre")
+    print(f"false-positive trace: {placed} lesion coordinates mapped, {'pass' if not failures else 'FAIL'}")
+    return failures
+
+
 def oracle_report(folders, truths, away=False):
     """radtriage's JSON for rankings that know which studies hold lesions and point at the first lesion's
     centre, or (away) at the slice furthest from every lesion along the body axis."""
@@ -98,6 +132,8 @@ def main():
     for row in rows:
         print("  " + json.dumps(row))
     failures += [f"{r['study']} {r['site']}: {r['atCentre']} at its centre, expected {r['expected']}" for r in rows if not r["inPlace"]]
+
+    failures += place_failures(folders, truths, args.model)
 
     labels = [t["hasLesion"] for t in truths]
     if any(labels) and not all(labels):

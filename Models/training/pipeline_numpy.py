@@ -93,14 +93,15 @@ class Resampler:
         return self.rows @ image.astype(np.float32) @ self.columns
 
 
-def study_inputs(folder, manifest):
-    """Every slice of a study on the model grid, normalised: float32 [slices, H, W]; plus the SUVmax."""
+def study_inputs(folder, manifest, indices=None):
+    """Every slice of a study (or those at `indices`) on the model grid, normalised: float32 [slices, H, W];
+    plus the SUVmax of the slices read."""
     sidecar, series, slices = read_study(folder, manifest["input"]["modality"])
     factor = suv_per_bqml(sidecar, series)
     grid = (manifest["input"]["height"], manifest["input"]["width"])
     spec = manifest["input"]
     resampler, out, suv_max = None, [], 0.0
-    for path, slope, intercept in slices:
+    for path, slope, intercept in (slices if indices is None else [slices[i] for i in indices]):
         stored = decode(path)
         suv = (stored * slope + intercept) * factor
         suv_max = max(suv_max, float(suv.max()))
@@ -141,10 +142,22 @@ def pool2d(x, kernel, stride, op):
 
 
 def forward(manifest, weights, x):
-    """x [B, H, W] normalised inputs → logits [B]."""
-    x = x[:, None, :, :]
+    """x [B, H, W] (one input channel) or [B, C, H, W] normalised inputs → logits [B]."""
+    return run_layers(manifest, weights, x).reshape(-1)
+
+
+def logit_map(manifest, weights, x):
+    """The network's map before its global pooling, [B, h, w]: where in the slice its logit comes from."""
+    return run_layers(manifest, weights, x, before=("globalMaxPool", "globalAvgPool"))[:, 0]
+
+
+def run_layers(manifest, weights, x, before=()):
+    """The manifest's layers in order, stopping at the first layer whose type is in `before`."""
+    x = x[:, None, :, :] if x.ndim == 3 else x
     for layer in manifest["layers"]:
         kind = layer["type"]
+        if kind in before:
+            return x
         if kind == "conv2d":
             x = conv2d(x, weights[layer["weight"]], weights[layer["bias"]], tuple(layer.get("stride", [1, 1])), tuple(layer.get("padding", [0, 0])))
         elif kind == "relu":
@@ -159,7 +172,7 @@ def forward(manifest, weights, x):
             x = x.mean(axis=(2, 3), keepdims=True)
         elif kind == "dense":
             x = (x.reshape(x.shape[0], -1) @ weights[layer["weight"]].T + weights[layer["bias"]])[:, :, None, None]
-    return x.reshape(-1)
+    return x
 
 
 def aggregate(manifest, logits):

@@ -5,7 +5,7 @@ Models/pet-default in the documented safetensors format.
     make release
     python3 -m venv .build/venv-train && .build/venv-train/bin/pip install torch numpy pillow
     .build/venv-train/bin/python Models/training/train_torch.py           # from the repository root
-    python3 Models/training/calibrate.py && python3 Models/training/evaluate.py
+    python3 Models/training/calibrate.py && .build/venv/bin/python Models/training/evaluate.py
 
 Data and pipeline are train_default_model.py's: `radtriage synth` studies of the three training families
 (`basic`, `analytic`, `warped`; `lumpy` is held out and never written here), turned into model inputs as radtriage

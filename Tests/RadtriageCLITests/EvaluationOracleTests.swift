@@ -5,8 +5,9 @@ import Testing
     /// What the model card's figures rest on: in the families drawn by contrast, every lesion is in the
     /// volume radtriage reads where its ground truth says, at its expected SUVmax within the noise, and
     /// the evaluation's bookkeeping (Models/training/evaluate.py) scores rankings that know the truth as
-    /// perfect and rankings that point away from every lesion as localising none
-    /// (Models/training/oracle_check.py, run with the test environment's numpy and Pillow).
+    /// perfect and rankings that point away from every lesion as localising none, and its false-positive
+    /// trace maps places as the ground truth does (Models/training/oracle_check.py, run with the test
+    /// environment's numpy and Pillow).
     @Test func lesionsAreWhereTheEvaluationLooksAndItsBookkeepingIsExact() throws {
         let python = ExecutableRunner.repositoryRoot.appendingPathComponent(".build/venv/bin/python")
         try #require(FileManager.default.isExecutableFile(atPath: python.path), "no test environment at \(python.path): run `make test-venv`")
@@ -26,6 +27,7 @@ import Testing
             "--radtriage", ExecutableRunner.executable.path] + studies)
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
         #expect(check.stdout.contains("evaluation bookkeeping: exact rankings pass"), "\(check.stdout)")
+        #expect(check.stdout.contains("lesion coordinates mapped, pass"), "\(check.stdout)")
         #expect(check.stdout.components(separatedBy: "\"inPlace\": true").count - 1 >= 6, "\(check.stdout)")
     }
 }
