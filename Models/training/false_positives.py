@@ -18,7 +18,15 @@ import pipeline_numpy as pipeline
 from train_default_model import FIELD_OF_VIEW_MM, stack
 
 EDGE = 1.5  # semi-axes: inside the drawn ellipsoid up to 1, at its edge up to this
-MAP_STRIDE = 8  # input pixels per cell of the logit map (three 2 × 2 poolings or strides)
+
+
+def map_stride(manifest):
+    """Input pixels per cell of the logit map: the product of the layers' strides."""
+    stride = 1
+    for layer in manifest["layers"]:
+        if layer["type"] in ("conv2d", "maxPool2d", "avgPool2d"):
+            stride *= layer.get("stride", layer.get("kernel", [1]))[0]
+    return stride
 
 
 def structure(name):
@@ -80,10 +88,11 @@ def peak_place_mm(folder, manifest, weights, index):
     x, spacing, pixel_mm = slice_inputs(folder, manifest, index)
     cells = pipeline.logit_map(manifest, weights, x)[0]
     cell_row, cell_column = np.unravel_index(int(np.argmax(cells)), cells.shape)
-    # A cell is 8 pixels wide, wider than the small foci that fool the network: the place is the hottest
-    # pixel of the cell and 2 pixels around it.
-    centre = (np.array([cell_row, cell_column]) + 0.5) * MAP_STRIDE - 0.5
-    row, column = hottest_near(x[0, x.shape[1] // 2], round(centre[0]), round(centre[1]), MAP_STRIDE // 2 + 2)
+    # A cell is several pixels wide, wider than the small foci that fool the network: the place is the
+    # hottest pixel of the cell and 2 pixels around it.
+    stride = map_stride(manifest)
+    centre = (np.array([cell_row, cell_column]) + 0.5) * stride - 0.5
+    row, column = hottest_near(x[0, x.shape[1] // 2], round(centre[0]), round(centre[1]), stride // 2 + 2)
     return [grid_to_mm(column, manifest, pixel_mm), grid_to_mm(row, manifest, pixel_mm), index * spacing]
 
 
