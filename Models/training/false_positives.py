@@ -15,7 +15,7 @@ import re
 import numpy as np
 
 import pipeline_numpy as pipeline
-from train_default_model import FIELD_OF_VIEW_MM, stack
+from train_default_model import FIELD_OF_VIEW_MM, grid_to_mm, stack
 
 EDGE = 1.5  # semi-axes: inside the drawn ellipsoid up to 1, at its edge up to this
 
@@ -73,16 +73,6 @@ def hottest_near(image, row, column, radius):
     return top + dy, left + dx
 
 
-def grid_to_mm(pixel, manifest, pixel_mm):
-    """A model-grid pixel index → millimetres of the PET image frame (x from columns, y from rows)."""
-    return (pixel + 0.5) * FIELD_OF_VIEW_MM / manifest["input"]["width"] - pixel_mm / 2
-
-
-def mm_to_grid(mm, manifest, pixel_mm):
-    """The inverse of grid_to_mm, as the training scripts place lesions on the model grid (fractional)."""
-    return (mm + pixel_mm / 2) / (FIELD_OF_VIEW_MM / manifest["input"]["width"]) - 0.5
-
-
 def peak_place_mm(folder, manifest, weights, index):
     """Where the network's logit map peaks in slice `index`, in millimetres of the PET image frame."""
     x, spacing, pixel_mm = slice_inputs(folder, manifest, index)
@@ -93,7 +83,8 @@ def peak_place_mm(folder, manifest, weights, index):
     stride = map_stride(manifest)
     centre = (np.array([cell_row, cell_column]) + 0.5) * stride - 0.5
     row, column = hottest_near(x[0, x.shape[1] // 2], round(centre[0]), round(centre[1]), stride // 2 + 2)
-    return [grid_to_mm(column, manifest, pixel_mm), grid_to_mm(row, manifest, pixel_mm), index * spacing]
+    model_pixel_mm = FIELD_OF_VIEW_MM / manifest["input"]["width"]
+    return [grid_to_mm(column, pixel_mm, model_pixel_mm), grid_to_mm(row, pixel_mm, model_pixel_mm), index * spacing]
 
 
 def causes(model_folder, negatives):

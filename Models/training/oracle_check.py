@@ -62,14 +62,17 @@ def lesion_rows(folder, truth):
 
 
 def place_failures(folders, truths, model):
-    """Check 3: the false-positive trace (false_positives.py) maps places as the ground truth does. Each
+    """Check 3: the false-positive trace (false_positives.py) and the training scripts map places as the
+    ground truth does (train_default_model.mm_to_grid and grid_to_mm). Each
     lesion's centre in millimetres must fall, on the model grid, in the pixel that holds its centre voxel
     (the same pixel for a grid as fine as the series, the voxel's block of the area average otherwise), and
     map back to the same millimetres; and the trace must name the drawn region at the centre of every
     region that nothing later painted covers there (the last painted wins, not an organ drawn under it)."""
     import false_positives as fp
+    from train_default_model import grid_to_mm, mm_to_grid
     manifest, _ = pipeline.load_model(model)
     grid = manifest["input"]["width"]
+    model_pixel_mm = fp.FIELD_OF_VIEW_MM / grid
     failures, placed = [], 0
     for folder, truth in zip(folders, truths):
         with open(os.path.join(folder, "study.json")) as f:
@@ -77,9 +80,9 @@ def place_failures(folders, truths, model):
         pixel_mm, matrix = series["pixelSpacingMm"][0], round(fp.FIELD_OF_VIEW_MM / series["pixelSpacingMm"][0])
         for lesion in truth["lesions"]:
             for axis in (0, 1):
-                on_grid = fp.mm_to_grid(lesion["centreMm"][axis], manifest, pixel_mm)
+                on_grid = mm_to_grid(lesion["centreMm"][axis], pixel_mm, model_pixel_mm)
                 expected = (lesion["centreVoxel"][axis] + 0.5) * grid / matrix - 0.5  # the voxel's centre on the grid
-                back = fp.grid_to_mm(on_grid, manifest, pixel_mm)
+                back = grid_to_mm(on_grid, pixel_mm, model_pixel_mm)
                 placed += 1
                 if abs(on_grid - expected) > 1e-6 or abs(back - lesion["centreMm"][axis]) > 1e-6:
                     failures.append(f"{truth['studyId']} {lesion['site']}: axis {axis} at {on_grid:.3f} on the model grid, "

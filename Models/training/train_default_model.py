@@ -113,6 +113,17 @@ def slice_labels(study, count):
     return labels, bool(truth["hasLesion"])
 
 
+def mm_to_grid(mm, pixel_mm, model_pixel_mm):
+    """A ground-truth millimetre coordinate (from the centre of the first voxel, voxels of pixel_mm) → the
+    fractional pixel index on the model grid (pixels of model_pixel_mm) whose centre it is."""
+    return (mm + pixel_mm / 2) / model_pixel_mm - 0.5
+
+
+def grid_to_mm(pixel, pixel_mm, model_pixel_mm):
+    """The inverse of mm_to_grid."""
+    return (pixel + 0.5) * model_pixel_mm - pixel_mm / 2
+
+
 def study_spacing(study):
     with open(os.path.join(study, "study.json")) as f:
         series = next(s for s in json.load(f)["series"] if s["modality"] == "PT")
@@ -176,8 +187,8 @@ class Study:
         model_pixel_mm = FIELD_OF_VIEW_MM / volume.shape[1]
         self.lesion_at = {}
         for lesion in lesions:
-            column = (lesion["centreMm"][0] + pixel_mm / 2) / model_pixel_mm - 0.5
-            row = (lesion["centreMm"][1] + pixel_mm / 2) / model_pixel_mm - 0.5
+            column = mm_to_grid(lesion["centreMm"][0], pixel_mm, model_pixel_mm)
+            row = mm_to_grid(lesion["centreMm"][1], pixel_mm, model_pixel_mm)
             for i in np.flatnonzero(self.labels):
                 if abs(i - lesion["centreVoxel"][2]) * self.spacing <= lesion["diameterMm"] / 2:
                     self.lesion_at.setdefault(int(i), (row, column))

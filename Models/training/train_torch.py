@@ -203,8 +203,8 @@ def lesion_table(study):
             peak_contrast = lesion["expectedSuvMax"] / max(surroundings, 1e-6)
             visibility = float(np.clip(peak_contrast - 1.0, 0.25, 1.0))
         table.append({"slice": lesion["centreVoxel"][2], "radius": lesion["diameterMm"] / 2, "weight": visibility,
-                      "row": (lesion["centreMm"][1] + pixel_mm / 2) / model_pixel_mm - 0.5,
-                      "column": (lesion["centreMm"][0] + pixel_mm / 2) / model_pixel_mm - 0.5})
+                      "row": data.mm_to_grid(lesion["centreMm"][1], pixel_mm, model_pixel_mm),
+                      "column": data.mm_to_grid(lesion["centreMm"][0], pixel_mm, model_pixel_mm)})
     return table
 
 
